@@ -1,0 +1,96 @@
+"""The ``neurosym`` command line. Thin: parses arguments and calls the packages.
+
+Subcommands:
+  neurosym task check FILE          validate a task file (ILP or compositional), one-line summary
+  neurosym demo                     the quickstart demo
+Each feature package adds its own subcommands below (ilp learn/bench, scan generate/run, task generate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from neurosym import __version__
+from neurosym.errors import NeurosymError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _cmd_task_check(args: argparse.Namespace) -> int:
+    from neurosym.tasks.check import check_task_file
+
+    print(check_task_file(args.file))
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from neurosym.demo import run_demo
+
+    return run_demo(fast=args.fast)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="neurosym",
+        description="Neuro-symbolic reasoning: differentiable ILP, compositional tasks (SCAN), concept embeddings.",
+    )
+    parser.add_argument("--version", action="version", version=f"neurosym {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="run the quickstart demo")
+    demo.add_argument("--fast", action="store_true", help="smaller demo (used by the tests)")
+    demo.set_defaults(handler=_cmd_demo)
+
+    task = sub.add_parser("task", help="task files: check, generate")
+    task_sub = task.add_subparsers(dest="task_command", metavar="SUBCOMMAND")
+    check = task_sub.add_parser("check", help="parse and validate a task file; print a one-line summary")
+    check.add_argument("file", help="path of a task file, or a bundled name such as ilp/even or scan/scan")
+    check.set_defaults(handler=_cmd_task_check)
+
+    ilp = sub.add_parser("ilp", help="differentiable ILP: learn rules, run the ∂ILP benchmark")
+    ilp_sub = ilp.add_subparsers(dest="ilp_command", metavar="SUBCOMMAND")
+
+    scan = sub.add_parser("scan", help="SCAN: generate the data and splits, train and evaluate models")
+    scan_sub = scan.add_subparsers(dest="scan_command", metavar="SUBCOMMAND")
+
+    # Feature packages register their subcommands here (each function adds parsers with set_defaults(handler=...)).
+    for register in _registrations():
+        register(task_sub=task_sub, ilp_sub=ilp_sub, scan_sub=scan_sub)
+    return parser
+
+
+def _registrations() -> list[Callable[..., None]]:
+    """Subcommand registration functions of the feature packages."""
+    regs: list[Callable[..., None]] = []
+    return regs
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        # `neurosym` or `neurosym ilp` alone: show the relevant help.
+        target = {"task": "task", "ilp": "ilp", "scan": "scan"}.get(args.command or "")
+        if target:
+            parser.parse_args([target, "--help"])
+        parser.print_help()
+        return 2
+    try:
+        return handler(args) or 0
+    except NeurosymError as err:
+        print(f"neurosym: error: {err}", file=sys.stderr)
+        return 1
+    except FileNotFoundError as err:
+        print(f"neurosym: error: no such file: {err.filename}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("neurosym: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
