@@ -62,9 +62,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Each module defines register_cli(task_sub, ilp_sub, scan_sub), adding its subparsers
+# (with set_defaults(handler=...)) to the groups it extends. Keep command logic in the module.
+_COMMAND_MODULES = (
+    "neurosym.tasks.cli_commands",   # task generate, scan generate
+    "neurosym.ilp.cli_commands",     # ilp learn
+    "neurosym.bench.ilp_bench",      # ilp bench
+    "neurosym.bench.scan_runner",    # scan run
+)
+
+
 def _registrations() -> list[Callable[..., None]]:
-    """Subcommand registration functions of the feature packages."""
-    regs: list[Callable[..., None]] = []
+    """register_cli functions of the feature packages."""
+    import importlib
+
+    regs = []
+    for name in _COMMAND_MODULES:
+        try:  # TODO(lead): drop this tolerance once every module has landed
+            regs.append(importlib.import_module(name).register_cli)
+        except ModuleNotFoundError as err:
+            if err.name != name:
+                raise
     return regs
 
 
