@@ -18,6 +18,9 @@ _READABLE = {
     "COLON": "':'", "SLASH": "'/'", "__ANON_0": "':-'", "NAME": "a name (lower-case)",
     "VAR": "a variable (upper-case)", "INT": "an integer", "STRING": "a quoted string",
     "$END": "end of file",
+    # compositional task files (grammars/compositional.lark)
+    "_NL": "end of line", "_VBAR": "'|'", "_COMMA": "','", "TOKEN": "an output token (upper-case)",
+    "NUMBER": "a number", "OPERATOR": "'*', '+' or '?'",
 }
 
 

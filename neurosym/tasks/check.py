@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from neurosym.resources import find_task
-
-# Compositional task files have a top-level `grammar { ... }` block; ILP task files never do.
-_COMPOSITIONAL = re.compile(r"^\s*grammar\s*\{", re.MULTILINE)
-
-
-def is_compositional_task_text(text: str) -> bool:
-    return bool(_COMPOSITIONAL.search(text))
+from neurosym.tasks.taskfile import is_compositional_task_text
 
 
 def check_task_file(source: str | Path) -> str:

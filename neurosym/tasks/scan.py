@@ -1,0 +1,47 @@
+"""SCAN (Lake & Baroni 2018) as a compositional task: its bundled file, split names and data folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from neurosym.resources import tasks_dir
+
+#: The bundled task file (tasks/scan/scan.task).
+SCAN_TASK = "scan/scan"
+
+#: SCAN's standard splits, as declared in tasks/scan/scan.task.
+SCAN_SPLITS = (
+    "simple", "length", "addprim_jump", "addprim_turn_left", "template_around_right",
+    "template_jump_around_right", "template_opposite_right", "template_right",
+)
+
+#: Environment variable that overrides where the official SCAN files are looked for.
+SCAN_DATA_ENV = "NEUROSYM_SCAN_DATA"
+
+
+def default_scan_data_dir() -> Path | None:
+    """The folder holding the official SCAN files, or None if there is none.
+
+    Looks at ``$NEUROSYM_SCAN_DATA``, then ``../shared/scan`` next to the repository
+    (the folder holding grammars/ and tasks/), then ``../shared/scan`` from the
+    current directory. A folder counts only if it has ``tasks.txt``.
+    """
+    candidates = []
+    if os.environ.get(SCAN_DATA_ENV):
+        candidates.append(Path(os.environ[SCAN_DATA_ENV]))
+    repo = tasks_dir().resolve().parent
+    candidates += [repo.parent / "shared" / "scan", Path.cwd().parent / "shared" / "scan"]
+    for folder in candidates:
+        if (folder / "tasks.txt").is_file():
+            return folder.resolve()
+    return None
+
+
+def load_scan():
+    """The SCAN task (tasks/scan/scan.task), with its data folder set to :func:`default_scan_data_dir`."""
+    from neurosym.tasks.compositional import load_compositional_task
+
+    task = load_compositional_task(SCAN_TASK)
+    task.data_dir = default_scan_data_dir()
+    return task
