@@ -43,4 +43,8 @@ def device_description(device: torch.device) -> str:
 
 
 def command_line() -> str:
-    return " ".join(shlex.quote(a) for a in ["neurosym" if sys.argv[0].endswith("neurosym") else sys.argv[0], *sys.argv[1:]])
+    """The command as a user would retype it (``neurosym ...`` for the console script and ``python -m neurosym``)."""
+    program = sys.argv[0]
+    if program.endswith(("neurosym", "neurosym/__main__.py", "neurosym/cli.py")):
+        program = "neurosym"
+    return " ".join(shlex.quote(a) for a in [program, *sys.argv[1:]])

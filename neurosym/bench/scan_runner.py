@@ -1,0 +1,529 @@
+"""``neurosym scan run``: train a model on a SCAN split (or any compositional task's split), evaluate, report.
+
+For each seed the runner trains in its own run folder (``<out>/<split>-<model>-seed<k>/``,
+see :mod:`neurosym.bench.run_folder`), checkpoints as it goes, then scores **exact
+match on the full test set** with free greedy decoding (the model never sees the
+gold output length). It prints a table of mean ± std over seeds and writes a JSON
+summary (``<out>/<split>-<model>.json``, and ``--json PATH`` if given).
+
+Conventions, stated in every result:
+
+* **Repeated lone primitive.** The add-primitive train sets repeat the lone
+  primitive (``jump``: 1,467 of 14,670 lines; ``turn left``: 2,189 of 21,890) so it
+  makes 10% of the lines. By default the repeats are **kept as the file has them**
+  and training batches are drawn with replacement from the lines, so the primitive
+  is seen in ~10% of training examples (Lake & Baroni 2018's protocol).
+  ``--dedupe-train`` keeps one copy of each line instead.
+* **Accuracy** is a fraction in [0, 1] in the JSON (percent in the table); std is
+  the sample standard deviation over seeds (0 for one seed).
+* **Train accuracy** is exact match by the same free decoding on up to
+  ``--train-eval`` (default 2000) distinct training examples, sampled with the seed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from neurosym.bench.run_folder import PLOT_MISSING, RunFolder
+from neurosym.errors import NeurosymError
+from neurosym.io import atomic_write_json
+from neurosym.seq2seq.base import Learner, exact_match, learner_names, make_learner
+from neurosym.tasks.examples import Example
+from neurosym.versions import command_line, device_description, resolve_device, versions
+
+MAX_ERRORS_WRITTEN = 200
+
+
+@dataclass
+class RunSettings:
+    """Everything ``neurosym scan run`` takes (the CLI flags, one to one)."""
+
+    split: str | None
+    model: str = "lstm"
+    seeds: int = 1
+    first_seed: int = 0
+    steps: int | None = None
+    device: str = "auto"
+    data: str | None = None
+    out: str = "runs/scan"
+    json: str | None = None
+    resume: bool = False
+    eval_only: str | None = None
+    task: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    dedupe_train: bool = False
+    train_eval: int = 2000
+    checkpoint_every: int = 1000
+    log_every: int = 50
+    eval_every: int = 0  # > 0: also score test and train exact match every N steps (metrics.jsonl "event": "eval_during")
+    threads: int | None = None
+    progress: bool | None = None  # None: a bar on a terminal, periodic lines otherwise
+
+
+# ------------------------------------------------------------------------------------ data
+def load_task(task_file: str | None):
+    """The compositional task: ``--task FILE``, or the bundled SCAN task (data folder found automatically)."""
+    if task_file is None:
+        from neurosym.tasks.scan import load_scan
+
+        return load_scan()
+    from neurosym.tasks.compositional import load_compositional_task
+
+    return load_compositional_task(task_file)
+
+
+def load_split(task: Any, name: str, data: str | None, dedupe: bool):
+    """``(train, test, info)`` for split ``name``; ``info`` records where it came from and the train convention."""
+    if name not in task.split_names:
+        raise NeurosymError(f"task {task.name!r} has no split {name!r}; choose one of: {', '.join(task.split_names)}")
+    split = task.split(name, data)
+    for side in ("train", "test"):
+        if not getattr(split, side):
+            raise NeurosymError(f"split {name!r} has an empty {side} set ({split.note}); check the files in --data")
+    train = list(split.train)
+    distinct = len(set(train))
+    if dedupe:
+        train = list(dict.fromkeys(train))
+        convention = f"--dedupe-train: one copy of each of the {distinct} distinct training lines"
+    else:
+        convention = (
+            f"repeated lines kept as the split has them ({len(split.train)} lines, {distinct} distinct); "
+            "training batches are drawn with replacement from the lines"
+        )
+    info = {
+        "split_note": split.note,
+        "train_size": len(train),
+        "train_distinct": distinct,
+        "test_size": len(split.test),
+        "train_convention": convention,
+    }
+    return train, list(split.test), info
+
+
+# ------------------------------------------------------------------------------ evaluation
+def evaluate(learner: Learner, examples: Sequence[Example]) -> tuple[float, list[tuple[str, ...] | None]]:
+    """Exact match of free greedy decoding on every example; returns (accuracy, predictions)."""
+    preds = learner.predict([e.input for e in examples])
+    return exact_match(preds, [e.output for e in examples]), preds
+
+
+def accuracy_by_output_length(examples: Sequence[Example], preds: Sequence[tuple[str, ...] | None]) -> dict[str, float]:
+    """Exact match per gold output length (``{"24": 0.1, ...}``), the breakdown L&B give for the length split."""
+    hits: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for e, p in zip(examples, preds):
+        hits[len(e.output)][0] += p is not None and tuple(p) == e.output
+        hits[len(e.output)][1] += 1
+    return {str(k): round(h / n, 6) for k, (h, n) in sorted(hits.items())}
+
+
+def _train_sample(train: Sequence[Example], n: int, seed: int) -> list[Example]:
+    """Up to ``n`` distinct training examples (all when ``n <= 0``), drawn with ``seed``."""
+    distinct = list(dict.fromkeys(train))
+    return distinct if n <= 0 or n >= len(distinct) else random.Random(seed).sample(distinct, n)
+
+
+def mean_std(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and sample standard deviation (0 for one value)."""
+    m = sum(values) / len(values)
+    if len(values) < 2:
+        return m, 0.0
+    return m, math.sqrt(sum((v - m) ** 2 for v in values) / (len(values) - 1))
+
+
+# ------------------------------------------------------------------------------- progress
+class _Progress:
+    """Progress bar (tqdm) with smoothed loss and running exact match; log lines when not on a terminal."""
+
+    def __init__(self, total: int | None, initial: int, label: str, enabled: bool | None, every: int) -> None:
+        from tqdm import tqdm
+
+        self.tty = sys.stderr.isatty() if enabled is None else enabled
+        self.bar = tqdm(total=total, initial=initial, desc=label, unit="step", disable=not self.tty,
+                        dynamic_ncols=True, mininterval=0.5)
+        self.total, self.label, self.every = total, label, max(every, 1)
+        self.loss: float | None = None
+        self.acc: float | None = None
+        self.t0 = time.perf_counter()
+        self.first = initial
+
+    def update(self, step: int, metrics: dict[str, float]) -> None:
+        a = 0.02
+        self.loss = metrics["loss"] if self.loss is None else (1 - a) * self.loss + a * metrics["loss"]
+        if "acc" in metrics:
+            self.acc = metrics["acc"] if self.acc is None else (1 - a) * self.acc + a * metrics["acc"]
+        self.bar.update(1)
+        if step % 10 == 0:
+            post = {"loss": f"{self.loss:.4f}"}
+            if self.acc is not None:
+                post["acc"] = f"{self.acc:.3f}"
+            self.bar.set_postfix(post, refresh=False)
+        if not self.tty and step % self.every == 0:
+            rate = (step - self.first) / max(time.perf_counter() - self.t0, 1e-9)
+            acc = f" running acc {self.acc:.3f}" if self.acc is not None else ""
+            total = f"/{self.total}" if self.total else ""
+            print(f"  [{self.label}] step {step}{total} loss {self.loss:.4f}{acc} ({rate:.1f} steps/s)", flush=True)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+# ------------------------------------------------------------------------------ one seed
+def _learner_from_config(config: dict[str, Any], task: Any, device: torch.device) -> Learner:
+    return make_learner(config["model"], task=task, device=device, seed=config["seed"], **config["options"])
+
+
+def _planned_steps(learner: Learner, steps: int | None) -> int | None:
+    if steps is not None:
+        return steps
+    default = getattr(learner, "default_steps", None)
+    return default() if callable(default) else None
+
+
+def run_seed(
+    settings: RunSettings, task: Any, train: list[Example], test: list[Example], info: dict[str, Any],
+    seed: int, device: torch.device,
+) -> dict[str, Any]:
+    """Train (or resume) one seed in its run folder, evaluate, write result.json; returns the result."""
+    folder = RunFolder(Path(settings.out) / f"{settings.split}-{settings.model}-seed{seed}")
+    config = {
+        "split": settings.split,
+        "model": settings.model,
+        "seed": seed,
+        "steps": settings.steps,
+        "options": settings.options,
+        "task": settings.task or "scan/scan (bundled)",
+        "data": settings.data,
+        "dedupe_train": settings.dedupe_train,
+        **info,
+    }
+    learner = _learner_from_config(config, task, device)
+    resumed_from = None
+    if folder.exists():
+        if not settings.resume:
+            raise NeurosymError(
+                f"{folder.path} already holds a run; pass --resume to continue it (or reuse its result), "
+                "or choose another --out folder"
+            )
+        old = folder.read_config()
+        for key in ("split", "model", "seed", "options", "dedupe_train", "task"):
+            if old.get(key) != config.get(key):
+                raise NeurosymError(
+                    f"{folder.config_path}: --resume with a different {key} ({old.get(key)!r} there, {config.get(key)!r} now); "
+                    "rerun with the same settings or choose another --out folder"
+                )
+        done = folder.read_result()
+        if done is not None and done.get("steps_requested") == settings.steps:
+            print(f"  [{folder.path.name}] finished earlier: reusing {folder.result_path}")
+            return done
+        if folder.has_checkpoint():
+            learner.load_checkpoint(folder.checkpoint_dir)
+            resumed_from = int(getattr(learner, "step", 0))
+            folder.truncate_metrics(resumed_from)
+            print(f"  [{folder.path.name}] resuming from the checkpoint at step {resumed_from}")
+        else:
+            folder.truncate_metrics(0)  # stopped before its first checkpoint: start again
+    folder.write_config(config)
+
+    planned = _planned_steps(learner, settings.steps)
+    start = resumed_from or 0
+    progress = _Progress(planned, start, f"{settings.split} {settings.model} seed {seed}", settings.progress,
+                         settings.log_every * 10)
+    window: dict[str, list[float]] = defaultdict(list)
+    train_sample = _train_sample(train, settings.train_eval, seed)
+    eval_during = [0.0]  # seconds spent in --eval-every evaluations (not training time)
+    t_start = time.perf_counter()
+
+    def callback(step: int, metrics: dict[str, float]) -> None:
+        progress.update(step, metrics)
+        for k, v in metrics.items():
+            window[k].append(v)
+        if step % settings.log_every == 0:
+            rec = {"step": step, **{k: sum(v) / len(v) for k, v in window.items()},
+                   "seconds": round(time.perf_counter() - t_start, 3)}
+            folder.append_metrics(rec)
+            window.clear()
+        if settings.checkpoint_every and step % settings.checkpoint_every == 0:
+            learner.save(folder.checkpoint_dir)
+        if settings.eval_every and step % settings.eval_every == 0:
+            t_eval = time.perf_counter()
+            test_acc, _ = evaluate(learner, test)
+            train_acc, _ = evaluate(learner, train_sample)
+            folder.append_metrics({"event": "eval_during", "step": step, "test_accuracy": test_acc,
+                                   "train_accuracy": train_acc})
+            print(f"  [{folder.path.name}] step {step}: test {100 * test_acc:.2f}%  train {100 * train_acc:.2f}%",
+                  flush=True)
+            eval_during[0] += time.perf_counter() - t_eval
+
+    try:
+        report = learner.fit(train, steps=settings.steps, callback=callback)
+    finally:
+        progress.close()
+    learner.save(folder.checkpoint_dir)
+    return _evaluate_and_record(folder, learner, config, report, train, test, seed, settings.train_eval,
+                                steps_requested=settings.steps, resumed_from=resumed_from,
+                                eval_during_seconds=eval_during[0])
+
+
+def _evaluate_and_record(
+    folder: RunFolder, learner: Learner, config: dict[str, Any], report: Any, train: list[Example],
+    test: list[Example], seed: int, train_eval: int, *, steps_requested: int | None, resumed_from: int | None,
+    eval_during_seconds: float = 0.0,
+) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    test_acc, preds = evaluate(learner, test)
+    sample = _train_sample(train, train_eval, seed)
+    train_acc, _ = evaluate(learner, sample)
+    eval_seconds = time.perf_counter() - t0
+    errors = [(e, p) for e, p in zip(test, preds) if p is None or tuple(p) != e.output]
+    folder.path.mkdir(parents=True, exist_ok=True)
+    from neurosym.io import atomic_write_text
+
+    atomic_write_text(folder.errors_path, "".join(
+        f"IN: {' '.join(e.input)}\n  gold: {' '.join(e.output)}\n  got:  {'<no output>' if p is None else ' '.join(p)}\n"
+        for e, p in errors[:MAX_ERRORS_WRITTEN]
+    ))
+    extra = dict(getattr(report, "extra", {}) or {})
+    train_seconds = float(getattr(report, "seconds", 0.0)) - eval_during_seconds  # fit's clock ran during them
+    seen = extra.get("examples_seen")
+    result = {
+        "split": config["split"],
+        "model": config["model"],
+        "seed": seed,
+        "test_accuracy": test_acc,
+        "train_accuracy": train_acc,
+        "train_accuracy_examples": len(sample),
+        "test_size": len(test),
+        "steps": int(getattr(report, "steps", 0)),
+        "steps_requested": steps_requested,
+        "resumed_from_step": resumed_from,
+        "train_seconds": round(train_seconds, 3),
+        "eval_seconds": round(eval_seconds, 3),
+        "eval_during_training_seconds": round(eval_during_seconds, 3),
+        "examples_per_second": round(seen / train_seconds, 1) if seen and train_seconds > 0 else None,
+        "final_loss": getattr(report, "final_loss", None),
+        "fit_extra": extra,
+        "test_accuracy_by_output_length": accuracy_by_output_length(test, preds),
+        "run_dir": str(folder.path),
+    }
+    folder.append_metrics({"event": "eval", "step": result["steps"], "test_accuracy": test_acc,
+                           "train_accuracy": train_acc})
+    folder.write_result(result)
+    note = folder.plot_learning_curve(f"{config['split']} / {config['model']} / seed {seed}")
+    if note and note != PLOT_MISSING:
+        print(f"  [{folder.path.name}] {note}")
+    return result
+
+
+# ------------------------------------------------------------------------------ the runner
+def summarize(settings: RunSettings, results: list[dict[str, Any]], info: dict[str, Any], device: torch.device,
+              seconds: float, *, eval_only: bool = False) -> dict[str, Any]:
+    tests = [r["test_accuracy"] for r in results]
+    trains = [r["train_accuracy"] for r in results]
+    tm, ts = mean_std(tests)
+    rm, rs = mean_std(trains)
+    return {
+        "split": settings.split,
+        "model": settings.model,
+        "seeds": [r["seed"] for r in results],
+        "test_accuracy": {"per_seed": tests, "mean": tm, "std": ts},
+        "train_accuracy": {"per_seed": trains, "mean": rm, "std": rs,
+                           "examples": results[0].get("train_accuracy_examples")},
+        "steps": max(r["steps"] for r in results),
+        "seconds": round(seconds, 3),
+        "device": device_description(device),
+        "versions": versions(),
+        "command": command_line(),
+        "eval_only": eval_only,
+        "options": settings.options,
+        "task": settings.task or "scan/scan (bundled)",
+        "accuracy_note": "exact match of the whole output sequence, free greedy decoding to <eos> (no gold length); "
+                         "fractions in [0, 1]; std = sample standard deviation over seeds",
+        **info,
+        "runs": results,
+    }
+
+
+def format_table(summary: dict[str, Any]) -> str:
+    rows = [("split", "model", "seed", "test acc %", "train acc %", "steps", "train s", "ex/s")]
+    for r in summary["runs"]:
+        eps = r.get("examples_per_second")
+        rows.append((summary["split"], summary["model"], str(r["seed"]), f"{100 * r['test_accuracy']:.2f}",
+                     f"{100 * r['train_accuracy']:.2f}", str(r["steps"]), f"{r['train_seconds']:.0f}",
+                     "-" if eps is None else f"{eps:.0f}"))
+    t, tr = summary["test_accuracy"], summary["train_accuracy"]
+    rows.append((summary["split"], summary["model"], f"mean of {len(summary['seeds'])}",
+                 f"{100 * t['mean']:.2f} ± {100 * t['std']:.2f}", f"{100 * tr['mean']:.2f} ± {100 * tr['std']:.2f}",
+                 str(summary["steps"]), "", ""))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def run_scan(settings: RunSettings) -> dict[str, Any]:
+    """Run every seed (training, or ``eval_only``), print the table, write the JSON; return the summary."""
+    if settings.threads:
+        torch.set_num_threads(settings.threads)
+    device = resolve_device(settings.device)
+    if settings.eval_only:
+        return eval_checkpoint(settings, device)
+    if settings.split is None:
+        raise NeurosymError("--split is required (e.g. --split simple); see 'neurosym scan run --help'")
+    if settings.model not in learner_names():
+        raise NeurosymError(f"unknown model {settings.model!r}; choose one of: {', '.join(learner_names())}")
+    if settings.seeds < 1:
+        raise NeurosymError(f"--seeds {settings.seeds}: give at least 1")
+    task = load_task(settings.task)
+    train, test, info = load_split(task, settings.split, settings.data, settings.dedupe_train)
+    print(f"scan run: split {settings.split} ({info['train_size']} train, {info['test_size']} test; {info['split_note']})")
+    print(f"  model {settings.model}, device {device_description(device)}, seeds "
+          f"{settings.first_seed}..{settings.first_seed + settings.seeds - 1}, out {settings.out}")
+    print(f"  train convention: {info['train_convention']}")
+    t0 = time.perf_counter()
+    results = []
+    for seed in range(settings.first_seed, settings.first_seed + settings.seeds):
+        results.append(run_seed(settings, task, train, test, info, seed, device))
+        r = results[-1]
+        print(f"  seed {seed}: test {100 * r['test_accuracy']:.2f}%  train {100 * r['train_accuracy']:.2f}%  "
+              f"({r['steps']} steps, {r['train_seconds']:.0f} s training, {r['eval_seconds']:.0f} s evaluation)",
+              flush=True)
+    summary = summarize(settings, results, info, device, time.perf_counter() - t0)
+    _report(settings, summary)
+    return summary
+
+
+def eval_checkpoint(settings: RunSettings, device: torch.device) -> dict[str, Any]:
+    """Evaluate a run folder's checkpoint (no training); the split is the run's unless --split names another."""
+    folder = RunFolder(Path(settings.eval_only))
+    if not folder.config_path.exists() and (folder.path.parent / "config.json").exists():
+        folder = RunFolder(folder.path.parent)  # the checkpoint/ folder itself was given
+    config = folder.read_config()
+    if not folder.has_checkpoint():
+        raise NeurosymError(f"{folder.checkpoint_dir}: no checkpoint here; pass a run folder written by 'neurosym scan run'")
+    settings.split = settings.split or config["split"]
+    settings.model = config["model"]
+    settings.options = config["options"]
+    task_file = settings.task or (None if config.get("task", "").startswith("scan/scan (bundled)") else config.get("task"))
+    settings.task = task_file
+    task = load_task(task_file)
+    train, test, info = load_split(task, settings.split, settings.data or config.get("data"), config.get("dedupe_train", False))
+    learner = _learner_from_config(config, task, device)
+    learner.load_checkpoint(folder.checkpoint_dir)
+    print(f"scan run --eval-only: {folder.path} ({config['model']}, seed {config['seed']}, "
+          f"step {getattr(learner, 'step', '?')}) on split {settings.split}, device {device_description(device)}")
+    t0 = time.perf_counter()
+    test_acc, preds = evaluate(learner, test)
+    sample = _train_sample(train, settings.train_eval, config["seed"])
+    train_acc, _ = evaluate(learner, sample)
+    result = {
+        "split": settings.split, "model": config["model"], "seed": config["seed"],
+        "test_accuracy": test_acc, "train_accuracy": train_acc, "train_accuracy_examples": len(sample),
+        "test_size": len(test), "steps": int(getattr(learner, "step", 0) or 0), "train_seconds": 0.0,
+        "eval_seconds": round(time.perf_counter() - t0, 3), "examples_per_second": None,
+        "test_accuracy_by_output_length": accuracy_by_output_length(test, preds), "run_dir": str(folder.path),
+        "checkpoint": str(folder.checkpoint_dir),
+    }
+    summary = summarize(settings, [result], info, device, time.perf_counter() - t0, eval_only=True)
+    _report(settings, summary, default_json=folder.path / f"eval-{settings.split}.json")
+    return summary
+
+
+def _report(settings: RunSettings, summary: dict[str, Any], default_json: Path | None = None) -> None:
+    print()
+    print(format_table(summary))
+    path = default_json or Path(settings.out) / f"{summary['split']}-{summary['model']}.json"
+    atomic_write_json(path, summary)
+    print(f"\nwrote {path}")
+    if settings.json:
+        atomic_write_json(settings.json, summary)
+        print(f"wrote {settings.json}")
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        if not summary.get("eval_only"):
+            print(f"note: {PLOT_MISSING}")
+
+
+# ------------------------------------------------------------------------------------ CLI
+def _parse_option(text: str) -> tuple[str, Any]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"--option {text!r}: write KEY=VALUE, e.g. --option hidden=100")
+    try:
+        return key.replace("-", "_"), json.loads(value)
+    except json.JSONDecodeError:
+        return key.replace("-", "_"), value
+
+
+def register_cli(*, task_sub: Any = None, ilp_sub: Any = None, scan_sub: Any) -> None:
+    """Add ``scan run`` to the ``neurosym scan`` group."""
+    p = scan_sub.add_parser(
+        "run",
+        help="train and evaluate a model on a SCAN split (exact match, mean ± std over seeds)",
+        description=(
+            "Train a model on a split for each seed (one run folder each: config.json, metrics.jsonl, "
+            "checkpoint/, result.json, errors.txt, learning_curve.png), then score exact match on the full "
+            "test set with free greedy decoding (the gold output length is never given). Prints mean ± std "
+            "over seeds and writes a JSON summary. The add-primitive train sets repeat the lone primitive "
+            "(10% of the lines); the repeats are kept as the split has them unless --dedupe-train."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--split", help="simple, length, addprim_jump, addprim_turn_left, template_around_right, "
+                   "template_jump_around_right, template_opposite_right, template_right (or a split of --task)")
+    p.add_argument("--model", default="lstm", help="lstm, gru, lstm-attn, gru-attn, transformer, neurosym")
+    p.add_argument("--seeds", type=int, default=1, help="number of seeds (first-seed, first-seed+1, ...)")
+    p.add_argument("--first-seed", type=int, default=0)
+    p.add_argument("--steps", type=int, default=None,
+                   help="optimizer steps per seed (default: the model's; baselines: 100000 examples / batch size)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
+    p.add_argument("--data", default=None, help="folder with the official SCAN files (default: found automatically)")
+    p.add_argument("--out", default="runs/scan", help="folder for the run folders and the summary JSON")
+    p.add_argument("--json", default=None, help="also write the summary JSON here")
+    p.add_argument("--resume", action="store_true", help="continue interrupted runs from their checkpoints")
+    p.add_argument("--eval-only", metavar="RUN_DIR", default=None,
+                   help="evaluate the checkpoint of a run folder (no training)")
+    p.add_argument("--task", default=None, help="a compositional task file (default: the bundled SCAN task)")
+    p.add_argument("--batch-size", type=int, default=None, help="training batch size (default: the model's, 32)")
+    p.add_argument("--lr", type=float, default=None, help="learning rate (default: the model's)")
+    p.add_argument("--option", "-o", action="append", type=_parse_option, default=[], metavar="KEY=VALUE",
+                   help="a model option, e.g. -o hidden=100 -o dropout=0.1 -o teacher_forcing=1.0")
+    p.add_argument("--dedupe-train", action="store_true",
+                   help="keep one copy of repeated training lines (default: keep the repeats as the split has them)")
+    p.add_argument("--train-eval", type=int, default=2000,
+                   help="distinct training examples decoded for train accuracy (0 = all)")
+    p.add_argument("--checkpoint-every", type=int, default=1000, help="steps between checkpoints (0 = only at the end)")
+    p.add_argument("--log-every", type=int, default=50, help="steps per metrics.jsonl line")
+    p.add_argument("--eval-every", type=int, default=0,
+                   help="also score test and train exact match every N steps (0 = only at the end)")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+    p.set_defaults(handler=_cmd_scan_run)
+
+
+def _cmd_scan_run(args: argparse.Namespace) -> int:
+    options = dict(args.option)
+    if args.batch_size is not None:
+        options["batch_size"] = args.batch_size
+    if args.lr is not None:
+        options["lr"] = args.lr
+    run_scan(RunSettings(
+        split=args.split, model=args.model, seeds=args.seeds, first_seed=args.first_seed, steps=args.steps,
+        device=args.device, data=args.data, out=args.out, json=args.json, resume=args.resume,
+        eval_only=args.eval_only, task=args.task, options=options, dedupe_train=args.dedupe_train,
+        train_eval=args.train_eval, checkpoint_every=args.checkpoint_every, log_every=args.log_every,
+        eval_every=args.eval_every,
+        threads=args.threads,
+    ))
+    return 0

@@ -1,0 +1,184 @@
+"""Recurrent encoder-decoder baselines: LSTM / GRU, with or without attention.
+
+Registered learners: ``lstm``, ``gru``, ``lstm-attn``, ``gru-attn``. The defaults
+are Lake & Baroni (2018)'s overall-best SCAN model — 2 layers of 200 units, no
+attention, dropout 0.5, Adam lr 1e-3, gradient norm clipped at 5, teacher forcing
+on half the trials, 100,000 training examples drawn with replacement — except
+that we train on **batches of 32** examples (L&B used single examples), so the
+default run is ``ceil(100000 / 32) = 3125`` optimizer steps. Teacher forcing is
+decided per batch (probability 0.5): a teacher-forced batch feeds the gold
+previous token at every step, the others feed the model's own argmax.
+
+Where dropout goes: on the input embeddings of encoder and decoder and between
+stacked recurrent layers (``nn.LSTM(dropout=...)``). Embedding size = hidden
+size unless ``embedding`` is given. Attention is additive (Bahdanau et al.
+2015): the previous top-layer decoder state scores every encoder output; the
+context vector is fed to the recurrent cell with the input embedding and to the
+output layer with the new state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from neurosym.errors import NeurosymError
+from neurosym.seq2seq.base import register_learner
+from neurosym.seq2seq.training import (
+    EOS,
+    PAD,
+    SOS,
+    NeuralSeq2Seq,
+    TrainConfig,
+    sequence_exact,
+    token_loss,
+    train_config_from,
+)
+
+RECURRENT_TRAIN_DEFAULTS = TrainConfig(
+    batch_size=32, lr=1e-3, grad_clip=5.0, teacher_forcing=0.5, train_examples=100_000
+)
+
+
+class RecurrentSeq2Seq(nn.Module):
+    """Encoder-decoder RNN. ``cell`` is ``"lstm"`` or ``"gru"``."""
+
+    def __init__(
+        self,
+        src_vocab: int,
+        tgt_vocab: int,
+        *,
+        cell: str = "lstm",
+        hidden: int = 200,
+        layers: int = 2,
+        dropout: float = 0.5,
+        attention: bool = False,
+        embedding: int | None = None,
+    ) -> None:
+        super().__init__()
+        if cell not in ("lstm", "gru"):
+            raise NeurosymError(f"unknown recurrent cell {cell!r}; use 'lstm' or 'gru'")
+        rnn = nn.LSTM if cell == "lstm" else nn.GRU
+        emb = embedding or hidden
+        self.cell, self.hidden, self.layers, self.attention = cell, hidden, layers, attention
+        self.src_emb = nn.Embedding(src_vocab, emb, padding_idx=PAD)
+        self.tgt_emb = nn.Embedding(tgt_vocab, emb, padding_idx=PAD)
+        self.drop = nn.Dropout(dropout)
+        inter = dropout if layers > 1 else 0.0
+        self.encoder = rnn(emb, hidden, layers, batch_first=True, dropout=inter)
+        self.decoder = rnn(emb + (hidden if attention else 0), hidden, layers, batch_first=True, dropout=inter)
+        if attention:
+            self.att_q = nn.Linear(hidden, hidden, bias=False)
+            self.att_k = nn.Linear(hidden, hidden)
+            self.att_v = nn.Linear(hidden, 1, bias=False)
+        self.out = nn.Linear(hidden * (2 if attention else 1), tgt_vocab)
+
+    # encoder -------------------------------------------------------------
+    def encode(self, src: torch.Tensor, src_len: torch.Tensor) -> tuple[torch.Tensor, Any]:
+        """``src [b, S]`` -> encoder outputs ``[b, S, H]`` and final state (per layer)."""
+        lengths = src_len.clamp(min=1).cpu()  # an empty input is read as one <pad> token
+        packed = pack_padded_sequence(self.drop(self.src_emb(src)), lengths, batch_first=True, enforce_sorted=False)
+        out, state = self.encoder(packed)
+        out, _ = pad_packed_sequence(out, batch_first=True, total_length=src.shape[1])
+        return out, state
+
+    def _top(self, state: Any) -> torch.Tensor:
+        """Top-layer hidden state ``[b, H]``."""
+        return (state[0] if self.cell == "lstm" else state)[-1]
+
+    def _context(self, state: Any, keys: torch.Tensor, enc_out: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Additive attention: ``keys [b, S, H]``, ``mask [b, S]`` (True = real token) -> context ``[b, H]``."""
+        q = self.att_q(self._top(state)).unsqueeze(1)  # [b, 1, H]
+        scores = self.att_v(torch.tanh(q + keys)).squeeze(-1)  # [b, S]
+        scores = scores.masked_fill(~mask, float("-inf"))
+        return torch.bmm(scores.softmax(-1).unsqueeze(1), enc_out).squeeze(1)
+
+    def _step(self, tok: torch.Tensor, state: Any, memory: tuple | None) -> tuple[torch.Tensor, Any]:
+        """One decoder step: ``tok [b]`` -> logits ``[b, V]``, new state."""
+        x = self.drop(self.tgt_emb(tok))  # [b, E]
+        if self.attention:
+            assert memory is not None
+            ctx = self._context(state, *memory)
+            x = torch.cat([x, ctx], dim=-1)
+        o, state = self.decoder(x.unsqueeze(1), state)
+        o = self.drop(o.squeeze(1))
+        if self.attention:
+            o = torch.cat([o, ctx], dim=-1)
+        return self.out(o), state
+
+    def _memory(self, src: torch.Tensor, enc_out: torch.Tensor) -> tuple | None:
+        if not self.attention:
+            return None
+        return (self.att_k(enc_out), enc_out, src != PAD)
+
+    # training ------------------------------------------------------------
+    def loss_and_acc(
+        self, src: torch.Tensor, src_len: torch.Tensor, tgt_in: torch.Tensor, tgt_out: torch.Tensor, teacher: bool
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Mean token cross-entropy and batch exact match; ``tgt_in, tgt_out [b, T]``."""
+        enc_out, state = self.encode(src, src_len)
+        if teacher and not self.attention:
+            o, _ = self.decoder(self.drop(self.tgt_emb(tgt_in)), state)  # one fused call
+            logits = self.out(self.drop(o))
+        else:
+            memory = self._memory(src, enc_out)
+            tok = tgt_in[:, 0]
+            steps = []
+            for t in range(tgt_in.shape[1]):
+                step_logits, state = self._step(tok, state, memory)
+                steps.append(step_logits)
+                if t + 1 < tgt_in.shape[1]:
+                    tok = tgt_in[:, t + 1] if teacher else step_logits.argmax(-1)
+            logits = torch.stack(steps, dim=1)
+        return token_loss(logits, tgt_out), sequence_exact(logits.detach(), tgt_out)
+
+    # inference -----------------------------------------------------------
+    @torch.no_grad()
+    def greedy_decode(self, src: torch.Tensor, src_len: torch.Tensor, max_len: int) -> torch.Tensor:
+        """Feed back the argmax until every row has emitted ``<eos>`` or ``max_len`` steps: ``[b, <=max_len]``."""
+        enc_out, state = self.encode(src, src_len)
+        memory = self._memory(src, enc_out)
+        tok = torch.full((src.shape[0],), SOS, dtype=torch.long, device=src.device)
+        done = torch.zeros(src.shape[0], dtype=torch.bool, device=src.device)
+        out = []
+        for t in range(max_len):
+            logits, state = self._step(tok, state, memory)
+            tok = logits.argmax(-1).masked_fill(done, PAD)
+            out.append(tok)
+            done |= tok == EOS
+            if t % 8 == 7 and bool(done.all()):  # check (a device sync) every 8 steps only
+                break
+        return torch.stack(out, dim=1)
+
+
+def _recurrent_factory(cell: str, attention: bool):
+    def factory(*, task: Any = None, device: torch.device, seed: int = 0, **options: Any) -> NeuralSeq2Seq:
+        tc = train_config_from(options, RECURRENT_TRAIN_DEFAULTS)
+        model_cfg = {
+            "cell": cell,
+            "attention": attention,
+            "hidden": int(options.pop("hidden", 200)),
+            "layers": int(options.pop("layers", 2)),
+            "dropout": float(options.pop("dropout", 0.5)),
+            "embedding": options.pop("embedding", None),
+        }
+        if options:
+            raise NeurosymError(f"unknown option(s) for the recurrent model: {', '.join(sorted(options))}")
+        return NeuralSeq2Seq(
+            name=f"{cell}{'-attn' if attention else ''}",
+            build=lambda sv, tv: RecurrentSeq2Seq(sv, tv, **model_cfg),
+            model_config=model_cfg,
+            train_config=tc,
+            device=device,
+            seed=seed,
+        )
+
+    return factory
+
+
+for _cell in ("lstm", "gru"):
+    register_learner(_cell)(_recurrent_factory(_cell, False))
+    register_learner(f"{_cell}-attn")(_recurrent_factory(_cell, True))
