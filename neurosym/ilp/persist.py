@@ -1,0 +1,83 @@
+"""Save and load a fitted :class:`~neurosym.ilp.learner.RuleLearner` without pickle.
+
+One ``.safetensors`` file: the best restart's clause-pair weights as tensors
+(``weights.<pred>``, ``[K1 * K2']``), and in the header metadata one JSON
+document (key ``neurosym.ilp``) with the language, the generated clauses of
+every template (as Datalog text), the learned program, the settings and the
+fit's result. Written atomically (:func:`neurosym.io.atomic_write`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from safetensors import SafetensorError
+from safetensors.torch import load_file, safe_open, save_file
+
+from neurosym.errors import NeurosymError
+from neurosym.ilp.clauses import ClauseSet
+from neurosym.io import atomic_write
+from neurosym.lang.datalog import parse_clause, parse_program
+
+FORMAT = "neurosym.ilp.rule_learner/1"
+_KEY = "neurosym.ilp"
+
+
+def save_learner(learner: Any, path: str | Path) -> None:
+    sets = learner.clause_sets_
+    meta = {
+        "format": FORMAT,
+        "language": learner.language_,
+        "clause_sets": {
+            p: [
+                {"existentials": s.existentials, "intensional": s.intensional, "arity": s.arity,
+                 "clauses": [str(c) for c in s.clauses]}
+                for s in ss
+            ]
+            for p, ss in sets.items()
+        },
+        "program": str(learner.program_),
+        "settings": learner.settings(),
+        "result": learner.result_.to_json() if learner.result_ is not None else None,
+    }
+    tensors = {f"weights.{p}": w.contiguous() for p, w in learner.weights_.items()}
+    atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata={_KEY: json.dumps(meta)}))
+
+
+def load_learner(cls: Any, path: str | Path) -> Any:
+    path = Path(path)
+    if not path.is_file():
+        raise NeurosymError(f"no saved rule learner at {path}")
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            header = f.metadata() or {}
+        tensors = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as err:
+        raise NeurosymError(f"{path}: not a readable safetensors file ({err})") from None
+    if _KEY not in header:
+        raise NeurosymError(f"{path}: a safetensors file, but not a saved neurosym RuleLearner (no '{_KEY}' header)")
+    meta = json.loads(header[_KEY])
+    if meta.get("format") != FORMAT:
+        raise NeurosymError(f"{path}: unsupported format {meta.get('format')!r} (this version reads {FORMAT})")
+    settings = dict(meta["settings"])
+    preset = settings.pop("preset")
+    if isinstance(preset, dict):
+        from neurosym.logic.fuzzy import OperatorSet
+
+        preset = OperatorSet(**preset)
+    learner = cls(preset=preset, **settings)
+    learner.language_ = meta["language"]
+    learner.clause_sets_ = {
+        p: tuple(
+            ClauseSet(p, s["arity"], s["existentials"], s["intensional"],
+                      tuple(parse_clause(text) for text in s["clauses"]))
+            for s in ss
+        )
+        for p, ss in meta["clause_sets"].items()
+    }
+    learner.weights_ = {p: tensors[f"weights.{p}"] for p in learner.clause_sets_}
+    learner.program_ = parse_program(meta["program"])
+    learner.saved_result_ = meta.get("result")
+    return learner

@@ -1,0 +1,171 @@
+"""One ∂ILP training run's tensors and its optimizer step, batched over restarts.
+
+:class:`Trainer` is what :meth:`RuleLearner.fit <neurosym.ilp.learner.RuleLearner.fit>`
+drives; benchmarks time :meth:`Trainer.step` directly. Every intensional
+predicate has one weight tensor ``[R, K1 * K2']`` (a row per restart); one step
+chains all restarts and all training worlds at once and updates every weight
+with one optimizer step. The loss is the sum over restarts of each restart's
+mean cross-entropy, so (with elementwise optimizers) restarts never influence
+each other.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from neurosym.errors import NeurosymError
+from neurosym.ilp.clauses import ClauseSet, task_clause_sets
+from neurosym.ilp.forward import CHECKPOINT_PAIRS, ForwardChainer
+from neurosym.ilp.grounding import AtomIndex, used_existentials
+from neurosym.ilp.memory import MemoryEstimate, PredicateShape, check_fits, estimate
+from neurosym.logic.fuzzy import get_preset
+from neurosym.tasks.ilp_task import ILPTask
+
+OPTIMIZERS = ("rmsprop", "adam", "sgd")
+INITS = ("normal", "uniform", "zeros")
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+SMALL_STEP = 1 << 23
+"""Tensor elements per chaining step below which ``threads=None`` trains on one CPU thread."""
+LOG_EPS = 1e-7
+"""Added inside the logs of the cross-entropy (not a clamp: the gradient never vanishes)."""
+
+
+def predicate_shapes(clause_sets: Mapping[str, Sequence[ClauseSet]], index: AtomIndex,
+                     pair_kernel: bool = True) -> list[PredicateShape]:
+    """Sizes of every intensional predicate (for the memory estimate), computed without building tensors."""
+    shapes = []
+    for p, sets in clause_sets.items():
+        subs = [index.num_constants ** len(used_existentials(c)) for s in sets for c in s.clauses]
+        k1, k2, heads = len(sets[0]), len(sets[1]) if len(sets) == 2 else 0, index.count(p)
+        shapes.append(PredicateShape(p, k1, k2, heads, sum(subs), max(subs),
+                                     checkpoint=k2 > 0 and (pair_kernel or k1 * k2 * heads >= CHECKPOINT_PAIRS)))
+    return shapes
+
+
+def make_optimizer(name: str, params: list[Tensor], lr: float) -> torch.optim.Optimizer:
+    if name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr)
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr)
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr)
+    raise NeurosymError(f"unknown optimizer {name!r}; valid choices: {', '.join(OPTIMIZERS)}")
+
+
+def init_weights(init: str, scale: float, seed: int, restarts: int, sizes: Sequence[int],
+                 device: torch.device, dtype: torch.dtype) -> list[Tensor]:
+    """One ``[restarts, size]`` leaf tensor per predicate, drawn on the CPU (same values on every device).
+
+    Restart ``r`` draws from its own generator, seeded from ``(seed, r)``, so it starts (and,
+    restarts being independent, trains) the same whatever the number of restarts.
+    """
+    if init not in INITS:
+        raise NeurosymError(f"unknown init {init!r}; valid choices: {', '.join(INITS)}")
+    rows: list[list[Tensor]] = [[] for _ in sizes]
+    for r in range(restarts):
+        gen = torch.Generator().manual_seed(int(np.random.SeedSequence([seed, r]).generate_state(1)[0]))
+        for i, n in enumerate(sizes):
+            if init == "normal":
+                rows[i].append(torch.randn(n, generator=gen, dtype=torch.float64) * scale)
+            elif init == "uniform":
+                rows[i].append(torch.rand(n, generator=gen, dtype=torch.float64) * scale)
+            else:
+                rows[i].append(torch.zeros(n, dtype=torch.float64))
+    return [torch.stack(r).to(device=device, dtype=dtype).requires_grad_(True) for r in rows]
+
+
+class Trainer:
+    """Everything one fit needs on the device, built after the memory check.
+
+    ``settings`` is the :class:`~neurosym.ilp.learner.RuleLearner` (restarts, lr,
+    optimizer, preset, init, seed, dtype, ...).
+    """
+
+    def __init__(self, settings: Any, task: ILPTask, device: torch.device) -> None:
+        self.task = task
+        self.device = device
+        self.dtype = DTYPES[settings.dtype]
+        self.restarts = R = settings.restarts
+        self.steps_T = settings.inference_steps or task.steps
+        self.extensional = dict(task.extensional)
+        self.intensional = dict(task.intensional)
+        self.clause_sets = task_clause_sets(task, prune_renamings=settings.prune_renamings)
+        self.index = AtomIndex(task.constants, {**self.extensional, **self.intensional})
+        operators = get_preset(settings.preset)
+        fused_max = operators.existential.strip().lower() == "max"
+        pair_kernel = operators.clause_combination.strip().lower() in ("max", "godel")
+        self.shapes = predicate_shapes(self.clause_sets, self.index, pair_kernel)
+        self.estimate: MemoryEstimate = estimate(
+            self.shapes, atoms=self.index.size, worlds=len(task.train), restarts=R, steps=self.steps_T,
+            dtype_bytes=torch.finfo(self.dtype).bits // 8, fused=fused_max)
+        check_fits(self.estimate, device, fraction=settings.memory_fraction)
+
+        self.chainer = ForwardChainer(self.index, self.clause_sets, operators, device)
+        self.v0 = self.chainer.initial_valuation([w.background for w in task.train], self.dtype)  # [A, W]
+        atoms, worlds, labels = [], [], []
+        for w_i, world in enumerate(task.train):
+            for a, label in world.examples:
+                atoms.append(self.index.position(a))
+                worlds.append(w_i)
+                labels.append(1.0 if label else 0.0)
+        self.example_atoms = torch.tensor(atoms, dtype=torch.int64, device=device)
+        self.example_worlds = torch.tensor(worlds, dtype=torch.int64, device=device)
+        self.labels = torch.tensor(labels, dtype=self.dtype, device=device).unsqueeze(1)  # [E, 1]
+        self.weights = init_weights(settings.init, settings.init_scale, settings.seed, R,
+                                    [s.pairs for s in self.shapes], device, self.dtype)
+        self.optimizer = make_optimizer(settings.optimizer, self.weights, settings.lr)
+
+    @property
+    def work_per_step(self) -> int:
+        """Tensor elements one chaining step touches (body substitutions and clause pairs)."""
+        return sum((s.body + s.pairs) * s.heads for s in self.shapes) * self.restarts * len(self.task.train)
+
+    def probabilities(self) -> dict[str, Tensor]:
+        """Softmax of each predicate's flattened pair weights: ``{pred: [R, K1, K2']}``."""
+        R = self.restarts
+        return {s.pred: torch.softmax(w, dim=-1).view(R, s.k1, max(s.k2, 1)) for s, w in zip(self.shapes, self.weights)}
+
+    def losses(self) -> Tensor:
+        """Per-restart mean cross-entropy over every labelled example of every training world: ``[R]``."""
+        val = self.chainer.run(self.v0, self.probabilities(), self.steps_T)  # [A, R, W]
+        pred = val[self.example_atoms, :, self.example_worlds]  # [E, R]
+        y = self.labels
+        return -(y * torch.log(pred + LOG_EPS) + (1 - y) * torch.log(1 - pred + LOG_EPS)).mean(dim=0)
+
+    def step(self) -> Tensor:
+        """One optimizer step for all restarts; returns the per-restart losses before it ``[R]`` (detached)."""
+        self.optimizer.zero_grad(set_to_none=True)
+        losses = self.losses()
+        losses.sum().backward()
+        self.optimizer.step()
+        return losses.detach()
+
+    @torch.no_grad()
+    def argmax_pairs(self) -> tuple[list[Tensor], list[Tensor]]:
+        """Per predicate: the argmax flattened pair index ``[R]`` and its probability ``[R]`` (on the CPU)."""
+        top_p, top_i = [], []
+        for w in self.weights:
+            p, i = torch.softmax(w, dim=-1).max(dim=-1)
+            top_p.append(p.cpu())
+            top_i.append(i.cpu())
+        return top_i, top_p
+
+    def choice(self, key: Sequence[int]) -> dict[str, tuple[int, int]]:
+        """Flattened pair indices (one per predicate) -> ``{pred: (j, k)}``."""
+        return {s.pred: divmod(int(k), max(s.k2, 1)) for s, k in zip(self.shapes, key)}
+
+    def restart_weights(self, r: int) -> dict[str, Tensor]:
+        return {s.pred: w[r].detach().cpu().clone() for s, w in zip(self.shapes, self.weights)}
+
+
+def allowed_errors(max_contradicted: float, labels: int) -> int:
+    """``max_contradicted`` as a count: an int as is, a float in (0, 1) as a fraction of ``labels``."""
+    if isinstance(max_contradicted, float) and 0 < max_contradicted < 1:
+        return math.floor(max_contradicted * labels)
+    return int(max_contradicted)
