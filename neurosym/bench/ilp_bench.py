@@ -1,0 +1,378 @@
+"""``neurosym ilp bench``: the ∂ILP benchmark (Evans & Grefenstette 2018) -- run, tabulate, record.
+
+For each task (default: the 20 bundled paper tasks) one :class:`~neurosym.ilp.RuleLearner` run trains
+``--restarts`` random initialisations at once and reports:
+
+* **clauses** generated from the task's templates;
+* **restarts succeeded**: how many restarts ended with a verified program -- one that contradicts no
+  label of any train or validation world (with ``--noise F``: no more labels than were flipped).
+  By default (``--stop all``) training runs until every restart has succeeded or stopped improving
+  (or ``--steps``), so the percentage is a per-restart success rate comparable with the paper's
+  per-run figure; ``--stop first`` stops at the first verified program (faster, but the rate is then
+  a lower bound);
+* **verified**: the learner's best program is verified (on the labels it was trained on);
+* **recovered**: the best program has the same least model as the task's intended program (its
+  ``solution`` block) on the target predicate, in every world -- judged on the *true* labels and
+  facts, so with ``--noise`` it says whether the true program was found despite the flipped labels;
+* **steps to first success** and steps run, wall seconds, and peak memory (CUDA: peak allocated
+  bytes; CPU: the process's peak resident set size, so it never decreases from task to task);
+* the **paper's** per-run success rate for the task, as recalled in
+  ``shared/research/dilp_anchors.md`` §1.4 (**unverified**: no one on the team could open the
+  paper's results table; the column is marked ``?``).
+
+``--noise F`` flips a seeded fraction F of the *training* example labels (positives become negatives
+and the reverse; validation worlds stay clean) before training. Results go to ``--json`` (written
+atomically after every task, so an interrupted run keeps what it finished); a task that fails or
+runs out of memory is reported in the table and the run continues.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import random
+import sys
+import time
+import traceback
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from neurosym.errors import NeurosymError, ResourceLimitError
+from neurosym.io import atomic_write_json
+from neurosym.logic import least_model
+from neurosym.logic.terms import Program
+from neurosym.tasks.ilp_task import ILPTask, World, load_ilp_task
+
+# The paper's 20 tasks, in the order of its table, by bundled file name (tasks/ilp/<name>.task).
+PAPER_TASKS: tuple[str, ...] = (
+    "predecessor", "even_odd", "even", "less_than", "fizz", "buzz",
+    "member", "length",
+    "son", "grandparent", "husband", "uncle", "relatedness", "father",
+    "undirected_edge", "adjacent_to_red", "two_children", "graph_colouring", "connectedness", "cyclic",
+)
+
+# ∂ILP's per-run success rate (% of random initialisations reaching MSE < 1e-4 on clean data), as
+# recalled in shared/research/dilp_anchors.md §1.4. UNVERIFIED against the paper's table.
+PAPER_SUCCESS_PERCENT: dict[str, float] = {
+    "predecessor": 100.0, "even_odd": 100.0, "even": 48.5, "less_than": 100.0, "fizz": 10.0, "buzz": 14.0,
+    "member": 100.0, "length": 92.5,
+    "son": 97.0, "grandparent": 96.5, "husband": 100.0, "uncle": 70.0, "relatedness": 100.0, "father": 100.0,
+    "undirected_edge": 100.0, "adjacent_to_red": 50.5, "two_children": 95.0, "graph_colouring": 94.5,
+    "connectedness": 100.0, "cyclic": 100.0,
+}
+PAPER_SOURCE = ("recalled in shared/research/dilp_anchors.md §1.4 (Evans & Grefenstette 2018); "
+                "unverified against the paper's table")
+
+
+@dataclass
+class BenchSettings:
+    """Everything ``neurosym ilp bench`` takes (the CLI flags, one to one)."""
+
+    tasks: list[str] = field(default_factory=list)
+    restarts: int | None = None
+    steps: int | None = None
+    device: str = "auto"
+    seed: int = 0
+    json: str | None = None
+    noise: float = 0.0
+    lr: float | None = None
+    optimizer: str | None = None
+    preset: str | None = None
+    stop: str = "all"
+    progress: bool = True
+
+
+# ----- noise and judging ------------------------------------------------------------------------
+
+def flip_labels(task: ILPTask, fraction: float, seed: int) -> tuple[ILPTask, int]:
+    """A copy of ``task`` with round(fraction * n) of its n training labels flipped (seeded).
+
+    Validation worlds are left clean. Returns (noisy task, number of labels flipped).
+    """
+    if not 0.0 <= fraction <= 1.0:
+        raise NeurosymError(f"--noise must be a fraction between 0 and 1, got {fraction}")
+    slots = [(w_i, atom) for w_i, world in enumerate(task.train) for atom, _ in world.examples]
+    k = round(fraction * len(slots))
+    if k == 0:
+        return task, 0
+    rng = random.Random(zlib.crc32(f"{seed}:{task.name}".encode()))
+    chosen = set(rng.sample(range(len(slots)), k))
+    flip = {slots[i] for i in chosen}
+    worlds = []
+    for w_i, world in enumerate(task.train):
+        pos = [a for a in world.positives if (w_i, a) not in flip] + [a for a in world.negatives if (w_i, a) in flip]
+        neg = [a for a in world.negatives if (w_i, a) not in flip] + [a for a in world.positives if (w_i, a) in flip]
+        worlds.append(World(world.name, world.background, tuple(pos), tuple(neg)))
+    return dataclasses.replace(task, train=tuple(worlds)), k
+
+
+def _target_extension(world: World, program: Program, target: str) -> set[tuple[str, ...]]:
+    return set(least_model(world.background, program).tuples(target))
+
+
+def true_label_errors(program: Program, task: ILPTask) -> int:
+    """Labels of ``task`` (all worlds, the true labels) that ``program`` gets wrong."""
+    wrong = 0
+    for world in task.worlds:
+        model = least_model(world.background, program)
+        wrong += sum(((a.pred, a.ground_tuple()) in model) != label for a, label in world.examples)
+    return wrong
+
+
+def recovers_intended(program: Program, task: ILPTask) -> bool | None:
+    """Same target extension as the intended program in every world (None: the task has no solution)."""
+    if task.solution is None:
+        return None
+    return all(
+        _target_extension(w, program, task.target) == _target_extension(w, task.solution, task.target)
+        for w in task.worlds
+    )
+
+
+# ----- one task ---------------------------------------------------------------------------------
+
+def load_bench_task(name: str) -> ILPTask:
+    """A bundled task name (``even``, ``ilp/even``), a task file path, or a Popper folder."""
+    from neurosym.tasks.popper import is_popper_folder, load_popper_task
+
+    if is_popper_folder(name):
+        return load_popper_task(name)
+    if Path(name).is_file() or "/" in name:
+        return load_ilp_task(name)
+    return load_ilp_task(f"ilp/{name}")
+
+
+def _learner_kwargs(s: BenchSettings, allowed_errors: int) -> dict[str, Any]:
+    kw: dict[str, Any] = {"device": s.device, "seed": s.seed, "stop_early": s.stop == "first",
+                          "max_contradicted": allowed_errors}
+    for key in ("restarts", "steps", "lr", "optimizer", "preset"):
+        value = getattr(s, key)
+        if value is not None:
+            kw[key] = value
+    return kw
+
+
+def _is_oom(err: BaseException) -> bool:
+    if isinstance(err, ResourceLimitError):
+        return True
+    try:
+        import torch
+
+        if isinstance(err, torch.cuda.OutOfMemoryError):
+            return True
+    except (ImportError, AttributeError):  # pragma: no cover - old torch
+        pass
+    return isinstance(err, (MemoryError, RuntimeError)) and "out of memory" in str(err).lower()
+
+
+def run_task(task: ILPTask, s: BenchSettings, on_progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Train on one task and judge the result; never raises for a failed or out-of-memory run."""
+    from neurosym.ilp import RuleLearner
+
+    record: dict[str, Any] = {
+        "task": task.name, "status": "ok", "error": None, "noise": s.noise,
+        "paper_success_percent": PAPER_SUCCESS_PERCENT.get(task.name),
+        "paper_source": PAPER_SOURCE if task.name in PAPER_SUCCESS_PERCENT else None,
+    }
+    noisy, flipped = flip_labels(task, s.noise, s.seed)
+    record["labels_flipped"] = flipped
+    record["labels"] = sum(len(w.positives) + len(w.negatives) for w in task.worlds)
+    first_success: list[int] = []
+    started = time.perf_counter()
+    try:
+        learner = RuleLearner(**_learner_kwargs(s, flipped))
+        R = learner.restarts
+        best = [math.inf] * R
+        last = [0] * R
+
+        def callback(p: Any) -> bool:
+            if p.restarts_succeeded and not first_success:
+                first_success.append(p.step)
+            for r, loss in enumerate(p.losses):
+                if loss < best[r] - learner.tolerance:
+                    best[r], last[r] = loss, p.step
+            if on_progress is not None:
+                on_progress(f"{task.name}: step {p.step}/{p.steps}, {p.restarts_succeeded}/{R} restarts verified")
+            all_done = p.restarts_succeeded == R or all(p.step - t >= learner.patience for t in last)
+            return s.stop == "all" and all_done
+
+        result = learner.fit(noisy, callback=callback)
+    except Exception as err:  # noqa: BLE001 - the suite must go on; the record says what happened
+        record.update(status="out of memory" if _is_oom(err) else "error",
+                      error=f"{type(err).__name__}: {err}".strip(), seconds=time.perf_counter() - started)
+        if not isinstance(err, NeurosymError):
+            record["traceback"] = traceback.format_exc(limit=8)
+        _free_cuda()
+        return record
+    learned = result.to_json()
+    errors = true_label_errors(result.program, task)
+    record.update(
+        clauses_generated=result.clauses_generated, restarts=result.restarts,
+        restarts_succeeded=result.restarts_succeeded,
+        success_percent=100.0 * result.restarts_succeeded / result.restarts,
+        verified=result.verified, true_labels_contradicted=errors, correct_on_true_labels=errors == 0,
+        recovered=recovers_intended(result.program, task),
+        steps_to_first_success=first_success[0] if first_success else None, steps_run=result.steps_run,
+        seconds=result.seconds, peak_memory_bytes=result.peak_memory_bytes, program=result.program_text,
+        device=result.device, learner=learned,
+    )
+    return record
+
+
+def _free_cuda() -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+# ----- the suite --------------------------------------------------------------------------------
+
+def _default_json_path() -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    return Path("runs") / "ilp" / f"bench-{stamp}.json"
+
+
+def run_bench(s: BenchSettings) -> tuple[list[dict[str, Any]], Path]:
+    """Run every task of ``s``; write the JSON after each; return (records, JSON path)."""
+    from neurosym.versions import command_line, device_description, resolve_device, versions
+
+    if s.stop not in ("all", "first"):
+        raise NeurosymError(f"--stop must be 'all' or 'first', got {s.stop!r}")
+    if not 0.0 <= s.noise <= 1.0:  # checked before any work
+        raise NeurosymError(f"--noise must be a fraction between 0 and 1, got {s.noise}")
+    names = list(s.tasks) or list(PAPER_TASKS)
+    tasks = [load_bench_task(n) for n in names]  # bad names / files fail here, before any training
+    device = resolve_device(s.device)
+    out = Path(s.json) if s.json else _default_json_path()
+    meta = {
+        "benchmark": "dilp (Evans & Grefenstette 2018)", "command": command_line(),
+        "device": device_description(device), "seed": s.seed, "versions": versions(),
+        "settings": {k: v for k, v in dataclasses.asdict(s).items() if k != "progress"},
+        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "paper_success_source": PAPER_SOURCE,
+    }
+    records: list[dict[str, Any]] = []
+    bar = _progress_bar(len(tasks), enabled=s.progress)
+    try:
+        for task in tasks:
+            bar.set_description(task.name)
+            record = run_task(task, s, on_progress=bar.set_postfix_str)
+            record.update(seed=s.seed, command=meta["command"], versions=meta["versions"])
+            record.setdefault("device", str(device))
+            records.append(record)
+            atomic_write_json(out, {**meta, "records": records})
+            bar.update(1)
+    finally:
+        bar.close()
+    meta["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    atomic_write_json(out, {**meta, "records": records})
+    return records, out
+
+
+def _progress_bar(total: int, *, enabled: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="task", disable=not enabled, file=sys.stderr, dynamic_ncols=True)
+
+
+def _fmt_bytes(n: int | None) -> str:
+    if n is None:
+        return "-"
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)  # pragma: no cover
+
+
+def format_table(records: Sequence[dict[str, Any]]) -> str:
+    """The results as an aligned text table (one row per task) with a totals line."""
+    header = ["task", "clauses", "restarts", "succeeded", "paper %?", "verified", "recovered",
+              "steps to 1st", "steps run", "seconds", "peak memory"]
+    rows = []
+    for r in records:
+        if r["status"] != "ok":
+            paper = r.get("paper_success_percent")
+            rows.append([r["task"], "-", "-", "-", "-" if paper is None else f"{paper:g}",
+                         r["status"].upper(), "-", "-", "-", f"{r.get('seconds', 0):.1f}", "-"])
+            continue
+        rec = r["recovered"]
+        paper = r["paper_success_percent"]
+        rows.append([
+            r["task"], str(r["clauses_generated"]), str(r["restarts"]),
+            f"{r['restarts_succeeded']} ({r['success_percent']:.0f}%)",
+            "-" if paper is None else f"{paper:g}",
+            "yes" if r["verified"] else "no",
+            "n/a" if rec is None else ("yes" if rec else "no"),
+            "-" if r["steps_to_first_success"] is None else str(r["steps_to_first_success"]),
+            str(r["steps_run"]), f"{r['seconds']:.1f}", _fmt_bytes(r["peak_memory_bytes"]),
+        ])
+    if any(r.get("labels_flipped") for r in records):  # noisy run: say how many labels were flipped
+        header.insert(3, "flipped")
+        for row, r in zip(rows, records):
+            row.insert(3, f"{r.get('labels_flipped', 0)}/{r.get('labels', 0)}")
+    widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(header)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
+    ok = [r for r in records if r["status"] == "ok"]
+    lines.append("")
+    lines.append(
+        f"{sum(r['verified'] for r in ok)}/{len(records)} verified, "
+        f"{sum(bool(r['recovered']) for r in ok)}/{len(records)} recovered the intended program, "
+        f"{len(records) - len(ok)} failed; {sum(r.get('seconds', 0) for r in records):.1f} s in total"
+    )
+    failed = [r for r in records if r["status"] != "ok"]
+    for r in failed:
+        lines.append(f"  {r['task']}: {r['status']}: {r['error']}")
+    if any(r.get("labels_flipped") for r in records):
+        lines.append("noisy labels: 'verified' = contradicts at most as many labels as were flipped; "
+                     "'recovered' = same least model as the intended program (judged on the true data)")
+    lines.append("paper %?: ∂ILP's per-run success rate as recalled in the team's research note; "
+                 "unverified against the paper")
+    return "\n".join(lines)
+
+
+# ----- command line -----------------------------------------------------------------------------
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    s = BenchSettings(
+        tasks=list(args.tasks), restarts=args.restarts, steps=args.steps, device=args.device, seed=args.seed,
+        json=args.json, noise=args.noise, lr=args.lr, optimizer=args.optimizer, preset=args.preset,
+        stop=args.stop, progress=not args.no_progress,
+    )
+    records, path = run_bench(s)
+    print(format_table(records))
+    print(f"results: {path}")
+    return 0 if all(r["status"] == "ok" for r in records) else 1
+
+
+def register_cli(*, task_sub: Any = None, ilp_sub: Any, scan_sub: Any = None) -> None:
+    """Add ``ilp bench`` to the ``neurosym ilp`` group."""
+    p = ilp_sub.add_parser(
+        "bench",
+        help="run the ∂ILP benchmark (the paper's 20 tasks by default): table + JSON",
+        description=(__doc__ or "").split("\n\n")[0].replace("\n", " "),
+    )
+    p.add_argument("tasks", nargs="*", metavar="TASK",
+                   help="bundled task names (e.g. even fizz), task files, or Popper folders; default: all 20")
+    p.add_argument("--restarts", type=int, default=None, help="random restarts per task (default: the learner's)")
+    p.add_argument("--steps", type=int, default=None, help="maximum optimizer steps per task (default: the learner's)")
+    p.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:1 ...")
+    p.add_argument("--seed", type=int, default=0, help="seed of the initialisation and of the label noise (default: 0)")
+    p.add_argument("--json", default=None, help="results file (default: runs/ilp/bench-<UTC time>.json)")
+    p.add_argument("--noise", type=float, default=0.0, help="fraction of training labels flipped before training (default: 0)")
+    p.add_argument("--lr", type=float, default=None, help="learning rate (default: the learner's)")
+    p.add_argument("--optimizer", default=None, help="rmsprop, adam or sgd (default: the learner's)")
+    p.add_argument("--preset", default=None, help="fuzzy operator preset (default: the learner's, 'dilp')")
+    p.add_argument("--stop", choices=("all", "first"), default="all",
+                   help="all: train until every restart succeeded or stopped improving (per-restart success "
+                        "rate; the default); first: stop at the first verified program (faster; the rate is a lower bound)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(handler=_cmd_bench)
