@@ -148,22 +148,30 @@ def run_items(
 ) -> list[dict[str, Any]] | None:
     """Run this rank's share of ``items`` with ``work(index, item) -> record``; rank 0 returns all records.
 
-    Records of items whose rank died are ``{"status": "lost", "rank": r}``. Other ranks return None.
+    In a distributed run every finished record also goes to this rank's shard file, and
+    records of items whose rank died come back as ``{"status": "lost", "rank": r, "error": ...}``.
+    Ranks other than 0 return None.
     """
-    writer = ShardWriter(out, ctx)
+    writer = ShardWriter(out, ctx) if ctx.distributed else None
+    local: list[dict[str, Any] | None] = [None] * len(items)
     for index, item in my_share(items, ctx):
         record = work(index, item)
-        writer.write(index, record)
+        local[index] = record
+        if writer is not None:
+            writer.write(index, record)
         if on_record is not None:
             on_record(index, record)
+    if not ctx.distributed:
+        return local  # type: ignore[return-value]
     dead = wait_for_all(ctx, timeout_s)
     if not ctx.is_main:
         return None
     merged = merge_shards(out, len(items))
-    return [
-        rec if rec is not None else {"status": "lost", "rank": missing_owner(i, ctx.world_size),
-                                     "error": f"rank {missing_owner(i, ctx.world_size)} did not report this item"
-                                     + (" (it died)" if missing_owner(i, ctx.world_size) in dead else "")}
-        for i, rec in enumerate(merged)
-    ]
-
+    out_records = []
+    for i, rec in enumerate(merged):
+        if rec is None:
+            owner = missing_owner(i, ctx.world_size)
+            rec = {"status": "lost", "rank": owner,
+                   "error": f"rank {owner} did not report this item" + (" (it died)" if owner in dead else "")}
+        out_records.append(rec)
+    return out_records

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from neurosym.errors import NeurosymError, ResourceLimitError
+from neurosym.bench.distributed import finish, init_distributed, my_share, rank_device, run_items
 from neurosym.io import atomic_write_json
 from neurosym.logic import least_model
 from neurosym.logic.terms import Program
@@ -257,21 +258,36 @@ def run_bench(s: BenchSettings) -> tuple[list[dict[str, Any]], Path]:
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "paper_success_source": PAPER_SOURCE,
     }
-    records: list[dict[str, Any]] = []
-    bar = _progress_bar(len(tasks), enabled=s.progress)
+    ctx = init_distributed(device)  # several processes when launched by torchrun (tasks split across ranks)
+    local_settings = dataclasses.replace(s, device=str(rank_device(device, ctx)))
+    meta["processes"] = ctx.world_size
+    done: list[dict[str, Any]] = []
+    bar = _progress_bar(len(my_share(tasks, ctx)), enabled=s.progress and ctx.is_main)
+
+    def work(index: int, task: ILPTask) -> dict[str, Any]:
+        bar.set_description(task.name)
+        record = run_task(task, local_settings, on_progress=bar.set_postfix_str)
+        record.update(seed=s.seed, command=meta["command"], versions=meta["versions"], rank=ctx.rank)
+        record.setdefault("device", str(device))
+        return record
+
+    def finished(index: int, record: dict[str, Any]) -> None:
+        done.append(record)
+        bar.update(1)
+        if not ctx.distributed:  # distributed ranks keep their finished records in shard files instead
+            atomic_write_json(out, {**meta, "records": done})
+
     try:
-        for task in tasks:
-            bar.set_description(task.name)
-            record = run_task(task, s, on_progress=bar.set_postfix_str)
-            record.update(seed=s.seed, command=meta["command"], versions=meta["versions"])
-            record.setdefault("device", str(device))
-            records.append(record)
-            atomic_write_json(out, {**meta, "records": records})
-            bar.update(1)
+        merged = run_items(tasks, work, out=out, ctx=ctx, on_record=finished)
     finally:
         bar.close()
+    if merged is None:  # not rank 0: rank 0 writes the table and the JSON
+        finish(ctx)
+        return [], out
+    records = [rec if rec.get("status") != "lost" else {"task": task.name, **rec} for rec, task in zip(merged, tasks)]
     meta["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     atomic_write_json(out, {**meta, "records": records})
+    finish(ctx)
     return records, out
 
 
@@ -348,6 +364,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         stop=args.stop, progress=not args.no_progress,
     )
     records, path = run_bench(s)
+    if not records:  # a non-zero rank of a torchrun job: rank 0 reports
+        return 0
     print(format_table(records))
     print(f"results: {path}")
     return 0 if all(r["status"] == "ok" for r in records) else 1

@@ -76,3 +76,28 @@ def test_dead_rank_is_reported_and_finished_work_kept(tmp_path):
     assert merged[3]["status"] == "lost" and merged[3]["rank"] == 1
     assert merged[5]["status"] == "lost"
     assert [merged[i]["item"] for i in (0, 2, 4)] == [10, 12, 14]
+
+
+def _bench(tmp_path, name: str, nproc: int) -> list[dict]:
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "neurosym", "ilp", "bench", "predecessor", "undirected_edge", "father",
+           "--restarts", "4", "--steps", "50", "--device", "cpu", "--no-progress", "--json", str(tmp_path / name)]
+    if nproc > 1:
+        cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", str(nproc),
+               "--master-port", str(_free_port()), *cmd[1:]]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.count("3/3 verified") == 1  # only rank 0 prints the table
+    return json.loads((tmp_path / name).read_text())["records"]
+
+
+def test_ilp_bench_under_torchrun_equals_single_process(tmp_path):
+    two = _bench(tmp_path, "two.json", 2)
+    one = _bench(tmp_path, "one.json", 1)
+    keys = ("task", "status", "clauses_generated", "restarts", "restarts_succeeded", "verified", "recovered",
+            "steps_run", "program")
+    assert [{k: r[k] for k in keys} for r in two] == [{k: r[k] for k in keys} for r in one]
+    assert {r["rank"] for r in two} == {0, 1} and {r["rank"] for r in one} == {0}
