@@ -36,6 +36,7 @@ from typing import Any
 
 import torch
 
+from neurosym.bench.distributed import finish, init_distributed, rank_device, run_items
 from neurosym.bench.run_folder import PLOT_MISSING, RunFolder
 from neurosym.errors import NeurosymError
 from neurosym.io import atomic_write_json
@@ -392,14 +393,30 @@ def run_scan(settings: RunSettings) -> dict[str, Any]:
           f"{settings.first_seed}..{settings.first_seed + settings.seeds - 1}, out {settings.out}")
     print(f"  train convention: {info['train_convention']}")
     t0 = time.perf_counter()
-    results = []
-    for seed in range(settings.first_seed, settings.first_seed + settings.seeds):
-        results.append(run_seed(settings, task, train, test, info, seed, device))
-        r = results[-1]
+    # Under torchrun the seeds are split across ranks (each on its own GPU); rank 0 merges and reports.
+    ctx = init_distributed(device)
+    rank_dev = rank_device(device, ctx)
+
+    def work(index: int, seed: int) -> dict[str, Any]:
+        r = run_seed(settings, task, train, test, info, seed, rank_dev)
         print(f"  seed {seed}: test {100 * r['test_accuracy']:.2f}%  train {100 * r['train_accuracy']:.2f}%  "
               f"({r['steps']} steps, {r['train_seconds']:.0f} s training, {r['eval_seconds']:.0f} s evaluation)",
               flush=True)
-    summary = summarize(settings, results, info, device, time.perf_counter() - t0)
+        return r
+
+    seeds = list(range(settings.first_seed, settings.first_seed + settings.seeds))
+    shard_base = Path(settings.out) / f"{settings.split}-{settings.model}.json"
+    results = run_items(seeds, work, out=shard_base, ctx=ctx)
+    finish(ctx)
+    if results is None:  # not rank 0
+        return {}
+    lost = [seed for seed, r in zip(seeds, results) if r.get("status") == "lost"]
+    if lost:
+        print(f"  seeds {lost} were lost (their rank died); the summary covers the others", flush=True)
+    summary = summarize(settings, [r for r in results if r.get("status") != "lost"], info, device,
+                        time.perf_counter() - t0)
+    summary["processes"] = ctx.world_size
+    summary["lost_seeds"] = lost
     _report(settings, summary)
     return summary
 

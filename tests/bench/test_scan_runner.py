@@ -129,3 +129,30 @@ def test_mean_std():
     assert mean_std([0.5]) == (0.5, 0.0)
     m, s = mean_std([0.0, 1.0])
     assert m == 0.5 and s == pytest.approx(0.7071, abs=1e-4)
+
+
+def test_scan_run_under_torchrun_equals_single_process(data_dir, tmp_path):
+    """Seeds split across 2 gloo processes give the same per-seed results as one process."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    base = ["-m", "neurosym", "scan", "run", "--split", "simple", "--model", "gru", "--seeds", "2", "--steps", "6",
+            "--device", "cpu", "--data", str(data_dir), "--train-eval", "5", "--batch-size", "4",
+            "-o", "hidden=8", "-o", "layers=1", "--threads", "1"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    out = {}
+    for name, prefix in (("two", ["-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", str(port)]),
+                         ("one", [])):
+        cmd = [sys.executable, *prefix, *base, "--out", str(tmp_path / name), "--json", str(tmp_path / f"{name}.json")]
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        out[name] = json.loads((tmp_path / f"{name}.json").read_text())
+    assert out["two"]["processes"] == 2 and out["one"]["processes"] == 1
+    assert out["two"]["seeds"] == out["one"]["seeds"] == [0, 1]
+    assert out["two"]["test_accuracy"] == out["one"]["test_accuracy"]
+    assert out["two"]["train_accuracy"] == out["one"]["train_accuracy"]
