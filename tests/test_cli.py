@@ -51,3 +51,11 @@ def test_console_entry_point_prints_no_traceback(tmp_path):
 def test_missing_file_is_a_clear_error(capsys):
     assert main(["task", "check", "no/such/task"]) == 1
     assert "no task file" in capsys.readouterr().err
+
+
+def test_task_check_reads_a_popper_folder(capsys):
+    from pathlib import Path
+
+    folder = Path(__file__).parent / "tasks" / "data" / "popper_grandparent"
+    assert main(["task", "check", str(folder)]) == 0
+    assert "Popper folder read as ILP task" in capsys.readouterr().out

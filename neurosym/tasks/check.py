@@ -9,7 +9,16 @@ from neurosym.tasks.taskfile import is_compositional_task_text
 
 
 def check_task_file(source: str | Path) -> str:
-    """Validate an ILP or compositional task file; return a one-line summary (raises TaskFileError)."""
+    """Validate an ILP or compositional task file, or a Popper folder; return a one-line summary.
+
+    Raises TaskFileError (file, line, column, caret, fix) for a bad file.
+    """
+    from neurosym.tasks.popper import is_popper_folder, read_popper
+
+    if is_popper_folder(source):
+        imported = read_popper(source)
+        notes = f" ({len(imported.notes)} note(s): {'; '.join(imported.notes)})" if imported.notes else ""
+        return f"{source}: ok: Popper folder read as {imported.task.summary()}{notes}"
     path = find_task(source)
     text = path.read_text(encoding="utf-8")
     if is_compositional_task_text(text):
