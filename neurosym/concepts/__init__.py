@@ -1,0 +1,21 @@
+"""The bridge: grammar alternatives as concepts with learned embeddings, and learned composition.
+
+- :class:`ConceptTable` -- names <-> ids <-> arities, and ``nn.Embedding`` rows for them.
+- :func:`batch_trees` -- parse trees as level-ordered index tensors (no loop over examples).
+- :class:`SoftTemplates` / :func:`root_probabilities` -- each concept's embedding read as a
+  distribution over output templates; exact P(output | parse tree) by a span chart.
+- :class:`TemplateLearner` -- learns a :class:`Program` (one template per concept) from pairs.
+"""
+
+from neurosym.concepts.batching import TreeBatch, TreeLevel, batch_trees
+from neurosym.concepts.chart import root_probabilities
+from neurosym.concepts.composition import SoftTemplates, TemplateSpace
+from neurosym.concepts.learn import LearnConfig, LearnResult, TemplateLearner
+from neurosym.concepts.table import Concept, ConceptTable
+from neurosym.concepts.templates import Item, Program, Template, execute, normalise_rule
+
+__all__ = [
+    "Concept", "ConceptTable", "Item", "LearnConfig", "LearnResult", "Program", "SoftTemplates",
+    "Template", "TemplateLearner", "TemplateSpace", "TreeBatch", "TreeLevel", "batch_trees", "execute",
+    "normalise_rule", "root_probabilities",
+]

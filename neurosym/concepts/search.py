@@ -1,0 +1,156 @@
+"""Symbolic steps around the gradient learner: repair, blame, and generalising constants.
+
+The soft model's likelihood lets every *use* of a concept draw its own template
+(the price of an exact dynamic program), so gradient descent sometimes stalls in
+a mixture: ``left`` half ``I_TURN_LEFT`` and half ``I_TURN_LEFT I_TURN_LEFT``,
+serving two composites that each got one thing wrong. Three cheap symbolic steps
+turn the restarts' proposals into one program:
+
+- :func:`repair` -- coordinate ascent over concepts: swap in any template some
+  restart proposed whenever it makes more training pairs come out *exactly* right
+  (scored by executing the program, so it is robust to corrupted pairs: they are
+  never right, whatever the program);
+- :func:`blame` -- which concepts the still-failing pairs point at (those get a
+  fresh random start in the next gradient round, the others keep their meaning);
+- :func:`generalize_constants` -- Occam's tie-break where the data cannot decide:
+  a constant that always equals what a child means (``around(x, y)`` seen only with
+  ``y = left``) is written as that child, so the rule transfers to new children.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from neurosym.concepts.templates import CHILD, REVERSE, TOKEN, Item, Program, Template, execute
+from neurosym.lang.tree import ParseNode
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A program with the total weight of the pairs it reproduces exactly."""
+
+    templates: dict[str, Template]
+    explained: float
+
+
+def explained_mask(templates: Mapping[str, Template], trees: Sequence[ParseNode],
+                   outputs: Sequence[tuple[str, ...]]) -> list[bool]:
+    """For each pair: does the program reproduce the output exactly?"""
+    return [execute(templates, t) == o for t, o in zip(trees, outputs)]
+
+
+def repair(
+    candidates: Mapping[str, Sequence[Template]],
+    starts: Sequence[Mapping[str, Template]],
+    trees: Sequence[ParseNode],
+    outputs: Sequence[tuple[str, ...]],
+    weights: Sequence[float],
+    *,
+    sweeps: int = 4,
+) -> Scored:
+    """Best program reachable from any start by single-concept swaps among ``candidates``.
+
+    A swap is taken only if it strictly increases the explained weight; candidates are
+    tried in the order given (most probable first), so ties keep the current template.
+    """
+    uses: dict[str, list[int]] = {name: [] for name in candidates}
+    for b, tree in enumerate(trees):
+        for name in {node.rule for node in tree.walk()}:
+            uses.setdefault(name, []).append(b)
+    best: Scored | None = None
+    seen_starts: set[tuple] = set()
+    for start in starts:
+        key = tuple(sorted((n, t.items) for n, t in start.items()))
+        if key in seen_starts:
+            continue
+        seen_starts.add(key)
+        program = dict(start)
+        ok = explained_mask(program, trees, outputs)
+        for _ in range(sweeps):
+            changed = False
+            for name, options in candidates.items():
+                idx = uses.get(name, [])
+                if not idx:
+                    continue
+                current = sum(weights[b] for b in idx if ok[b])
+                for option in options:
+                    if option == program.get(name):
+                        continue
+                    trial = {**program, name: option}
+                    trial_ok = [execute(trial, trees[b]) == outputs[b] for b in idx]
+                    gain = sum(weights[b] for b, good in zip(idx, trial_ok) if good)
+                    if gain > current + 1e-12:
+                        program, current, changed = trial, gain, True
+                        for b, good in zip(idx, trial_ok):
+                            ok[b] = good
+            if not changed:
+                break
+        scored = Scored(program, sum(w for w, good in zip(weights, ok) if good))
+        if best is None or scored.explained > best.explained + 1e-12:
+            best = scored
+    assert best is not None, "repair needs at least one start"
+    return best
+
+
+def blame(trees: Sequence[ParseNode], ok: Sequence[bool], weights: Sequence[float]) -> dict[str, float]:
+    """Per concept: the weight fraction of the pairs using it that the program gets wrong."""
+    total: dict[str, float] = {}
+    wrong: dict[str, float] = {}
+    for tree, good, w in zip(trees, ok, weights):
+        for name in {node.rule for node in tree.walk()}:
+            total[name] = total.get(name, 0.0) + w
+            if not good:
+                wrong[name] = wrong.get(name, 0.0) + w
+    return {name: wrong.get(name, 0.0) / t for name, t in total.items() if t > 0}
+
+
+def generalize_constants(program: Program, trees: Sequence[ParseNode]) -> Program:
+    """Occam's tie-breaks where the given (explained) trees cannot tell two templates apart.
+
+    For every concept with children and every child position ``j``:
+
+    - if child ``j`` means the same non-empty sequence ``s`` at every node of the concept,
+      each run of tokens equal to ``s`` in the template becomes child ``j``;
+    - if every meaning child ``j`` takes reads the same backwards, ``reverse(j)`` becomes ``j``.
+
+    On these trees the program's outputs are unchanged; on new children the rule follows
+    the child, which is the more general reading.
+    """
+    seen: dict[tuple[str, int], set[tuple[str, ...]]] = {}
+    for tree in trees:
+        for node in tree.walk():
+            if not node.children or node.rule not in program.templates:
+                continue
+            for j, child in enumerate(node.children):
+                meaning = execute(program.templates, child)
+                if meaning is not None:
+                    seen.setdefault((node.rule, j), set()).add(meaning)
+    templates = dict(program.templates)
+    for (name, j), meanings in seen.items():
+        template = templates[name]
+        if all(m == tuple(reversed(m)) for m in meanings):
+            template = Template(tuple(Item(CHILD, j) if it.kind == REVERSE and int(it.value) == j else it
+                                      for it in template.items))
+        if len(meanings) == 1:
+            (constant,) = meanings
+            if constant:
+                template = _substitute(template, constant, j)
+        templates[name] = template
+    return Program(templates, dict(program.arities), dict(program.confidence))
+
+
+def _substitute(template: Template, constant: tuple[str, ...], child: int) -> Template:
+    """Every run of tokens spelling ``constant`` becomes ``Item(CHILD, child)``."""
+    items = list(template.items)
+    out: list[Item] = []
+    i, n = 0, len(constant)
+    while i < len(items):
+        window = items[i: i + n]
+        if len(window) == n and all(it.kind == TOKEN and it.value == tok for it, tok in zip(window, constant)):
+            out.append(Item(CHILD, child))
+            i += n
+        else:
+            out.append(items[i])
+            i += 1
+    return Template(tuple(out))
