@@ -93,7 +93,10 @@ class RunFolder:
         ax.set_xlabel("step")
         ax.set_ylabel("training loss (log)")
         ax2 = ax.twinx()
-        ax2.plot(steps, [r["acc"] for r in rows], color="tab:orange", label="running exact match (train batches)")
+        acc_rows = [r for r in rows if "acc" in r]  # "acc" is optional in a learner's metrics
+        if acc_rows:
+            ax2.plot([r["step"] for r in acc_rows], [r["acc"] for r in acc_rows], color="tab:orange",
+                     label="running exact match (train batches)")
         evals = [r for r in self.read_metrics() if r.get("event") in ("eval_during", "eval")]
         if evals:
             ax2.plot([r["step"] for r in evals], [r["test_accuracy"] for r in evals], "o", color="tab:green",
