@@ -8,3 +8,5 @@ def test_demo_runs_and_every_program_verifies(capsys):
     out = capsys.readouterr().out
     assert "labels reproduced: 11/11" in out
     assert out.count("verified;") >= 3 and "not verified" not in out
+    assert "twice(x) = x x" in out and "jump = I_JUMP" in out
+    assert "that use 'jump' in new ways: 100.00%" in out
