@@ -75,14 +75,7 @@ def _registrations() -> list[Callable[..., None]]:
     """register_cli functions of the feature packages."""
     import importlib
 
-    regs = []
-    for name in _COMMAND_MODULES:
-        try:  # TODO(lead): drop this tolerance once every module has landed
-            regs.append(importlib.import_module(name).register_cli)
-        except ModuleNotFoundError as err:
-            if err.name != name:
-                raise
-    return regs
+    return [importlib.import_module(name).register_cli for name in _COMMAND_MODULES]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

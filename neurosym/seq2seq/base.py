@@ -93,11 +93,7 @@ def _import_builtin_learners() -> None:
     import importlib
 
     for module in ("neurosym.seq2seq.recurrent", "neurosym.seq2seq.transformer", "neurosym.seq2seq.neurosym_model"):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as err:  # a module not written yet in this checkout
-            if err.name != module:
-                raise
+        importlib.import_module(module)
 
 
 def exact_match(predictions: Sequence[tuple[str, ...] | None], gold: Sequence[tuple[str, ...]]) -> float:
