@@ -16,6 +16,7 @@ import pytest
 import torch
 
 from neurosym.ilp.clauses import generate_clauses
+from neurosym.ilp.extract import chosen_clauses
 from neurosym.ilp.forward import ForwardChainer
 from neurosym.ilp.grounding import AtomIndex
 from neurosym.logic.evaluator import least_model
@@ -58,16 +59,6 @@ def random_problem(rng: random.Random, worlds: int = 3, restarts: int = 4):
     return index, clause_sets, backgrounds, choices
 
 
-def program_of(clause_sets, choice):
-    clauses = []
-    for pred, sets in clause_sets.items():
-        j, k = choice[pred]
-        clauses.append(sets[0].clauses[j])
-        if len(sets) == 2:
-            clauses.append(sets[1].clauses[k])
-    return clauses
-
-
 def check_exact(seed: int, preset: str, device: str, dtype: torch.dtype, fused: bool = True) -> int:
     rng = random.Random(seed)
     index, clause_sets, backgrounds, choices = random_problem(rng)
@@ -78,7 +69,7 @@ def check_exact(seed: int, preset: str, device: str, dtype: torch.dtype, fused: 
     val = val.cpu()
     checked = 0
     for r, choice in enumerate(choices):
-        program = program_of(clause_sets, choice)
+        program = chosen_clauses(clause_sets, choice)
         for w, facts in enumerate(backgrounds):
             model = least_model(facts, program)
             expected = torch.zeros(index.size, dtype=torch.float64)
@@ -124,6 +115,6 @@ def test_the_generator_covers_recursion_invention_and_all_arities():
         arities |= set(index.arities.values())
         invented += "aux" in clause_sets
         for choice in choices:
-            for c in program_of(clause_sets, choice):
+            for c in chosen_clauses(clause_sets, choice):
                 recursive += any(b.pred in clause_sets for b in c.body)
     assert arities == {0, 1, 2} and recursive > 5 and invented > 3
