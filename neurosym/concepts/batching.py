@@ -8,8 +8,8 @@ value already computed. The only Python loop a model needs is over heights.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import torch
 
@@ -50,7 +50,7 @@ class TreeBatch:
     def batch_size(self) -> int:
         return int(self.roots.shape[0])
 
-    def to(self, device: torch.device | str) -> "TreeBatch":
+    def to(self, device: torch.device | str) -> TreeBatch:
         return TreeBatch(
             tuple(TreeLevel(l.concept.to(device), l.example.to(device), l.children.to(device), l.start) for l in self.levels),
             self.roots.to(device),

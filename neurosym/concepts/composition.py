@@ -91,7 +91,7 @@ class TemplateSpace:
                 "vocabulary": list(self.vocabulary), "reverse": self.reverse, "per_length": self.per_length}
 
     @classmethod
-    def from_json(cls, data: dict) -> "TemplateSpace":
+    def from_json(cls, data: dict) -> TemplateSpace:
         return cls(int(data["max_length"]), int(data["max_arity"]), tuple(data["vocabulary"]),
                    bool(data["reverse"]), bool(data["per_length"]))
 

@@ -26,8 +26,8 @@ from __future__ import annotations
 import math
 import random
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Callable, Sequence
 
 import torch
 
@@ -54,6 +54,7 @@ class LearnConfig:
     steps: int = 150             # Adam steps in the first round
     refine_steps: int = 80       # Adam steps in later rounds
     rounds: int = 6              # repair / re-initialise rounds at most
+    repair: bool = True          # False (ablation): the MAP program of the lowest-loss restart, no rounds
     lr: float = 0.1
     noise: float = 0.05          # eps of the uniform-noise mixture in the loss
     composite_token_bias: float = -4.0
@@ -105,7 +106,8 @@ class TemplateLearner:
     # ---- public ---------------------------------------------------------------------------------
     def fit(self, trees: Sequence[ParseNode], outputs: Sequence[tuple[str, ...]], weights: Sequence[float],
             *, callback: Callback | None = None, max_steps: int | None = None) -> LearnResult:
-        """Learn from the pairs; ``weights`` are how many training lines each pair stands for."""
+        """Learn from the pairs. ``weights``: each pair's share of the training data (the seq2seq
+        wrapper gives every distinct input weight 1, split over its outputs by line count)."""
         threads = torch.get_num_threads()
         if self.device.type == "cpu" and self.config.cpu_threads > 0:
             torch.set_num_threads(self.config.cpu_threads)
@@ -137,10 +139,14 @@ class TemplateLearner:
         steps_done = 0
         budget = max_steps if max_steps is not None else 10**9
 
-        steps_done += self._train(subset, trees, outputs, weights, min(cfg.steps, budget), steps_done, callback, log)
+        steps_done += self._train(subset, trees, outputs, weights, min(cfg.steps, budget), steps_done, callback)
         best: Scored | None = None
         rounds = 0
+        previous_wrong: list[int] | None = None
         while True:
+            if not cfg.repair:
+                best = self._best_restart(used)
+                break
             best = self._repair(subset, trees, outputs, weights, used, best)
             ok = explained_mask(best.templates, trees, outputs)
             wrong = [b for b, good in enumerate(ok) if not good]
@@ -157,13 +163,18 @@ class TemplateLearner:
                 limit = max(2 * max(len(outputs[b]) for b in subset), len(outputs[new[0]]))
                 new = [b for b in new if len(outputs[b]) <= limit]
             pool = subset + new
-            fractions = blame([trees[b] for b in pool], [ok[b] for b in pool], [weights[b] for b in pool])
+            # Blame on *all* training pairs: corrupted pairs are spread thin over the concepts, a wrong
+            # meaning makes most pairs using its concept fail.
+            fractions = blame(trees, ok, weights)
             top = max(fractions.values(), default=0.0)
             blamed = {n for n, f in fractions.items() if f >= max(cfg.blame_threshold, 0.5 * top)}
             entry.update(blamed=sorted(blamed), added=len(new))
             log.append(entry)
             if not blamed:
                 break  # isolated failures (corrupted pairs, or beyond the template space): report them
+            if previous_wrong == wrong:
+                break  # the last round changed nothing: stop and report what is left
+            previous_wrong = wrong
             subset = pool
             rounds += 1
             if cfg.reverse == "auto" and not self.space.reverse:
@@ -172,7 +183,7 @@ class TemplateLearner:
                 entry["reverse"] = True
             self._warm_start(best, blamed, gen)
             steps = min(cfg.refine_steps, budget - steps_done)
-            steps_done += self._train(subset, trees, outputs, weights, steps, steps_done, callback, log)
+            steps_done += self._train(subset, trees, outputs, weights, steps, steps_done, callback)
 
         # Occam tie-break on the pairs the program explains, then a short polish for confidences.
         ok = explained_mask(best.templates, trees, outputs)
@@ -223,7 +234,9 @@ class TemplateLearner:
             ll = torch.logaddexp(ll + math.log1p(-eps), noise_ll + math.log(eps))
         return -(ll * w).sum(-1)
 
-    def _train(self, idx, trees, outputs, weights, steps, offset, callback, log) -> int:
+    def _train(self, idx, trees, outputs, weights, steps, offset, callback) -> int:
+        """Adam on the restarts' logits over the pairs ``idx``; returns the steps taken (stops early when
+        no restart's most probable program changed for ``patience`` steps)."""
         if steps <= 0:
             return 0
         assert self.model is not None
@@ -239,7 +252,8 @@ class TemplateLearner:
             opt.step()
             done = step + 1
             if callback is not None and (step % 10 == 0 or step == steps - 1):
-                callback(offset + step, {"loss": float(loss.min()), "mean_loss": float(loss.mean())})
+                done_loss = loss.detach()
+                callback(offset + step, {"loss": float(done_loss.min()), "mean_loss": float(done_loss.mean())})
             if step % 10 == 9:
                 now = self.model.map_signature()
                 if signature is None or not torch.equal(now, signature):
@@ -283,6 +297,12 @@ class TemplateLearner:
         found = repair(options, starts, sub_trees, sub_out, sub_w)
         return Scored({n: found.templates[n] for n in used}, found.explained)
 
+    def _best_restart(self, used: list[str]) -> Scored:
+        """Ablation without repair: the most probable templates of the restart with the lowest loss."""
+        assert self.model is not None and self._last_loss is not None
+        r = int(self._last_loss.argmin())
+        return Scored(dict(self.model.map_program(r, set(used)).templates), float("nan"))
+
     def _warm_start(self, best: Scored, blamed: set[str], gen: torch.Generator) -> None:
         """Every restart: the program's templates for trusted concepts, fresh random logits for blamed ones."""
         assert self.model is not None
@@ -297,7 +317,7 @@ class TemplateLearner:
         assert self.model is not None
         for r in range(self.config.restarts):
             self.model.set_templates(r, program, strength=self.config.warm_strength)
-        self._train(subset, trees, outputs, weights, self.config.polish_steps, 0, None, [])
+        self._train(subset, trees, outputs, weights, self.config.polish_steps, 0, None)
         conf = {}
         for name, template in program.templates.items():
             lp = max(self.model.template_log_prob(r, name, template) for r in range(self.config.restarts))

@@ -19,8 +19,8 @@ turn the restarts' proposals into one program:
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from neurosym.concepts.templates import CHILD, REVERSE, TOKEN, Item, Program, Template, execute
 from neurosym.lang.tree import ParseNode

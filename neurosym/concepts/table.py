@@ -9,8 +9,8 @@ concept. It is plain data: it serialises to JSON and back.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 import torch
 from torch import nn
@@ -118,7 +118,7 @@ class ConceptTable:
         return {c.name: c.arity for c in self.concepts}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, int]) -> "ConceptTable":
+    def from_json(cls, data: Mapping[str, int]) -> ConceptTable:
         return cls(data)
 
     def __eq__(self, other: object) -> bool:

@@ -10,8 +10,8 @@ template and computes the meaning of a whole tree bottom-up, exactly.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from neurosym.errors import NeurosymError
 from neurosym.lang.tree import ParseNode
@@ -120,7 +120,7 @@ class Program:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping) -> "Program":
+    def from_json(cls, data: Mapping) -> Program:
         templates = {
             n: Template(tuple(Item(k, int(v) if k != TOKEN else str(v)) for k, v in items))
             for n, items in data["templates"].items()

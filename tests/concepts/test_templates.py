@@ -2,7 +2,16 @@
 
 import pytest
 
-from neurosym.concepts.templates import CHILD, REVERSE, TOKEN, Item, Program, Template, execute, normalise_rule
+from neurosym.concepts.templates import (
+    CHILD,
+    REVERSE,
+    TOKEN,
+    Item,
+    Program,
+    Template,
+    execute,
+    normalise_rule,
+)
 from neurosym.errors import NeurosymError
 from neurosym.lang.tree import ParseNode as N
 
