@@ -9,7 +9,8 @@ Sections (each can be skipped or narrowed):
   test exact match, training seconds, rounds, whether the learned rules equal the
   task file's meanings, training pairs left unexplained.
 - ``efficiency``: N random distinct commands (N = 14, 50, 200, 1000) from the full
-  SCAN set as the only training data; accuracy on all 20,910 commands and on the
+  SCAN set as the only training data (and "curated14", 14 hand-picked short commands);
+  accuracy on all 20,910 commands and on the
   ones not trained on.
 - ``noise``: 5% and 10% of the training lines get corrupted outputs (seeded): each
   picked line has 1-3 of its tokens replaced by a different output token. Test
