@@ -38,15 +38,12 @@ from neurosym.io import atomic_write_json, atomic_write_text
 from neurosym.seq2seq.base import exact_match, make_learner
 from neurosym.tasks.compositional import load_compositional_task
 from neurosym.tasks.examples import Example
+from neurosym.tasks.scan import SCAN_CURATED_14
 from neurosym.versions import command_line, device_description, resolve_device, versions
 
 SCAN_SPLITS = ["simple", "length", "addprim_jump", "addprim_turn_left", "template_around_right",
                "template_jump_around_right", "template_opposite_right", "template_right"]
 OTHER_TASKS = "toy/bells,fewshot/colours"
-# 14 short commands picked by hand so that every grammar alternative occurs (size "curated14").
-CURATED_14 = ["walk", "look", "run", "jump", "walk left", "run right", "turn left", "look opposite right",
-              "jump around left", "walk twice", "look thrice", "walk and jump", "run after look",
-              "turn around right twice"]
 
 
 def rules_match(learner: Any, task: Any) -> bool:
@@ -108,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sections", default="splits,efficiency,noise,generality")
     p.add_argument("--splits", default=",".join(SCAN_SPLITS))
     p.add_argument("--sizes", default="14,50,200,1000,curated14",
-                   help="training-set sizes for the efficiency section (curated14: the 14 hand-picked CURATED_14)")
+                   help="training-set sizes for the efficiency section (curated14: neurosym.tasks.scan.SCAN_CURATED_14)")
     p.add_argument("--noise", default="0.05,0.10")
     p.add_argument("--noise-splits", default=",".join(SCAN_SPLITS))
     p.add_argument("--noise-seeds", default=None, help="seeds for the noise section (default: --seeds)")
@@ -156,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         for size in args.sizes.split(","):
             for seed in seeds:
                 if size == "curated14":
-                    train = [by_input[tuple(c.split())] for c in CURATED_14]
+                    train = [by_input[tuple(c.split())] for c in SCAN_CURATED_14]
                 else:
                     train = random.Random(seed).sample(everything, int(size))
                 seen = set(train)

@@ -34,7 +34,15 @@ import torch
 from neurosym.concepts.batching import batch_trees
 from neurosym.concepts.chart import root_probabilities
 from neurosym.concepts.composition import SoftTemplates, TemplateSpace
-from neurosym.concepts.search import Scored, blame, explained_mask, generalize_constants, repair
+from neurosym.concepts.search import (
+    Scored,
+    blame,
+    explained_mask,
+    generalize_constants,
+    joint_search,
+    repair,
+    root_proposals,
+)
 from neurosym.concepts.table import ConceptTable
 from neurosym.concepts.templates import Program, Template
 from neurosym.errors import NeurosymError
@@ -54,6 +62,7 @@ class LearnConfig:
     steps: int = 150             # Adam steps in the first round
     refine_steps: int = 80       # Adam steps in later rounds
     rounds: int = 6              # repair / re-initialise rounds at most
+    joint_max_pairs: int = 60    # at most this many training pairs: an exact joint search when repair leaves some wrong
     repair: bool = True          # False (ablation): the MAP program of the lowest-loss restart, no rounds
     lr: float = 0.1
     noise: float = 0.05          # eps of the uniform-noise mixture in the loss
@@ -102,6 +111,7 @@ class TemplateLearner:
         self.model: SoftTemplates | None = None
         self.space: TemplateSpace | None = None
         self._last_loss: torch.Tensor | None = None
+        self._options: dict[str, list[Template]] = {}
 
     # ---- public ---------------------------------------------------------------------------------
     def fit(self, trees: Sequence[ParseNode], outputs: Sequence[tuple[str, ...]], weights: Sequence[float],
@@ -132,6 +142,7 @@ class TemplateLearner:
         if cfg.reverse not in ("auto", "on", "off"):
             raise NeurosymError(f"reverse must be 'auto', 'on' or 'off', not {cfg.reverse!r}")
         self._build(max(1, min(cfg.max_length, longest)), reverse=cfg.reverse == "on", gen=gen)
+        self._options = {}
         present = self.table.concepts_in(trees)
         used = [n for n in self.table.names if n in present]  # table order: runs are reproducible
         subset = select_subset(trees, outputs, weights, size=cfg.subset, coverage=cfg.coverage, rng=rng)
@@ -185,6 +196,12 @@ class TemplateLearner:
             steps = min(cfg.refine_steps, budget - steps_done)
             steps_done += self._train(subset, trees, outputs, weights, steps, steps_done, callback)
 
+        ok = explained_mask(best.templates, trees, outputs)
+        if cfg.repair and not all(ok) and len(trees) <= cfg.joint_max_pairs:
+            joint = self._joint_search(trees, outputs, best, used)
+            if joint is not None:
+                best = Scored(joint, total_weight)
+                log.append({"joint_search": True, "seconds": time.perf_counter() - start})
         # Occam tie-break on the pairs the program explains, then a short polish for confidences.
         ok = explained_mask(best.templates, trees, outputs)
         arities = {name: self.table.arity(name) for name in best.templates}
@@ -295,7 +312,25 @@ class TemplateLearner:
         sub_out = [outputs[b] for b in subset]
         sub_w = [weights[b] for b in subset]
         found = repair(options, starts, sub_trees, sub_out, sub_w)
+        for n, ts in options.items():  # every round's candidates, for the joint search
+            self._options.setdefault(n, [])
+            self._options[n] += [t for t in ts if t not in self._options[n]]
         return Scored({n: found.templates[n] for n in used}, found.explained)
+
+    def _joint_search(self, trees, outputs, best: Scored, used: list[str]) -> dict[str, Template] | None:
+        """Few pairs, some still wrong: search for one program explaining them all, over the restarts'
+        candidates plus the templates read off each pair's output (see :func:`root_proposals`)."""
+        assert self.space is not None
+        candidates = {n: list(self._options.get(n, [])) for n in used}
+        for n in used:
+            if best.templates[n] not in candidates[n]:
+                candidates[n].insert(0, best.templates[n])
+        read_off = root_proposals(trees, outputs, candidates, best.templates, max_items=self.space.max_length)
+        for n, extra in read_off.items():
+            if n in candidates:
+                candidates[n] += [t for t in extra if t not in candidates[n]]
+        found = joint_search(candidates, trees, outputs)
+        return {n: found[n] for n in used} if found is not None else None
 
     def _best_restart(self, used: list[str]) -> Scored:
         """Ablation without repair: the most probable templates of the restart with the lowest loss."""

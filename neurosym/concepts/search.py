@@ -19,6 +19,8 @@ turn the restarts' proposals into one program:
 
 from __future__ import annotations
 
+import functools
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -154,3 +156,112 @@ def _substitute(template: Template, constant: tuple[str, ...], child: int) -> Te
             out.append(items[i])
             i += 1
     return Template(tuple(out))
+
+
+def root_proposals(
+    trees: Sequence[ParseNode],
+    outputs: Sequence[tuple[str, ...]],
+    candidates: Mapping[str, Sequence[Template]],
+    program: Mapping[str, Template],
+    *,
+    max_items: int,
+    per_pair: int = 64,
+) -> dict[str, list[Template]]:
+    """Templates that make each pair's *root* come out exactly, read off its output.
+
+    A child that is a leaf may mean what any of its candidate templates says; any other child
+    means what ``program`` makes of it. For each such choice of child meanings the output is cut
+    into child meanings and tokens in every way with at most one item more than the fewest
+    (``turn around right`` -> ``y x y x y x y x`` once ``right`` may mean ``I_TURN_RIGHT``).
+    """
+    found: dict[str, list[Template]] = {}
+    for tree, out in zip(trees, outputs):
+        if not tree.children:
+            continue
+        options: list[set[tuple[str, ...]]] = []
+        for child in tree.children:
+            if child.children:
+                meaning = execute(program, child)
+                options.append({meaning} if meaning is not None else set())
+            else:
+                options.append({m for t in candidates.get(child.rule, ()) if (m := execute({child.rule: t}, child)) is not None})
+        for meanings in itertools.product(*(sorted(o) for o in options)):
+            for template in _segmentations(tuple(out), meanings, max_items)[:per_pair]:
+                bucket = found.setdefault(tree.rule, [])
+                if template not in bucket:
+                    bucket.append(template)
+    return found
+
+
+def _segmentations(out: tuple[str, ...], meanings: Sequence[tuple[str, ...]], max_items: int) -> list[Template]:
+    """Templates over children with these ``meanings`` that produce ``out``: the fewest items, and one more."""
+
+    @functools.lru_cache(maxsize=None)
+    def rest(i: int) -> tuple[tuple[Item, ...], ...]:
+        if i == len(out):
+            return ((),)
+        ways: list[tuple[Item, ...]] = []
+        for j, m in enumerate(meanings):
+            if m and out[i: i + len(m)] == m:
+                ways += [(Item(CHILD, j),) + tail for tail in rest(i + len(m))]
+        ways += [(Item(TOKEN, out[i]),) + tail for tail in rest(i + 1)]
+        ways = [w for w in ways if len(w) <= max_items]
+        if not ways:
+            return ()
+        fewest = min(len(w) for w in ways)
+        return tuple(sorted((w for w in ways if len(w) <= fewest + 1), key=_occam_key))
+
+    return [Template(items) for items in rest(0)]
+
+
+def _occam_key(items: Sequence[Item]) -> tuple[int, int]:
+    """Fewer output tokens written into the template first, then fewer items."""
+    return sum(it.kind == TOKEN for it in items), len(items)
+
+
+def joint_search(
+    candidates: Mapping[str, Sequence[Template]],
+    trees: Sequence[ParseNode],
+    outputs: Sequence[tuple[str, ...]],
+    *,
+    max_nodes: int = 50_000,
+) -> dict[str, Template] | None:
+    """One candidate per concept such that *every* pair comes out exactly, or None.
+
+    Backtracking over the concepts, in the order the pairs with fewest concepts introduce them;
+    a pair is checked as soon as its last concept is assigned. Composite concepts try the
+    candidates with fewest tokens first (Occam). Gives up after ``max_nodes`` assignments.
+    This is the move repair's single swaps cannot make: several concepts changing together.
+    """
+    concepts = [{node.rule for node in tree.walk()} for tree in trees]
+    order: list[str] = []
+    for names in sorted(concepts, key=len):
+        order += sorted(n for n in names if n not in order)
+    if any(not candidates.get(n) for n in order):
+        return None
+    position = {n: i for i, n in enumerate(order)}
+    checks: dict[int, list[int]] = {}
+    for b, names in enumerate(concepts):
+        checks.setdefault(max(position[n] for n in names), []).append(b)
+    leaves = {node.rule for tree in trees for node in tree.walk() if not node.children}
+    pools = {n: list(candidates[n]) if n in leaves else sorted(candidates[n], key=lambda t: _occam_key(t.items))
+             for n in order}
+    program: dict[str, Template] = {}
+    nodes = 0
+
+    def assign(i: int) -> bool:
+        nonlocal nodes
+        if i == len(order):
+            return True
+        name = order[i]
+        for template in pools[name]:
+            nodes += 1
+            if nodes > max_nodes:
+                return False
+            program[name] = template
+            if all(execute(program, trees[b]) == outputs[b] for b in checks.get(i, ())) and assign(i + 1):
+                return True
+        program.pop(name, None)
+        return False
+
+    return dict(program) if assign(0) else None

@@ -1,6 +1,6 @@
 """Repair, blame and Occam's generalisation of constants."""
 
-from neurosym.concepts.search import blame, generalize_constants, repair
+from neurosym.concepts.search import blame, generalize_constants, joint_search, repair, root_proposals
 from neurosym.concepts.templates import CHILD, REVERSE, TOKEN, Item, Program, Template
 from neurosym.lang.tree import ParseNode as N
 
@@ -45,3 +45,37 @@ def test_reverse_of_a_child_that_is_always_a_palindrome_becomes_the_child():
                        "fep": Template((Item(CHILD, 0),) * 3)}, {"kiki": 2, "dax": 0, "fep": 1})
     trees = [N("kiki", (N("dax"), N("fep", (N("dax"),))))]  # y means R R R: a palindrome
     assert generalize_constants(program, trees).rules()["kiki"] == "kiki(x, y) = y x"
+
+
+# 'walk left' = L W, 'run right' = R' R, 'turn left' = L: turned, left and right must change together.
+R = Template((Item(TOKEN, "R"),))
+TL, TR, EMPTY = Template((Item(TOKEN, "TL"),)), Template((Item(TOKEN, "TR"),)), Template(())
+TL_X = Template((Item(TOKEN, "TL"), Item(CHILD, 0)))
+COUPLED = [N("turned", (N("walk"), N("left"))), N("turned", (N("run"), N("right"))), N("turned", (N("turn"), N("left"))),
+           N("walk"), N("run")]
+COUPLED_OUT = [("TL", "W"), ("TR", "R"), ("TL",), ("W",), ("R",)]
+
+
+def test_root_proposals_read_the_template_off_the_output_for_each_child_meaning():
+    candidates = {"walk": [W], "left": [TL, EMPTY], "run": [R], "right": [TR], "turn": [EMPTY]}
+    found = root_proposals(COUPLED[:1], COUPLED_OUT[:1], candidates, {}, max_items=4)
+    assert YX in found["turned"]    # with left = TL: y x
+    assert TL_X in found["turned"]  # with left = (nothing): the token is written into the template
+    assert Template((Item(CHILD, 0), Item(CHILD, 1))) not in found["turned"]  # x y gives W TL: never proposed
+
+
+def test_joint_search_makes_the_move_single_swaps_cannot():
+    candidates = {"turned": [TL_X, YX], "walk": [W], "run": [R], "left": [EMPTY, TL], "right": [EMPTY, TR],
+                  "turn": [EMPTY]}
+    start = {"turned": TL_X, "walk": W, "run": R, "left": EMPTY, "right": EMPTY, "turn": EMPTY}
+    stuck = repair(candidates, [start], COUPLED, COUPLED_OUT, [1.0] * 5)
+    assert stuck.explained == 4.0  # 'run right' stays wrong: no single swap gains
+    found = joint_search(candidates, COUPLED, COUPLED_OUT)
+    assert found == {"turned": YX, "walk": W, "run": R, "left": TL, "right": TR, "turn": EMPTY}
+
+
+def test_joint_search_gives_none_when_no_assignment_explains_every_pair():
+    candidates = {"turned": [TL_X], "walk": [W], "run": [R], "left": [EMPTY], "right": [EMPTY], "turn": [EMPTY]}
+    assert joint_search(candidates, COUPLED, COUPLED_OUT) is None
+    assert joint_search({**candidates, "turned": [TL_X, YX], "left": [EMPTY, TL], "right": [EMPTY, TR]},
+                        COUPLED, COUPLED_OUT, max_nodes=3) is None  # out of budget

@@ -18,6 +18,7 @@ from neurosym.errors import NeurosymError
 from neurosym.seq2seq.base import exact_match, learner_names, make_learner
 from neurosym.tasks.compositional import load_compositional_task
 from neurosym.tasks.examples import Example
+from neurosym.tasks.scan import SCAN_CURATED_14
 
 FAST = {"restarts": 4, "subset": 100, "steps": 80}
 
@@ -61,6 +62,18 @@ def test_rules_equal_the_task_meanings_after_training_on_reduced_simple(scan):
     expected = {k: normalise_rule(v) for k, v in scan.meaning_rules().items()}
     assert {k: normalise_rule(v) for k, v in learner.rules().items()} == expected
     assert "around(x, y) = y x y x y x y x" in learner.describe()
+
+
+def test_all_of_scan_from_14_hand_picked_commands(scan):
+    """Each operator seen once or twice: only the joint search over read-off templates gets it all."""
+    everything = scan.generate()
+    by_input = {e.input: e for e in everything}
+    learner = make_learner("neurosym", task=scan, device="cpu", seed=0)
+    report = learner.fit([by_input[tuple(c.split())] for c in SCAN_CURATED_14])
+    assert report.extra["unexplained_count"] == 0
+    expected = {k: normalise_rule(v) for k, v in scan.meaning_rules().items()}
+    assert {k: normalise_rule(v) for k, v in learner.rules().items()} == expected
+    assert exact_match(learner.predict([e.input for e in everything]), [e.output for e in everything]) == 1.0
 
 
 def test_unparseable_input_gives_none_not_a_crash(colours):
