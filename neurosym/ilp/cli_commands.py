@@ -30,7 +30,9 @@ def register_cli(task_sub: Any = None, ilp_sub: Any = None, scan_sub: Any = None
     p.add_argument("--restarts", type=int, default=d.restarts, help=f"restarts trained together (default {d.restarts})")
     p.add_argument("--steps", type=int, default=d.steps, help=f"maximum optimizer steps (default {d.steps})")
     p.add_argument("--lr", type=float, default=d.lr, help=f"learning rate (default {d.lr})")
-    p.add_argument("--optimizer", choices=OPTIMIZERS, default=d.optimizer, help=f"(default {d.optimizer})")
+    p.add_argument("--optimizer", default=d.optimizer,
+                   help=f"{', '.join(OPTIMIZERS)}, or a portfolio over restarts such as adam:0.1,rmsprop:0.5 "
+                        f"(default {d.optimizer})")
     p.add_argument("--init", choices=INITS, default=d.init, help=f"weight initialisation (default {d.init})")
     p.add_argument("--preset", choices=sorted(PRESETS), default=d.preset,
                    help=f"fuzzy operator preset (default {d.preset}: the paper's)")

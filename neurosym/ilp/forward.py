@@ -43,6 +43,8 @@ from neurosym.errors import NeurosymError
 from neurosym.ilp.clauses import ClauseSet
 from neurosym.ilp.grounding import AtomIndex, ClauseGroup, clause_index
 from neurosym.ilp.kernels import TNORM_GRADS, clause_outputs_max, weighted_pair_max
+from neurosym.ilp.specialise import (TemplateClasses, classes_from_keys, clause_keys, constant_classes,
+                                     identity_classes)
 from neurosym.logic.fuzzy import OperatorSet, get_preset
 from neurosym.logic.terms import Atom
 
@@ -76,6 +78,31 @@ class GroupTensors:
 
 
 @dataclass
+class Specialisation:
+    """A predicate's clause classes for fixed training worlds (:mod:`neurosym.ilp.specialise`):
+    ``first`` / ``second`` per template, with ``classes1`` int64 ``[K1]`` / ``classes2`` ``[K2]``
+    on the device. A template with ``constant`` outputs is not evaluated (``n = 0``)."""
+
+    first: TemplateClasses
+    second: TemplateClasses | None
+    classes1: Tensor
+    classes2: Tensor | None
+
+
+@dataclass
+class Prepared:
+    """Per-run tensors of a specialised predicate (fixed for the T steps of one run):
+    ``pairs``: class-pair weights ``[R, C1, C2']``; with one constant template, the pair sum is
+    ``bias + sum_k out_k * coef_k`` (``bias`` ``[G, R, W]``, ``coef`` ``[n, G, R, W]``); with no
+    template evaluated, the conclusions are ``fixed`` ``[G, R, W]``."""
+
+    pairs: Tensor
+    bias: Tensor | None = None
+    coef: Tensor | None = None
+    fixed: Tensor | None = None
+
+
+@dataclass
 class PredicatePlan:
     """Device tensors of one intensional predicate: its clause groups, and ``order``
     (int64 ``[K]``, or None when the groups are already in clause order) that puts the
@@ -95,10 +122,19 @@ class PredicatePlan:
     unorder: Tensor | None
     checkpoint: bool = False
     merged: GroupTensors | None = None
+    n1: int = -1
+    n2: int = -1
+    spec: Specialisation | None = None
 
     @property
     def num_clauses(self) -> int:
         return self.k1 + self.k2
+
+    @property
+    def computed(self) -> int:
+        """Clause outputs evaluated per step: ``n1`` of the first template, then ``n2`` of the
+        second (all ``K1 + K2`` clauses unless specialised)."""
+        return self.n1 + self.n2
 
     @property
     def pair_shape(self) -> tuple[int, int]:
@@ -118,6 +154,10 @@ class ForwardChainer:
     ``index`` must list the extensional predicates first, then the intensional
     ones in the order of ``clause_sets``. ``fused=False`` turns off the kernels
     of :mod:`neurosym.ilp.kernels` (plain autograd; for tests).
+    ``specialise_to``: the background facts of the worlds that every :meth:`run`
+    will start from (training); clauses equivalent in those worlds are then
+    evaluated once and constant templates not at all (:mod:`neurosym.ilp.specialise`;
+    same values and gradients). Runs from other facts need an unspecialised chainer.
     """
 
     def __init__(
@@ -128,6 +168,7 @@ class ForwardChainer:
         device: torch.device | str = "cpu",
         *,
         fused: bool = True,
+        specialise_to: Sequence[Sequence[Atom]] | None = None,
     ) -> None:
         self.index = index
         self.device = torch.device(device)
@@ -147,7 +188,11 @@ class ForwardChainer:
         if offsets != sorted(offsets) or (preds and index.slice(preds[-1]).stop != index.size):
             raise NeurosymError("AtomIndex must put the intensional predicates last, in clause_sets order")
         self.num_fixed = index.offsets[preds[0]] if preds else index.size
+        # specialise_to: the background facts of the worlds every run will use (see neurosym.ilp.specialise)
+        self.specialised_worlds = None if specialise_to is None else len(specialise_to)
+        self._training = None if specialise_to is None else self.initial_valuation(specialise_to, torch.float64)
         self.plans = [self._plan(pred, sets) for pred, sets in self.clause_sets.items()]
+        self._training = None
 
     def _tensor(self, array: np.ndarray) -> Tensor:
         return torch.from_numpy(np.ascontiguousarray(array)).to(self.device)
@@ -174,23 +219,59 @@ class ForwardChainer:
             offset += g.atoms.shape[1]
         return self._group_tensors(np.concatenate(atoms, axis=1), np.concatenate(first), np.concatenate(second))
 
-    def _plan(self, pred: str, sets: Sequence[ClauseSet]) -> PredicatePlan:
-        if not 1 <= len(sets) <= 2:
-            raise NeurosymError(f"{pred}: ∂ILP defines a predicate by one or two rule templates")
-        ci = clause_index([c for s in sets for c in s.clauses], self.index)
+    def _compile(self, clauses: Sequence) -> tuple[list[GroupTensors], GroupTensors | None, Tensor | None,
+                                                    Tensor | None]:
+        """Device tensors of ``clauses``: (groups, merged, order, unorder)."""
+        if not clauses:
+            return [], None, None, None
+        ci = clause_index(list(clauses), self.index)
         groups = [self._group_tensors(g.atoms, g.first, g.second) for g in ci.groups]
         merged = self._merged(ci.groups) if self._fused_max and len(groups) > 1 else None
         concatenated = np.concatenate([g.clauses for g in ci.groups])
         order = unorder = None
         if not np.array_equal(concatenated, np.arange(ci.num_clauses)):
             order, unorder = self._tensor(np.argsort(concatenated)), self._tensor(concatenated)
+        return groups, merged, order, unorder
+
+    def _plan(self, pred: str, sets: Sequence[ClauseSet]) -> PredicatePlan:
+        if not 1 <= len(sets) <= 2:
+            raise NeurosymError(f"{pred}: ∂ILP defines a predicate by one or two rule templates")
+        k1, k2 = len(sets[0]), len(sets[1]) if len(sets) == 2 else 0
+        spec = None
+        if self._training is None:
+            computed = [list(s.clauses) for s in sets]
+        else:
+            tcs = [self._template_classes(s) for s in sets]
+            computed = [[] if tc.constant is not None else [s.clauses[i] for i in tc.representatives]
+                        for s, tc in zip(sets, tcs)]
+            spec = Specialisation(tcs[0], tcs[1] if len(sets) == 2 else None, self._tensor(tcs[0].classes),
+                                  self._tensor(tcs[1].classes) if len(sets) == 2 else None)
+        n1, n2 = len(computed[0]), len(computed[1]) if len(sets) == 2 else 0
+        groups, merged, order, unorder = self._compile([c for cs in computed for c in cs])
         sl = self.index.slice(pred)
         return PredicatePlan(
-            pred=pred, start=sl.start, stop=sl.stop, k1=len(sets[0]), k2=len(sets[1]) if len(sets) == 2 else 0,
-            num_heads=ci.num_heads, groups=groups, order=order, unorder=unorder, merged=merged,
-            checkpoint=(len(sets) == 2 and not self._pair_max
-                        and len(sets[0]) * len(sets[1]) * ci.num_heads >= CHECKPOINT_PAIRS),
+            pred=pred, start=sl.start, stop=sl.stop, k1=k1, k2=k2,
+            num_heads=self.index.count(pred), groups=groups, order=order, unorder=unorder, merged=merged,
+            checkpoint=(len(sets) == 2 and not self._pair_max and n1 * n2 * self.index.count(pred) >= CHECKPOINT_PAIRS),
+            n1=n1, n2=n2, spec=spec,
         )
+
+    def _template_classes(self, clause_set: ClauseSet) -> TemplateClasses:
+        """Classes of equivalent clauses of one template in the training worlds."""
+        assert self._training is not None
+        ci = clause_index(list(clause_set.clauses), self.index)
+        if not clause_set.intensional:  # extensional bodies: outputs fixed for the whole fit
+            val = self._training.unsqueeze(1)  # [A, 1, W]
+            outs = [self.clause_values(val, self._group_tensors(g.atoms, g.first, g.second)) for g in ci.groups]
+            order = self._tensor(np.argsort(np.concatenate([g.clauses for g in ci.groups])))
+            tc = constant_classes(torch.cat(outs, dim=0).index_select(0, order)[:, :, 0])  # [K, G, W]
+            if tc is not None:
+                return tc
+        existential = self.operators.existential.strip().lower()
+        if existential in ("max", "probsum"):
+            return classes_from_keys(clause_keys(ci, self._training.cpu().numpy(), self.num_fixed,
+                                                 counted=existential != "max"))
+        return identity_classes(len(clause_set))
 
     # ------------------------------------------------------------------ valuations
     def initial_valuation(self, backgrounds: Sequence[Sequence[Atom]], dtype: torch.dtype = torch.float32) -> Tensor:
@@ -210,11 +291,11 @@ class ForwardChainer:
         if self._fused_max:
             groups = plan.groups
             if plan.merged is not None and plan.merged.atoms.numel() // plan.merged.num_atoms \
-                    * plan.num_clauses * R * W <= MERGE_ELEMENTS:
+                    * plan.computed * R * W <= MERGE_ELEMENTS:
                 groups = [plan.merged]  # same values and gradients, fewer operations
             out = clause_outputs_max(valuation.reshape(A, R * W), groups, plan.order, plan.unorder,
                                      self._conj, self._conj_grad)
-            return out.view(plan.num_clauses, plan.num_heads, R, W)
+            return out.view(plan.computed, plan.num_heads, R, W)
         outs = [self.clause_values(valuation, g) for g in plan.groups]
         clause_out = outs[0] if len(outs) == 1 else torch.cat(outs, dim=0)
         if plan.order is not None:
@@ -260,11 +341,61 @@ class ForwardChainer:
         weights = probs.reshape(R, P).t().reshape(P, 1, R, 1)
         return (pairs * weights).sum(0)  # [G, R, W]
 
-    def step(self, valuation: Tensor, probs: Mapping[str, Tensor]) -> Tensor:
-        """One forward-chaining step: ``[A, R, W] -> [A, R, W]``."""
+    def prepare(self, plan: PredicatePlan, probs: Tensor) -> Prepared:
+        """The per-run tensors of a specialised predicate from its pair weights ``[R, K1, K2']``."""
+        sp = plan.spec
+        assert sp is not None
+        R = probs.shape[0]
+        pairs = probs.new_zeros(R, sp.first.num_classes, probs.shape[2]).index_add(1, sp.classes1, probs)
+        if sp.second is not None and sp.classes2 is not None:
+            pairs = pairs.new_zeros(R, sp.first.num_classes, sp.second.num_classes).index_add(2, sp.classes2, pairs)
+        x = None if sp.first.constant is None else sp.first.constant.to(probs.dtype)  # [C1, G, W]
+        y = None if sp.second is None or sp.second.constant is None else sp.second.constant.to(probs.dtype)
+        if sp.second is None:
+            if x is None:
+                return Prepared(pairs)
+            return Prepared(pairs, fixed=torch.einsum("jgw,rj->grw", x, pairs[:, :, 0]))
+        # S(x, y) = x + (1 - x) * y for crisp x and every t-conorm S
+        if x is not None:
+            bias = torch.einsum("jgw,rj->grw", x, pairs.sum(2))
+            coef = torch.einsum("jgw,rjk->kgrw", 1 - x, pairs)  # [C2, G, R, W]
+            if y is not None:
+                return Prepared(pairs, fixed=bias + (y.unsqueeze(2) * coef).sum(0))
+            return Prepared(pairs, bias=bias, coef=coef)
+        if y is not None:
+            bias = torch.einsum("kgw,rk->grw", y, pairs.sum(1))
+            coef = torch.einsum("kgw,rjk->jgrw", 1 - y, pairs)  # [C1, G, R, W]
+            return Prepared(pairs, bias=bias, coef=coef)
+        return Prepared(pairs)
+
+    def deduce_prepared(self, valuation: Tensor, plan: PredicatePlan, prep: Prepared) -> Tensor:
+        """:meth:`deduce` for a specialised predicate: valuation ``[A, R, W]`` -> ``[G, R, W]``."""
+        if prep.fixed is not None:
+            return prep.fixed
+        R = valuation.shape[1]
+        out = self.clause_outputs(valuation, plan)  # [n1 + n2, G, R, W]
+        if prep.coef is not None:
+            assert prep.bias is not None
+            return prep.bias + (out * prep.coef).sum(0)
+        pairs, n1 = prep.pairs, plan.n1
+        if plan.k2 and self._pair_max:
+            p = pairs.permute(1, 2, 0).reshape(n1, plan.n2, 1, R, 1)
+            return weighted_pair_max(out[:n1], out[n1:], p)
+        if plan.checkpoint and torch.is_grad_enabled():
+            return checkpoint(self._weigh_pairs, out, pairs, n1, use_reentrant=False)
+        return self._weigh_pairs(out, pairs, n1)
+
+    def step(self, valuation: Tensor, probs: Mapping[str, Tensor],
+             prepared: Mapping[str, Prepared] | None = None) -> Tensor:
+        """One forward-chaining step: ``[A, R, W] -> [A, R, W]`` (``prepared``: from :meth:`prepare`,
+        computed here when None)."""
         parts = [valuation[: self.num_fixed]]
         for plan in self.plans:
-            new = self.deduce(valuation, plan, probs[plan.pred])
+            if plan.spec is None:
+                new = self.deduce(valuation, plan, probs[plan.pred])
+            else:
+                prep = prepared[plan.pred] if prepared is not None else self.prepare(plan, probs[plan.pred])
+                new = self.deduce_prepared(valuation, plan, prep)
             parts.append(self._amalgamate(valuation[plan.start : plan.stop], new))
         return torch.cat(parts, dim=0)
 
@@ -283,8 +414,12 @@ class ForwardChainer:
                 raise NeurosymError(
                     f"clause-pair weights of {plan.pred} have shape {tuple(p.shape)}, expected {(R, *plan.pair_shape)}"
                 )
+        if self.specialised_worlds is not None and valuation.shape[2] != self.specialised_worlds:
+            raise NeurosymError(f"this chainer is specialised to {self.specialised_worlds} world(s); "
+                                f"the valuation has {valuation.shape[2]}")
+        prepared = {plan.pred: self.prepare(plan, probs[plan.pred]) for plan in self.plans if plan.spec is not None}
         for _ in range(steps):
-            valuation = self.step(valuation, probs)
+            valuation = self.step(valuation, probs, prepared)
         return valuation
 
     def one_hot(self, choices: Sequence[Mapping[str, tuple[int, int]]], dtype: torch.dtype = torch.float32) -> dict[str, Tensor]:

@@ -48,28 +48,104 @@ def predicate_shapes(clause_sets: Mapping[str, Sequence[ClauseSet]], index: Atom
     return shapes
 
 
-def make_optimizer(name: str, params: list[Tensor], lr: float) -> torch.optim.Optimizer:
-    if name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr)
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr)
-    if name == "sgd":
-        return torch.optim.SGD(params, lr=lr)
-    raise NeurosymError(f"unknown optimizer {name!r}; valid choices: {', '.join(OPTIMIZERS)}")
+def parse_optimizers(spec: str, lr: float) -> list[tuple[str, float]]:
+    """``"adam"`` or a portfolio ``"adam:0.1,rmsprop:0.5"`` -> ``[(name, lr), ...]``; restart ``r``
+    uses entry ``r % len``. An entry without ``:LR`` uses ``lr``."""
+    out = []
+    for part in str(spec).split(","):
+        name, _, value = part.strip().partition(":")
+        name = name.strip().lower()
+        if name not in OPTIMIZERS:
+            raise NeurosymError(f"unknown optimizer {name!r} in {spec!r}; valid choices: {', '.join(OPTIMIZERS)} "
+                                "(or a portfolio such as 'adam:0.1,rmsprop:0.5')")
+        try:
+            rate = float(value) if value.strip() else float(lr)
+        except ValueError:
+            raise NeurosymError(f"optimizer {part.strip()!r}: the learning rate after ':' must be a number") from None
+        if not (rate > 0 and math.isfinite(rate)):
+            raise NeurosymError(f"optimizer {part.strip()!r}: the learning rate must be a positive number")
+        out.append((name, rate))
+    return out
+
+
+class RowOptimizer:
+    """Adam, RMSProp or SGD chosen per restart (row ``r`` of every ``[R, P]`` weight tensor), each
+    row with its own learning rate and step count, so rows can be re-initialised on their own.
+
+    The updates are torch's: Adam with betas (0.9, 0.999), RMSProp with alpha 0.99 (no momentum,
+    not centered), both eps 1e-8; ``rows[r] = (name, lr)``.
+    """
+
+    def __init__(self, params: Sequence[Tensor], rows: Sequence[tuple[str, float]]) -> None:
+        self.params = list(params)
+        R = self.params[0].shape[0]
+        if len(rows) != R:
+            raise NeurosymError(f"RowOptimizer: {len(rows)} row settings for {R} rows")
+        like = self.params[0]
+
+        def column(values: Sequence[float]) -> Tensor:
+            return torch.tensor(values, dtype=like.dtype, device=like.device).view(R, 1)
+
+        self.lr = column([lr for _, lr in rows])
+        self.adam = column([name == "adam" for name, _ in rows]) > 0
+        self.rmsprop = column([name == "rmsprop" for name, _ in rows]) > 0
+        self.beta2 = torch.where(self.adam, column([0.999] * R), column([0.99] * R))
+        self.t = torch.zeros(R, 1, dtype=like.dtype, device=like.device)
+        self.m = [torch.zeros_like(p) for p in self.params]
+        self.v = [torch.zeros_like(p) for p in self.params]
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for p in self.params:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self) -> None:
+        self.t += 1
+        bc1 = 1 - 0.9 ** self.t  # [R, 1]
+        bc2 = (1 - self.beta2 ** self.t).sqrt()
+        for p, m, v in zip(self.params, self.m, self.v):
+            g = p.grad
+            if g is None:
+                continue
+            m.mul_(0.9).add_(g, alpha=0.1)
+            v.mul_(self.beta2).addcmul_(g, g * (1 - self.beta2))
+            adam = (m / bc1) / (v.sqrt() / bc2 + 1e-8)
+            rms = g / (v.sqrt() + 1e-8)
+            p.sub_(self.lr * torch.where(self.adam, adam, torch.where(self.rmsprop, rms, g)))
+
+    @torch.no_grad()
+    def reset_rows(self, rows: Tensor) -> None:
+        """Forget the state of the restarts ``rows`` (bool ``[R]``): they start afresh."""
+        self.t[rows] = 0
+        for m, v in zip(self.m, self.v):
+            m[rows] = 0
+            v[rows] = 0
+
+
+def make_optimizer(spec: str, params: list[Tensor], lr: float) -> RowOptimizer:
+    """A :class:`RowOptimizer` for ``spec`` (see :func:`parse_optimizers`)."""
+    entries = parse_optimizers(spec, lr)
+    R = params[0].shape[0]
+    return RowOptimizer(params, [entries[r % len(entries)] for r in range(R)])
 
 
 def init_weights(init: str, scale: float, seed: int, restarts: int, sizes: Sequence[int],
-                 device: torch.device, dtype: torch.dtype) -> list[Tensor]:
+                 device: torch.device, dtype: torch.dtype, *, attempts: Sequence[int] | None = None,
+                 rows_only: Sequence[int] | None = None) -> list[Tensor]:
     """One ``[restarts, size]`` leaf tensor per predicate, drawn on the CPU (same values on every device).
 
-    Restart ``r`` draws from its own generator, seeded from ``(seed, r)``, so it starts (and,
-    restarts being independent, trains) the same whatever the number of restarts.
+    Restart ``r`` draws from its own generator, seeded from ``(seed, r)`` (``(seed, r, a)`` for its
+    re-initialisation ``a >= 1``, ``attempts[r]``), so it starts (and, restarts being independent,
+    trains) the same whatever the number of restarts. ``rows_only``: draw only these rows
+    (``[len(rows_only), size]`` tensors, not leaves).
     """
     if init not in INITS:
         raise NeurosymError(f"unknown init {init!r}; valid choices: {', '.join(INITS)}")
     rows: list[list[Tensor]] = [[] for _ in sizes]
-    for r in range(restarts):
-        gen = torch.Generator().manual_seed(int(np.random.SeedSequence([seed, r]).generate_state(1)[0]))
+    for r in (range(restarts) if rows_only is None else rows_only):
+        a = attempts[r] if attempts is not None else 0
+        entropy = [seed, r] if a == 0 else [seed, r, a]
+        gen = torch.Generator().manual_seed(int(np.random.SeedSequence(entropy).generate_state(1)[0]))
         for i, n in enumerate(sizes):
             if init == "normal":
                 rows[i].append(torch.randn(n, generator=gen, dtype=torch.float64) * scale)
@@ -77,6 +153,8 @@ def init_weights(init: str, scale: float, seed: int, restarts: int, sizes: Seque
                 rows[i].append(torch.rand(n, generator=gen, dtype=torch.float64) * scale)
             else:
                 rows[i].append(torch.zeros(n, dtype=torch.float64))
+    if rows_only is not None:
+        return [torch.stack(r).to(device=device, dtype=dtype) for r in rows]
     return [torch.stack(r).to(device=device, dtype=dtype).requires_grad_(True) for r in rows]
 
 
@@ -106,7 +184,9 @@ class Trainer:
             dtype_bytes=torch.finfo(self.dtype).bits // 8, fused=fused_max)
         check_fits(self.estimate, device, fraction=settings.memory_fraction)
 
-        self.chainer = ForwardChainer(self.index, self.clause_sets, operators, device)
+        # specialised to the training worlds: equivalent clauses are evaluated once (exact)
+        self.chainer = ForwardChainer(self.index, self.clause_sets, operators, device,
+                                      specialise_to=[w.background for w in task.train])
         self.v0 = self.chainer.initial_valuation([w.background for w in task.train], self.dtype)  # [A, W]
         atoms, worlds, labels = [], [], []
         for w_i, world in enumerate(task.train):
@@ -120,6 +200,8 @@ class Trainer:
         self.weights = init_weights(settings.init, settings.init_scale, settings.seed, R,
                                     [s.pairs for s in self.shapes], device, self.dtype)
         self.optimizer = make_optimizer(settings.optimizer, self.weights, settings.lr)
+        self.init_settings = (settings.init, settings.init_scale, settings.seed)
+        self.attempts = [0] * R  # re-initialisations of each restart so far
 
     @property
     def work_per_step(self) -> int:
@@ -159,6 +241,23 @@ class Trainer:
     def choice(self, key: Sequence[int]) -> dict[str, tuple[int, int]]:
         """Flattened pair indices (one per predicate) -> ``{pred: (j, k)}``."""
         return {s.pred: divmod(int(k), max(s.k2, 1)) for s, k in zip(self.shapes, key)}
+
+    @torch.no_grad()
+    def reinitialise(self, rows: Sequence[int]) -> None:
+        """Draw fresh weights for the restarts ``rows`` (their next attempt) and reset their optimizer state."""
+        if not rows:
+            return
+        for r in rows:
+            self.attempts[r] += 1
+        init, scale, seed = self.init_settings
+        fresh = init_weights(init, scale, seed, self.restarts, [s.pairs for s in self.shapes], self.device,
+                             self.dtype, attempts=self.attempts, rows_only=list(rows))
+        index = torch.tensor(list(rows), dtype=torch.int64, device=self.device)
+        for w, f in zip(self.weights, fresh):
+            w.index_copy_(0, index, f)
+        mask = torch.zeros(self.restarts, dtype=torch.bool, device=self.device)
+        mask[index] = True
+        self.optimizer.reset_rows(mask)
 
     def restart_weights(self, r: int) -> dict[str, Tensor]:
         return {s.pred: w[r].detach().cpu().clone() for s, w in zip(self.shapes, self.weights)}

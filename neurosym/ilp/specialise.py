@@ -1,0 +1,110 @@
+"""Exact shrinking of the clause-pair computation for fixed training worlds.
+
+During training the background facts never change, so many generated clauses
+compute the same function of the valuation. For one rule template of one
+predicate this module finds
+
+* **constant templates**: a template whose bodies use extensional predicates
+  only (``int = no``) has outputs that never change. They are computed once,
+  ``[K, G, W]``; when they are crisp (0 or 1, true for every preset that is
+  Boolean on {0, 1}), clauses with equal outputs form one class, and because
+  every t-conorm has ``S(0, y) = y`` and ``S(1, y) = 1``, the weighted pair sum
+  is linear in the other template's outputs:
+  ``sum_jk p_jk S(x_j, y_k) = sum_j x_j p_j. + sum_k y_k sum_j (1 - x_j) p_jk``.
+* **equivalent clauses** (``max`` existential only): a clause's output at head
+  atom ``g`` of world ``w`` is the max, over the substitutions whose extensional
+  body atoms are all true, of the t-norm of its intensional body atoms (an
+  extensional atom that is true contributes ``T(a, 1) = a``). Two clauses with
+  the same set of (world, head, sorted intensional body atoms) rows compute the
+  same function of the valuation, so only one of them is evaluated. Clauses
+  that can never fire (no such row) fall into one class.
+
+The clause-pair weights are summed over each class (``P'[c1, c2] = sum p_jk``
+over ``j`` in ``c1`` and ``k`` in ``c2``), which gives the same values and the
+same gradients as the full computation (up to the subgradient chosen at ties
+of ``max``). The weights, their argmax and the extracted programs are
+untouched. See :class:`neurosym.ilp.forward.ForwardChainer` (``specialise_to``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from neurosym.ilp.grounding import ClauseIndex
+
+
+@dataclass
+class TemplateClasses:
+    """Classes of equivalent clauses of one template.
+
+    ``classes``: int64 ``[K]``, the class of each clause; ``representatives``: ``[C]``, one
+    clause (position in the template) per class; ``constant``: the class outputs ``[C, G, W]``
+    (0 or 1) for a constant template, else None (the representatives are evaluated).
+    """
+
+    classes: np.ndarray
+    representatives: np.ndarray
+    constant: Tensor | None = None
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.representatives)
+
+
+def identity_classes(k: int) -> TemplateClasses:
+    """Every clause its own class."""
+    return TemplateClasses(np.arange(k, dtype=np.int64), np.arange(k, dtype=np.int64))
+
+
+def classes_from_keys(keys: list[bytes]) -> TemplateClasses:
+    """Clauses with equal keys share a class (classes numbered in order of first appearance)."""
+    ids: dict[bytes, int] = {}
+    classes = np.array([ids.setdefault(k, len(ids)) for k in keys], dtype=np.int64)
+    reps = np.zeros(len(ids), dtype=np.int64)
+    reps[classes[::-1]] = np.arange(len(keys) - 1, -1, -1)  # first clause of each class
+    return TemplateClasses(classes, reps)
+
+
+def clause_keys(ci: ClauseIndex, background: np.ndarray, num_fixed: int, *, counted: bool = False) -> list[bytes]:
+    """One key per clause of ``ci``: its live (world, head, sorted intensional body atoms) rows.
+
+    ``background``: the training valuation ``[A, W]`` (0/1); positions below ``num_fixed``
+    are extensional (fixed), the others intensional. ``counted=False``: the set of rows, valid
+    for a ``max`` existential (idempotent, repeated rows do not matter); ``counted=True``: the
+    rows with their multiplicities, valid for any existential that ignores the order of its
+    inputs and has 0 as identity (``probsum``): dead substitutions contribute 0.
+    """
+    keys: list[bytes] = [b""] * ci.num_clauses
+    fixed = background[:num_fixed] > 0.5  # [A_fixed, W]
+    for g in ci.groups:
+        body = g.body_positions()  # [S, Kg, G, 2]
+        S, K, G, _ = body.shape
+        ext = body < num_fixed
+        true = np.where(ext[..., None], fixed[np.minimum(body, num_fixed - 1)], True)  # [S, K, G, 2, W]
+        live = true.all(axis=3)  # [S, K, G, W]
+        intens = np.sort(np.where(ext, -1, body), axis=-1)  # [S, K, G, 2]
+        s_i, k_i, g_i, w_i = np.nonzero(live)
+        rows = np.stack([k_i, w_i, g_i, intens[s_i, k_i, g_i, 0], intens[s_i, k_i, g_i, 1]], axis=1)
+        rows, counts = np.unique(rows, axis=0, return_counts=True)  # sorted by clause first
+        if counted:
+            rows = np.concatenate([rows, counts[:, None]], axis=1)
+        bounds = np.searchsorted(rows[:, 0], np.arange(K + 1))
+        for kk in range(K):
+            keys[int(g.clauses[kk])] = rows[bounds[kk] : bounds[kk + 1], 1:].tobytes()
+    return keys
+
+
+def constant_classes(outputs: Tensor) -> TemplateClasses | None:
+    """Classes of a constant template from its outputs ``[K, G, W]``; None unless every value is 0 or 1."""
+    flat = outputs.reshape(outputs.shape[0], -1)
+    if not bool(((flat == 0) | (flat == 1)).all()):
+        return None
+    keys = [row.tobytes() for row in flat.cpu().numpy().astype(np.uint8)]
+    tc = classes_from_keys(keys)
+    reps = torch.from_numpy(tc.representatives).to(outputs.device)
+    tc.constant = outputs.index_select(0, reps).contiguous()  # [C, G, W]
+    return tc
