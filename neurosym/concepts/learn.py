@@ -17,7 +17,12 @@ The recipe, each step measured in bench/neurosym/RESULTS.md:
    Stops when every pair is explained, or when nothing new can be learned (the
    remaining failures are isolated: corrupted pairs, or a meaning outside the template
    space) -- those are reported, never silently absorbed.
-5. **Generalise constants** (Occam) and **polish**: a short gradient run from the final
+5. **Joint search** (few pairs only, ``joint_max_pairs``): when some are still wrong,
+   templates read off each pair's output (:func:`~neurosym.concepts.search.root_proposals`)
+   join the restarts' candidates and a backtracking search looks for one program that
+   explains every pair (:func:`~neurosym.concepts.search.joint_search`) -- the move where
+   several concepts must change together, which single repair swaps cannot make.
+6. **Generalise constants** (Occam) and **polish**: a short gradient run from the final
    program gives each rule's confidence.
 """
 
