@@ -204,11 +204,10 @@ class TemplateLearner:
         ok = explained_mask(best.templates, trees, outputs)
         if cfg.repair and not all(ok) and len(trees) <= cfg.joint_max_pairs:
             joint = self._joint_search(trees, outputs, best, used)
-            if joint is not None:
-                best = Scored(joint, total_weight)
+            if joint is not None:  # it explains every pair
+                best, ok = Scored(joint, total_weight), [True] * len(trees)
                 log.append({"joint_search": True, "seconds": time.perf_counter() - start})
         # Occam tie-break on the pairs the program explains, then a short polish for confidences.
-        ok = explained_mask(best.templates, trees, outputs)
         arities = {name: self.table.arity(name) for name in best.templates}
         program = generalize_constants(Program(dict(best.templates), arities),
                                        [t for t, good in zip(trees, ok) if good])
