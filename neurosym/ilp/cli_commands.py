@@ -27,7 +27,8 @@ def register_cli(task_sub: Any = None, ilp_sub: Any = None, scan_sub: Any = None
         "verify it exactly on every world and print it with precision/recall.",
     )
     p.add_argument("task", help="task file path, or a bundled task such as ilp/even")
-    p.add_argument("--restarts", type=int, default=d.restarts, help=f"restarts trained together (default {d.restarts})")
+    p.add_argument("--restarts", type=restarts_arg, default=d.restarts,
+                   help=f"restarts trained together, or auto: 16 to 64 by the task's size (default {d.restarts})")
     p.add_argument("--steps", type=int, default=d.steps, help=f"maximum optimizer steps (default {d.steps})")
     p.add_argument("--lr", type=float, default=d.lr, help=f"learning rate (default {d.lr})")
     p.add_argument("--optimizer", default=d.optimizer,
@@ -44,10 +45,26 @@ def register_cli(task_sub: Any = None, ilp_sub: Any = None, scan_sub: Any = None
                    help="accept a program contradicting up to this many labels (a fraction if < 1), for noisy data")
     p.add_argument("--no-early-stop", action="store_true",
                    help="train all --steps (default: stop at the first verified program)")
+    p.add_argument("--polish-rounds", type=int, default=d.polish_rounds,
+                   help=f"repair a settled wrong program by up to this many one-clause swaps, scored exactly "
+                        f"(default {d.polish_rounds}; 0: plain ∂ILP)")
     p.add_argument("--json", metavar="PATH", help="write the result (program, scores, settings, versions) as JSON")
     p.add_argument("--save", metavar="PATH", help="save the learner (safetensors) for predict/load")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run_learn)
+
+
+def restarts_arg(text: str) -> int | str:
+    """``--restarts``: ``auto`` or a positive whole number."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected 'auto' or a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def run_learn(args: argparse.Namespace) -> int:
@@ -65,7 +82,7 @@ def run_learn(args: argparse.Namespace) -> int:
     learner = RuleLearner(
         restarts=args.restarts, steps=args.steps, lr=args.lr, optimizer=args.optimizer, preset=args.preset,
         device=args.device, seed=args.seed, init=args.init, check_every=args.check_every,
-        stop_early=not args.no_early_stop, max_contradicted=max_contradicted,
+        stop_early=not args.no_early_stop, max_contradicted=max_contradicted, polish_rounds=args.polish_rounds,
     )
     device = resolve_device(args.device)
     print(task.summary())
@@ -75,7 +92,7 @@ def run_learn(args: argparse.Namespace) -> int:
     def progress(p: Any) -> None:
         bar.update(p.step - bar.n)
         best = "-" if p.best_contradicted is None else str(p.best_contradicted)
-        bar.set_postfix_str(f"verified {p.restarts_succeeded}/{args.restarts}, best errors {best}", refresh=False)
+        bar.set_postfix_str(f"verified {p.restarts_succeeded}/{len(p.losses)}, best errors {best}", refresh=False)
 
     try:
         result = learner.fit(task, callback=progress)

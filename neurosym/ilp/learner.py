@@ -10,7 +10,10 @@ Every ``check_every`` steps the argmax program of each restart is extracted and
 verified exactly on every training and validation world; training stops early
 as soon as one restart's program contradicts no label (at most
 ``max_contradicted`` labels, for noisy data), or when every restart has stopped
-improving.
+improving. A restart whose argmax program is wrong and unchanged since the
+previous check is *repaired* when a few one-clause swaps, scored by the exact
+evaluator, make it verified (:mod:`neurosym.ilp.polish`); the repaired program
+is written back into its weights and it trains on from there.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from neurosym.ilp.clauses import ClauseSet
 from neurosym.ilp.extract import Scores, extract_program, score_program
 from neurosym.ilp.forward import ForwardChainer
 from neurosym.ilp.grounding import AtomIndex
+from neurosym.ilp.polish import Polished, polish
 from neurosym.ilp.training import DTYPES, INITS, OPTIMIZERS, SMALL_STEP, Trainer, allowed_errors, parse_optimizers
 from neurosym.logic.fuzzy import get_preset
 from neurosym.logic.terms import Atom, Program
@@ -52,6 +56,8 @@ class Progress:
     attempts: int = 0
     attempts_verified: int = 0
     attempts_abandoned: int = 0
+    restarts_repaired: int = 0
+    attempts_repaired: int = 0
 
 
 @dataclass
@@ -62,7 +68,9 @@ class LearnResult:
     every training and validation world, then highest confidence, then fewest clauses.
     ``verified``: it contradicts at most ``max_contradicted`` labels (0 by default).
     ``restarts_succeeded``: restarts whose argmax program was verified at the last check
-    (with early stopping, when training stopped). ``confidence``: the smallest, over
+    (with early stopping, when training stopped); ``restarts_repaired`` of them were verified
+    through a repair (``polish_rounds``). ``attempts_verified``: attempts verified by gradient
+    descent alone; ``attempts_repaired``: attempts verified first by a repair. ``confidence``: the smallest, over
     predicates, softmax probability of the chosen clause pair (``confidence_per_predicate``).
     ``tp``/``fn``/``tn``/``fp`` count the program's exact least model against the labels.
     ``peak_memory_bytes``: CUDA peak allocated bytes, or on the CPU the process's peak
@@ -98,6 +106,8 @@ class LearnResult:
     attempts: int = 0
     attempts_verified: int = 0
     attempts_abandoned: int = 0
+    restarts_repaired: int = 0
+    attempts_repaired: int = 0
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -127,15 +137,18 @@ def _peak_rss() -> int:
 class RuleLearner:
     """Differentiable ILP learner (Evans & Grefenstette 2018), batched over restarts and worlds.
 
-    Defaults (a portfolio: even restarts Adam at lr 0.1, odd restarts RMSProp at lr 0.5; 16
-    restarts; normal init; stuck restarts re-initialised) were chosen by measurement. On the
+    Defaults (a portfolio: even restarts Adam at lr 0.1, odd restarts RMSProp at lr 0.5; 16 to
+    64 restarts; normal init; stuck restarts re-initialised; settled wrong programs repaired)
+    were chosen by measurement. On the
     CPU with 16 restarts and 300 steps (seed 0), Adam verified 10/16 restarts of even and
     RMSProp 1/16, while RMSProp verified 12/16 of even_odd, 16/16 of two_children and
     graph_colouring against Adam's 3, 14 and 14 (bench/ilp/RESULTS.md); a portfolio takes
     the better of the two on every task. ``optimizer="rmsprop", lr=0.5`` is the paper's setting.
 
     Args:
-        restarts: independent random initialisations trained together.
+        restarts: independent random initialisations trained together; ``"auto"`` (the default):
+            64, 32 or 16, the most whose chaining step stays under ``AUTO_WORK`` tensor elements
+            (:func:`neurosym.ilp.training.auto_restarts`; fewer if the memory estimate says so).
         steps: maximum number of optimizer steps.
         lr: learning rate.
         optimizer: ``adam``, ``rmsprop`` (the paper's, with lr 0.5), ``sgd``, or a portfolio
@@ -163,11 +176,14 @@ class RuleLearner:
             when a training step is small (under ``SMALL_STEP`` tensor elements), where
             intra-op parallelism only adds synchronisation (on a busy 2-core machine a
             small task ran 6x slower with 2 threads than with 1); torch's setting otherwise.
+        polish_rounds: repair of settled wrong programs (:func:`neurosym.ilp.polish.polish`): up
+            to this many one-clause swaps, each the best of all single swaps scored exactly on
+            every training and validation world. 0: off (plain ∂ILP).
     """
 
     def __init__(
         self,
-        restarts: int = 16,
+        restarts: int | str = "auto",
         steps: int = 2000,
         lr: float = 0.1,
         optimizer: str = "adam:0.1,rmsprop:0.5",
@@ -189,9 +205,12 @@ class RuleLearner:
         prune_renamings: bool = False,
         memory_fraction: float = 0.9,
         threads: int | None = None,
+        polish_rounds: int = 3,
     ) -> None:
-        if restarts < 1 or steps < 1 or check_every < 1:
-            raise NeurosymError("restarts, steps and check_every must be at least 1")
+        if restarts != "auto" and not (isinstance(restarts, int) and restarts >= 1):
+            raise NeurosymError(f"restarts must be 'auto' or a positive whole number, got {restarts!r}")
+        if steps < 1 or check_every < 1:
+            raise NeurosymError("steps and check_every must be at least 1")
         parse_optimizers(optimizer, lr)  # fail early on a bad name or learning rate
         if init not in INITS:
             raise NeurosymError(f"unknown init {init!r}; valid choices: {', '.join(INITS)}")
@@ -210,6 +229,9 @@ class RuleLearner:
         self.reinit_patience, self.reinit_tolerance = reinit_patience, reinit_tolerance
         self.dtype, self.prune_renamings, self.memory_fraction = dtype, prune_renamings, memory_fraction
         self.threads = threads
+        if polish_rounds < 0:
+            raise NeurosymError("polish_rounds must be 0 (no repair) or a number of one-clause swaps")
+        self.polish_rounds = polish_rounds
         # Set by fit / load:
         self.program_: Program | None = None
         self.result_: LearnResult | None = None
@@ -227,7 +249,7 @@ class RuleLearner:
             "patience": self.patience, "tolerance": self.tolerance, "max_contradicted": self.max_contradicted,
             "reinit_patience": self.reinit_patience, "reinit_tolerance": self.reinit_tolerance,
             "inference_steps": self.inference_steps, "dtype": self.dtype, "prune_renamings": self.prune_renamings,
-            "threads": self.threads,
+            "threads": self.threads, "polish_rounds": self.polish_rounds,
         }
 
     # ------------------------------------------------------------------ fit
@@ -260,7 +282,7 @@ class RuleLearner:
         if device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(device)
         tr = self.prepare(task)
-        R = self.restarts
+        R = tr.restarts
         all_worlds = list(task.train) + list(task.validation)
         allowed = allowed_errors(self.max_contradicted, sum(len(w.positives) + len(w.negatives) for w in all_worlds))
 
@@ -271,9 +293,12 @@ class RuleLearner:
         # attempts: every restart's initial weights, plus each re-initialisation of a stuck restart
         anchor_loss = [math.inf] * R  # loss at anchor_step, for the re-initialisation window
         anchor_step = [0] * R
-        attempt_verified = [False] * R
-        attempts, attempts_verified, attempts_abandoned = R, 0, 0
-        succeeded = step = 0
+        attempt_verified = [False] * R  # the current attempt of restart r has been verified ...
+        attempt_repaired = [False] * R  # ... and first by a repair (polish) of its argmax program
+        last_key: list[tuple | None] = [None] * R  # argmax program at the previous check
+        polished: dict[tuple, Polished] = {}
+        attempts, attempts_verified, attempts_repaired, attempts_abandoned = R, 0, 0, 0
+        succeeded = repaired = step = 0
         for step in range(1, self.steps + 1):
             losses = tr.step()
             if step % self.check_every and step != self.steps:
@@ -284,7 +309,7 @@ class RuleLearner:
             best_loss = torch.where(improved, losses, best_loss)
             last_improved[improved] = step
             top_i, top_p = tr.argmax_pairs()
-            succeeded = 0
+            succeeded = repaired = 0
             stuck = []
             for r in range(R):
                 key = tuple(int(t[r]) for t in top_i)
@@ -292,32 +317,57 @@ class RuleLearner:
                     program = extract_program(tr.clause_sets, tr.choice(key), task.target)
                     cache[key] = (program, score_program(program, all_worlds))
                 program, scores = cache[key]
+                settled = key == last_key[r] or step == self.steps
+                last_key[r] = key
+                weights = None
+                if scores.contradicted > allowed and self.polish_rounds and settled:
+                    # a wrong program that the gradient has stopped changing: try one-clause swaps
+                    if key not in polished:
+                        polished[key] = polish(tr.clause_sets, tr.choice(key), task.target, all_worlds,
+                                               allowed=allowed, rounds=self.polish_rounds)
+                    fixed = polished[key]
+                    if fixed.scores.contradicted < scores.contradicted:
+                        key, program, scores = tr.key(fixed.choice), fixed.program, fixed.scores
+                        verified_now = scores.contradicted <= allowed
+                        # a verified repair becomes the restart's program: it trains on from there
+                        weights = tr.raise_choice(r, key, write=verified_now)
+                        if verified_now:
+                            last_key[r] = key
+                            attempt_repaired[r] = not attempt_verified[r]
                 ok = scores.contradicted <= allowed
                 succeeded += ok
+                repaired += ok and attempt_repaired[r]
                 if ok and not attempt_verified[r]:
                     attempt_verified[r] = True
-                    attempts_verified += 1
+                    if attempt_repaired[r]:
+                        attempts_repaired += 1
+                    else:
+                        attempts_verified += 1
                 if self.reinit_patience and step - anchor_step[r] >= self.reinit_patience:
                     if not ok and not attempt_verified[r] and anchor_loss[r] - float(losses[r]) < self.reinit_tolerance:
                         stuck.append(r)
                     anchor_loss[r], anchor_step[r] = float(losses[r]), step
-                conf = {s.pred: float(t[r]) for s, t in zip(tr.shapes, top_p)}
+                if weights is None:
+                    conf = {s.pred: float(t[r]) for s, t in zip(tr.shapes, top_p)}
+                else:
+                    conf = {p: float(torch.softmax(w.double(), dim=-1).max()) for p, w in weights.items()}
                 rank = (scores.contradicted, -min(conf.values()), len(program))
                 if best is None or rank < best["rank"]:
                     best = {"rank": rank, "program": program, "scores": scores, "confidence": conf,
-                            "loss": float(losses[r]), "weights": tr.restart_weights(r)}
+                            "loss": float(losses[r]),
+                            "weights": weights if weights is not None else tr.restart_weights(r)}
             converged = bool(((step - last_improved) >= self.patience).all())
             stop = self.stop_early and (succeeded > 0 or converged)
             if callback is not None:
                 info = Progress(step, self.steps, losses.tolist(), best["scores"].contradicted if best else None,
-                                succeeded, attempts, attempts_verified, attempts_abandoned)
+                                succeeded, attempts, attempts_verified, attempts_abandoned, repaired, attempts_repaired)
                 stop = bool(callback(info)) or stop
             if stuck and not stop and step < self.steps:
                 # stuck: not verified and the loss fell by less than reinit_tolerance in reinit_patience
                 # steps -- draw the restart afresh (a new attempt from the same step budget)
                 tr.reinitialise(stuck)
                 for r in stuck:
-                    anchor_loss[r], anchor_step[r] = math.inf, step
+                    anchor_loss[r], anchor_step[r], last_key[r] = math.inf, step, None
                     best_loss[r], last_improved[r] = math.inf, step
                 attempts += len(stuck)
                 attempts_abandoned += len(stuck)
@@ -350,6 +400,7 @@ class RuleLearner:
             clauses_per_template={p: [len(s) for s in sets] for p, sets in tr.clause_sets.items()},
             estimated_memory_bytes=tr.estimate.total, settings=self.settings(),
             attempts=attempts, attempts_verified=attempts_verified, attempts_abandoned=attempts_abandoned,
+            restarts_repaired=repaired, attempts_repaired=attempts_repaired,
         )
         return self.result_
 

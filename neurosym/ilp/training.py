@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from neurosym.errors import NeurosymError
+from neurosym.errors import NeurosymError, ResourceLimitError
 from neurosym.ilp.clauses import ClauseSet, task_clause_sets
 from neurosym.ilp.forward import CHECKPOINT_PAIRS, ForwardChainer
 from neurosym.ilp.grounding import AtomIndex, used_existentials
@@ -32,6 +32,10 @@ INITS = ("normal", "uniform", "zeros")
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 SMALL_STEP = 1 << 23
 """Tensor elements per chaining step below which ``threads=None`` trains on one CPU thread."""
+AUTO_RESTARTS = (16, 32, 64)
+"""Restart counts ``restarts="auto"`` chooses from (see :func:`auto_restarts`)."""
+AUTO_WORK = 1 << 26
+"""Tensor elements per chaining step up to which ``restarts="auto"`` adds restarts."""
 LOG_EPS = 1e-7
 """Added inside the logs of the cross-entropy (not a clamp: the gradient never vanishes)."""
 
@@ -46,6 +50,14 @@ def predicate_shapes(clause_sets: Mapping[str, Sequence[ClauseSet]], index: Atom
         shapes.append(PredicateShape(p, k1, k2, heads, sum(subs), max(subs),
                                      checkpoint=k2 > 0 and (pair_kernel or k1 * k2 * heads >= CHECKPOINT_PAIRS)))
     return shapes
+
+
+def auto_restarts(work_per_restart: int) -> int:
+    """The largest of :data:`AUTO_RESTARTS` whose chaining step touches at most :data:`AUTO_WORK`
+    tensor elements (at least the smallest): cheap tasks get more restarts, which is what turns a
+    low per-restart success rate (fizz, buzz) into a likely success per run."""
+    fitting = [r for r in AUTO_RESTARTS if r * work_per_restart <= AUTO_WORK]
+    return max(fitting, default=AUTO_RESTARTS[0])
 
 
 def parse_optimizers(spec: str, lr: float) -> list[tuple[str, float]]:
@@ -169,7 +181,6 @@ class Trainer:
         self.task = task
         self.device = device
         self.dtype = DTYPES[settings.dtype]
-        self.restarts = R = settings.restarts
         self.steps_T = settings.inference_steps or task.steps
         self.extensional = dict(task.extensional)
         self.intensional = dict(task.intensional)
@@ -179,10 +190,22 @@ class Trainer:
         fused_max = operators.existential.strip().lower() == "max"
         pair_kernel = operators.clause_combination.strip().lower() in ("max", "godel")
         self.shapes = predicate_shapes(self.clause_sets, self.index, pair_kernel)
-        self.estimate: MemoryEstimate = estimate(
-            self.shapes, atoms=self.index.size, worlds=len(task.train), restarts=R, steps=self.steps_T,
-            dtype_bytes=torch.finfo(self.dtype).bits // 8, fused=fused_max)
-        check_fits(self.estimate, device, fraction=settings.memory_fraction)
+        if settings.restarts == "auto":  # as many as are cheap, and fewer if memory says so
+            R = auto_restarts(self.work_per_restart)
+            candidates = [r for r in AUTO_RESTARTS if r <= R][::-1]
+        else:
+            candidates = [int(settings.restarts)]
+        for i, R in enumerate(candidates):
+            self.estimate: MemoryEstimate = estimate(
+                self.shapes, atoms=self.index.size, worlds=len(task.train), restarts=R, steps=self.steps_T,
+                dtype_bytes=torch.finfo(self.dtype).bits // 8, fused=fused_max)
+            try:
+                check_fits(self.estimate, device, fraction=settings.memory_fraction)
+                break
+            except ResourceLimitError:
+                if i == len(candidates) - 1:
+                    raise
+        self.restarts = R
 
         # specialised to the training worlds: equivalent clauses are evaluated once (exact)
         self.chainer = ForwardChainer(self.index, self.clause_sets, operators, device,
@@ -204,9 +227,14 @@ class Trainer:
         self.attempts = [0] * R  # re-initialisations of each restart so far
 
     @property
+    def work_per_restart(self) -> int:
+        """Tensor elements one chaining step touches per restart (body substitutions and clause pairs)."""
+        return sum((s.body + s.pairs) * s.heads for s in self.shapes) * len(self.task.train)
+
+    @property
     def work_per_step(self) -> int:
-        """Tensor elements one chaining step touches (body substitutions and clause pairs)."""
-        return sum((s.body + s.pairs) * s.heads for s in self.shapes) * self.restarts * len(self.task.train)
+        """Tensor elements one chaining step touches (all restarts)."""
+        return self.work_per_restart * self.restarts
 
     def probabilities(self) -> dict[str, Tensor]:
         """Softmax of each predicate's flattened pair weights: ``{pred: [R, K1, K2']}``."""
@@ -261,6 +289,27 @@ class Trainer:
 
     def restart_weights(self, r: int) -> dict[str, Tensor]:
         return {s.pred: w[r].detach().cpu().clone() for s, w in zip(self.shapes, self.weights)}
+
+    def key(self, choice: Mapping[str, tuple[int, int]]) -> tuple[int, ...]:
+        """``{pred: (j, k)}`` -> flattened pair indices, one per predicate (inverse of :meth:`choice`)."""
+        return tuple(choice[s.pred][0] * max(s.k2, 1) + (choice[s.pred][1] if s.k2 else 0) for s in self.shapes)
+
+    @torch.no_grad()
+    def raise_choice(self, r: int, key: Sequence[int], *, write: bool = False) -> dict[str, Tensor]:
+        """Restart ``r``'s weights (on the CPU) with ``key`` made the argmax program: each chosen
+        pair's weight is raised to the row's maximum plus ``log(pairs) + 10`` (softmax probability
+        above 1 - 5e-5); the other weights are kept. ``write``: also put them into training (the
+        restart trains on from there, with its optimizer state reset)."""
+        out = self.restart_weights(r)
+        for s, k in zip(self.shapes, key):
+            out[s.pred][int(k)] = out[s.pred].max() + math.log(s.pairs) + 10.0
+        if write:
+            for s, w in zip(self.shapes, self.weights):
+                w[r] = out[s.pred].to(device=w.device, dtype=w.dtype)
+            mask = torch.zeros(self.restarts, dtype=torch.bool, device=self.device)
+            mask[r] = True
+            self.optimizer.reset_rows(mask)
+        return out
 
 
 def allowed_errors(max_contradicted: float, labels: int) -> int:

@@ -92,3 +92,37 @@ def test_stuck_restarts_are_reinitialised_and_counted():
     result = learner.fit(load_ilp_task("ilp/even"))
     assert result.attempts > 2 and result.attempts_abandoned == result.attempts - 2
     assert result.attempts_verified <= result.attempts
+
+
+# ----- restarts="auto" ---------------------------------------------------------------------------
+
+def test_auto_restarts_adds_restarts_to_cheap_tasks_only():
+    from neurosym.ilp.training import AUTO_WORK, auto_restarts
+
+    assert auto_restarts(1000) == 64
+    assert auto_restarts(AUTO_WORK // 40) == 32
+    assert auto_restarts(AUTO_WORK // 20) == 16 and auto_restarts(AUTO_WORK * 4) == 16
+    assert RuleLearner(device="cpu").prepare(load_ilp_task("ilp/fizz")).restarts == 64
+    assert RuleLearner(device="cpu").prepare(load_ilp_task("ilp/length")).restarts == 16
+    assert RuleLearner(restarts=5, device="cpu").prepare(load_ilp_task("ilp/fizz")).restarts == 5
+
+
+def test_auto_restarts_steps_down_when_memory_is_short(monkeypatch):
+    from neurosym.errors import ResourceLimitError
+    from neurosym.ilp import training
+
+    def fits_16_at_most(est, device, fraction=0.9):
+        if est.restarts > 16:
+            raise ResourceLimitError(f"{est.restarts} restarts do not fit")
+
+    monkeypatch.setattr(training, "check_fits", fits_16_at_most)
+    task = load_ilp_task("ilp/fizz")
+    assert RuleLearner(device="cpu").prepare(task).restarts == 16
+    with pytest.raises(ResourceLimitError, match="32 restarts"):
+        RuleLearner(restarts=32, device="cpu").prepare(task)
+
+
+@pytest.mark.parametrize("bad", [0, -3, "many", 2.5])
+def test_bad_restart_counts_are_refused(bad):
+    with pytest.raises(NeurosymError, match="restarts must be 'auto' or a positive whole number"):
+        RuleLearner(restarts=bad)
