@@ -43,6 +43,10 @@ from neurosym.versions import resolve_device
 
 __all__ = ["INITS", "OPTIMIZERS", "LearnResult", "Progress", "RuleLearner"]
 
+POLISH_PER_CHECK = 8
+"""Settled wrong programs repaired per check at most (fewest contradicted labels first); the
+others wait for a later check, so a check's cost stays bounded however many restarts there are."""
+
 
 @dataclass
 class Progress:
@@ -311,29 +315,33 @@ class RuleLearner:
             top_i, top_p = tr.argmax_pairs()
             succeeded = repaired = 0
             stuck = []
-            for r in range(R):
-                key = tuple(int(t[r]) for t in top_i)
+            keys = [tuple(int(t[r]) for t in top_i) for r in range(R)]
+            for key in keys:
                 if key not in cache:
                     program = extract_program(tr.clause_sets, tr.choice(key), task.target)
                     cache[key] = (program, score_program(program, all_worlds))
+            # settled: a restart's argmax program unchanged since the previous check (or the last step)
+            settled = [key == last_key[r] or step == self.steps for r, key in enumerate(keys)]
+            last_key = list(keys)
+            if self.polish_rounds:
+                # repair settled wrong programs by one-clause swaps, those closest to verified first
+                todo = sorted({k for k, ok in zip(keys, settled) if ok and k not in polished
+                               and cache[k][1].contradicted > allowed}, key=lambda k: (cache[k][1].contradicted, k))
+                for key in todo[:POLISH_PER_CHECK]:
+                    polished[key] = polish(tr.clause_sets, tr.choice(key), task.target, all_worlds,
+                                           allowed=allowed, rounds=self.polish_rounds)
+            for r, key in enumerate(keys):
                 program, scores = cache[key]
-                settled = key == last_key[r] or step == self.steps
-                last_key[r] = key
                 weights = None
-                if scores.contradicted > allowed and self.polish_rounds and settled:
-                    # a wrong program that the gradient has stopped changing: try one-clause swaps
-                    if key not in polished:
-                        polished[key] = polish(tr.clause_sets, tr.choice(key), task.target, all_worlds,
-                                               allowed=allowed, rounds=self.polish_rounds)
-                    fixed = polished[key]
-                    if fixed.scores.contradicted < scores.contradicted:
-                        key, program, scores = tr.key(fixed.choice), fixed.program, fixed.scores
-                        verified_now = scores.contradicted <= allowed
-                        # a verified repair becomes the restart's program: it trains on from there
-                        weights = tr.raise_choice(r, key, write=verified_now)
-                        if verified_now:
-                            last_key[r] = key
-                            attempt_repaired[r] = not attempt_verified[r]
+                fixed = polished.get(key) if settled[r] else None
+                if fixed is not None and fixed.scores.contradicted < scores.contradicted:
+                    key, program, scores = tr.key(fixed.choice), fixed.program, fixed.scores
+                    verified_now = scores.contradicted <= allowed
+                    # a verified repair becomes the restart's program: it trains on from there
+                    weights = tr.raise_choice(r, key, write=verified_now)
+                    if verified_now:
+                        last_key[r] = key
+                        attempt_repaired[r] = not attempt_verified[r]
                 ok = scores.contradicted <= allowed
                 succeeded += ok
                 repaired += ok and attempt_repaired[r]
