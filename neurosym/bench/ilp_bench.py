@@ -95,6 +95,7 @@ class BenchSettings:
     optimizer: str | None = None
     preset: str | None = None
     polish_rounds: int | None = None
+    gumbel_scale: float | None = None
     stop: str = "all"
     progress: bool = True
 
@@ -162,7 +163,7 @@ def load_bench_task(name: str) -> ILPTask:
 def _learner_kwargs(s: BenchSettings, allowed_errors: int) -> dict[str, Any]:
     kw: dict[str, Any] = {"device": s.device, "seed": s.seed, "stop_early": s.stop == "first",
                           "max_contradicted": allowed_errors}
-    for key in ("restarts", "steps", "lr", "optimizer", "preset", "polish_rounds"):
+    for key in ("restarts", "steps", "lr", "optimizer", "preset", "polish_rounds", "gumbel_scale"):
         value = getattr(s, key)
         if value is not None:
             kw[key] = value
@@ -391,7 +392,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     s = BenchSettings(
         tasks=list(args.tasks), restarts=args.restarts, steps=args.steps, device=args.device, seed=args.seed,
         json=args.json, noise=args.noise, lr=args.lr, optimizer=args.optimizer, preset=args.preset,
-        polish_rounds=args.polish_rounds,
+        polish_rounds=args.polish_rounds, gumbel_scale=args.gumbel_scale,
         stop=args.stop, progress=not args.no_progress,
     )
     records, path = run_bench(s)
@@ -426,6 +427,8 @@ def register_cli(*, task_sub: Any = None, ilp_sub: Any, scan_sub: Any = None) ->
     p.add_argument("--preset", default=None, help="fuzzy operator preset (default: the learner's, 'dilp')")
     p.add_argument("--polish-rounds", type=int, default=None,
                    help="one-clause-swap repairs of settled wrong programs (default: the learner's; 0: plain ∂ILP)")
+    p.add_argument("--gumbel-scale", type=float, default=None,
+                   help="Gumbel noise on the weights in each training step (default: the learner's; 0: plain ∂ILP)")
     p.add_argument("--stop", choices=("all", "first"), default="all",
                    help="all: train until every restart succeeded or stopped improving (per-restart success "
                         "rate; the default); first: stop at the first verified program (faster; the rate is a lower bound)")

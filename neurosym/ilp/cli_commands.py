@@ -48,6 +48,9 @@ def register_cli(task_sub: Any = None, ilp_sub: Any = None, scan_sub: Any = None
     p.add_argument("--polish-rounds", type=int, default=d.polish_rounds,
                    help=f"repair a settled wrong program by up to this many one-clause swaps, scored exactly "
                         f"(default {d.polish_rounds}; 0: plain ∂ILP)")
+    p.add_argument("--gumbel-scale", type=float, default=d.gumbel_scale,
+                   help=f"Gumbel noise added to the weights in each training step (default {d.gumbel_scale}; "
+                        "0: plain ∂ILP)")
     p.add_argument("--json", metavar="PATH", help="write the result (program, scores, settings, versions) as JSON")
     p.add_argument("--save", metavar="PATH", help="save the learner (safetensors) for predict/load")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -83,6 +86,7 @@ def run_learn(args: argparse.Namespace) -> int:
         restarts=args.restarts, steps=args.steps, lr=args.lr, optimizer=args.optimizer, preset=args.preset,
         device=args.device, seed=args.seed, init=args.init, check_every=args.check_every,
         stop_early=not args.no_early_stop, max_contradicted=max_contradicted, polish_rounds=args.polish_rounds,
+        gumbel_scale=args.gumbel_scale,
     )
     device = resolve_device(args.device)
     print(task.summary())

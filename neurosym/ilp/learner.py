@@ -183,6 +183,10 @@ class RuleLearner:
         polish_rounds: repair of settled wrong programs (:func:`neurosym.ilp.polish.polish`): up
             to this many one-clause swaps, each the best of all single swaps scored exactly on
             every training and validation world. 0: off (plain ∂ILP).
+        gumbel_scale: training noise: each step's forward pass uses the softmax of the weights
+            plus this much Gumbel(0, 1) noise, drawn afresh (seeded from ``seed``), so every step
+            tries a slightly different soft program; checks and extraction use the weights
+            themselves. 0: off (plain ∂ILP).
     """
 
     def __init__(
@@ -210,6 +214,7 @@ class RuleLearner:
         memory_fraction: float = 0.9,
         threads: int | None = None,
         polish_rounds: int = 3,
+        gumbel_scale: float = 0.3,
     ) -> None:
         if restarts != "auto" and not (isinstance(restarts, int) and restarts >= 1):
             raise NeurosymError(f"restarts must be 'auto' or a positive whole number, got {restarts!r}")
@@ -236,6 +241,9 @@ class RuleLearner:
         if polish_rounds < 0:
             raise NeurosymError("polish_rounds must be 0 (no repair) or a number of one-clause swaps")
         self.polish_rounds = polish_rounds
+        if not (gumbel_scale >= 0 and math.isfinite(gumbel_scale)):
+            raise NeurosymError(f"gumbel_scale must be 0 (no noise) or a positive number, got {gumbel_scale!r}")
+        self.gumbel_scale = gumbel_scale
         # Set by fit / load:
         self.program_: Program | None = None
         self.result_: LearnResult | None = None
@@ -253,7 +261,7 @@ class RuleLearner:
             "patience": self.patience, "tolerance": self.tolerance, "max_contradicted": self.max_contradicted,
             "reinit_patience": self.reinit_patience, "reinit_tolerance": self.reinit_tolerance,
             "inference_steps": self.inference_steps, "dtype": self.dtype, "prune_renamings": self.prune_renamings,
-            "threads": self.threads, "polish_rounds": self.polish_rounds,
+            "threads": self.threads, "polish_rounds": self.polish_rounds, "gumbel_scale": self.gumbel_scale,
         }
 
     # ------------------------------------------------------------------ fit

@@ -224,7 +224,9 @@ class Trainer:
                                     [s.pairs for s in self.shapes], device, self.dtype)
         self.optimizer = make_optimizer(settings.optimizer, self.weights, settings.lr)
         self.init_settings = (settings.init, settings.init_scale, settings.seed)
+        self.gumbel_scale = float(settings.gumbel_scale)
         self.attempts = [0] * R  # re-initialisations of each restart so far
+        self.noise_generators = [self._noise_generator(r) for r in range(R)]
 
     @property
     def work_per_restart(self) -> int:
@@ -236,14 +238,34 @@ class Trainer:
         """Tensor elements one chaining step touches (all restarts)."""
         return self.work_per_restart * self.restarts
 
-    def probabilities(self) -> dict[str, Tensor]:
-        """Softmax of each predicate's flattened pair weights: ``{pred: [R, K1, K2']}``."""
+    def probabilities(self, gumbel_scale: float = 0.0) -> dict[str, Tensor]:
+        """Softmax of each predicate's flattened pair weights: ``{pred: [R, K1, K2']}``; with
+        ``gumbel_scale`` > 0, of the weights plus that much Gumbel(0, 1) noise (fresh each call)."""
         R = self.restarts
-        return {s.pred: torch.softmax(w, dim=-1).view(R, s.k1, max(s.k2, 1)) for s, w in zip(self.shapes, self.weights)}
+        noise = self._gumbel_noise() if gumbel_scale > 0 else None
+        out = {}
+        for i, (s, w) in enumerate(zip(self.shapes, self.weights)):
+            if noise is not None:
+                w = w + gumbel_scale * noise[i]
+            out[s.pred] = torch.softmax(w, dim=-1).view(R, s.k1, max(s.k2, 1))
+        return out
+
+    def _gumbel_noise(self) -> list[Tensor]:
+        """Gumbel(0, 1) noise like every weight tensor; row ``r`` from restart ``r``'s own generator
+        (on the CPU), so a restart trains the same whatever the number of restarts."""
+        sizes = [s.pairs for s in self.shapes]
+        rows = [torch.empty(sum(sizes), dtype=torch.float64).exponential_(generator=g) for g in self.noise_generators]
+        noise = torch.stack(rows).log_().neg_().to(device=self.device, dtype=self.dtype)  # -log(Exp(1))
+        return list(noise.split(sizes, dim=1))
+
+    def _noise_generator(self, r: int) -> torch.Generator:
+        entropy = [self.init_settings[2], r, self.attempts[r], 1 << 20]  # seed, restart, attempt, "noise"
+        return torch.Generator().manual_seed(int(np.random.SeedSequence(entropy).generate_state(1)[0]))
 
     def losses(self) -> Tensor:
-        """Per-restart mean cross-entropy over every labelled example of every training world: ``[R]``."""
-        val = self.chainer.run(self.v0, self.probabilities(), self.steps_T)  # [A, R, W]
+        """Per-restart mean cross-entropy over every labelled example of every training world: ``[R]``
+        (with the training noise of ``gumbel_scale``)."""
+        val = self.chainer.run(self.v0, self.probabilities(self.gumbel_scale), self.steps_T)  # [A, R, W]
         pred = val[self.example_atoms, :, self.example_worlds]  # [E, R]
         y = self.labels
         return -(y * torch.log(pred + LOG_EPS) + (1 - y) * torch.log(1 - pred + LOG_EPS)).mean(dim=0)
@@ -277,6 +299,7 @@ class Trainer:
             return
         for r in rows:
             self.attempts[r] += 1
+            self.noise_generators[r] = self._noise_generator(r)
         init, scale, seed = self.init_settings
         fresh = init_weights(init, scale, seed, self.restarts, [s.pairs for s in self.shapes], self.device,
                              self.dtype, attempts=self.attempts, rows_only=list(rows))

@@ -126,3 +126,27 @@ def test_auto_restarts_steps_down_when_memory_is_short(monkeypatch):
 def test_bad_restart_counts_are_refused(bad):
     with pytest.raises(NeurosymError, match="restarts must be 'auto' or a positive whole number"):
         RuleLearner(restarts=bad)
+
+
+# ----- training noise (gumbel_scale) ----------------------------------------------------------
+
+def test_gumbel_noise_is_seeded_and_only_in_training_forward_passes():
+    task = load_ilp_task("ilp/even")
+    make = lambda **kw: RuleLearner(restarts=4, device="cpu", dtype="float64", **kw).prepare(task)  # noqa: E731
+    a, b, plain = make(), make(), make(gumbel_scale=0.0)
+    assert torch.equal(a.losses(), b.losses())  # same seed, same noise
+    assert not torch.allclose(a.losses(), plain.losses())  # the noise changes the training loss
+    assert not torch.equal(a.probabilities(0.3)["even"], a.probabilities(0.3)["even"])  # fresh each call
+    one = RuleLearner(restarts=1, device="cpu", dtype="float64").prepare(task)
+    assert torch.equal(one.losses()[0], make().losses()[0])  # restart 0's noise is its own
+    noiseless = a.probabilities()  # default: the weights' own softmax (used for extraction and predict)
+    assert torch.allclose(noiseless["even"], plain.probabilities()["even"])
+    other = RuleLearner(restarts=4, device="cpu", dtype="float64", seed=1).prepare(task)
+    other.weights = [w.detach().clone().requires_grad_() for w in a.weights]  # same weights, other seed
+    assert not torch.equal(other.losses(), make().losses())
+
+
+@pytest.mark.parametrize("bad", [-0.1, float("nan"), float("inf")])
+def test_bad_gumbel_scales_are_refused(bad):
+    with pytest.raises(NeurosymError, match="gumbel_scale"):
+        RuleLearner(gumbel_scale=bad)
