@@ -11,8 +11,10 @@ For each task (default: the 20 bundled paper tasks) one :class:`~neurosym.ilp.Ru
   attempts verified by gradient descent, those verified only after the learner repaired their
   settled program by one-clause swaps (``--polish-rounds``), and the attempts that ended (verified,
   repaired or abandoned as stuck). **success %** = verified / ended is gradient descent's per-run
-  success rate, the figure comparable with the paper's; **+repair %** counts repaired attempts as
-  successes too. By default (``--stop all``)
+  success rate; **+repair %** counts repaired attempts as successes too. With the defaults it is
+  not plain ∂ILP's rate: training adds Gumbel noise (``--gumbel-scale``), and a repair can come
+  before a success gradient descent would have reached later (so it is a lower bound for
+  this learner); ``--polish-rounds 0 --gumbel-scale 0`` measures plain ∂ILP. By default (``--stop all``)
   training runs until every restart has succeeded (or ``--steps``, default ``BENCH_STEPS``);
   ``--stop first`` stops at the first verified program (faster, but the rate is then a lower bound);
 * **verified**: the learner's best program is verified (on the labels it was trained on);

@@ -90,7 +90,8 @@ def run_learn(args: argparse.Namespace) -> int:
     )
     device = resolve_device(args.device)
     print(task.summary())
-    print(f"training {args.restarts} restarts for up to {args.steps} steps on {device_description(device)}")
+    count = "16 to 64 (auto)" if args.restarts == "auto" else str(args.restarts)
+    print(f"training {count} restarts for up to {args.steps} steps on {device_description(device)}")
     bar = tqdm(total=args.steps, unit="step", disable=args.quiet, delay=2.0, file=sys.stderr, leave=False)
 
     def progress(p: Any) -> None:

@@ -316,7 +316,8 @@ class RuleLearner:
             if step % self.check_every and step != self.steps:
                 continue
             # ---- check: extract every restart's program, verify it exactly, track convergence
-            losses = losses.cpu().double()  # (from before this step's update)
+            # on the weights' own loss (the training loss carries the Gumbel noise)
+            losses = (tr.clean_losses() if tr.gumbel_scale > 0 else losses).cpu().double()
             improved = losses < best_loss - self.tolerance
             best_loss = torch.where(improved, losses, best_loss)
             last_improved[improved] = step
@@ -349,7 +350,8 @@ class RuleLearner:
                     weights = tr.raise_choice(r, key, write=verified_now)
                     if verified_now:
                         last_key[r] = key
-                        attempt_repaired[r] = not attempt_verified[r]
+                        if not attempt_verified[r]:
+                            attempt_repaired[r] = True
                 ok = scores.contradicted <= allowed
                 succeeded += ok
                 repaired += ok and attempt_repaired[r]
@@ -363,11 +365,12 @@ class RuleLearner:
                     if not ok and not attempt_verified[r] and anchor_loss[r] - float(losses[r]) < self.reinit_tolerance:
                         stuck.append(r)
                     anchor_loss[r], anchor_step[r] = float(losses[r]), step
-                if weights is None:
-                    conf = {s.pred: float(t[r]) for s, t in zip(tr.shapes, top_p)}
-                else:
-                    conf = {p: float(torch.softmax(w.double(), dim=-1).max()) for p, w in weights.items()}
+                # ranked by gradient descent's own confidence (a repaired program's raised weights
+                # would win every tie), reported with the confidence of the weights kept
+                conf = {s.pred: float(t[r]) for s, t in zip(tr.shapes, top_p)}
                 rank = (scores.contradicted, -min(conf.values()), len(program))
+                if weights is not None:
+                    conf = {p: float(torch.softmax(w.double(), dim=-1).max()) for p, w in weights.items()}
                 if best is None or rank < best["rank"]:
                     best = {"rank": rank, "program": program, "scores": scores, "confidence": conf,
                             "loss": float(losses[r]),

@@ -62,6 +62,8 @@ def load_learner(cls: Any, path: str | Path) -> Any:
     if meta.get("format") != FORMAT:
         raise NeurosymError(f"{path}: unsupported format {meta.get('format')!r} (this version reads {FORMAT})")
     settings = dict(meta["settings"])
+    settings.setdefault("polish_rounds", 0)  # files from before repair and training noise: plain ∂ILP
+    settings.setdefault("gumbel_scale", 0.0)
     preset = settings.pop("preset")
     if isinstance(preset, dict):
         from neurosym.logic.fuzzy import OperatorSet

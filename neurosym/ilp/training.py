@@ -148,7 +148,7 @@ def init_weights(init: str, scale: float, seed: int, restarts: int, sizes: Seque
 
     Restart ``r`` draws from its own generator, seeded from ``(seed, r)`` (``(seed, r, a)`` for its
     re-initialisation ``a >= 1``, ``attempts[r]``), so it starts (and, restarts being independent,
-    trains) the same whatever the number of restarts. ``rows_only``: draw only these rows
+    trains, up to repairs, which are rationed per check) the same whatever the number of restarts. ``rows_only``: draw only these rows
     (``[len(rows_only), size]`` tensors, not leaves).
     """
     if init not in INITS:
@@ -252,7 +252,8 @@ class Trainer:
 
     def _gumbel_noise(self) -> list[Tensor]:
         """Gumbel(0, 1) noise like every weight tensor; row ``r`` from restart ``r``'s own generator
-        (on the CPU), so a restart trains the same whatever the number of restarts."""
+        (on the CPU, then copied to the device), so a restart's noise does not depend on the
+        number of restarts."""
         sizes = [s.pairs for s in self.shapes]
         rows = [torch.empty(sum(sizes), dtype=torch.float64).exponential_(generator=g) for g in self.noise_generators]
         noise = torch.stack(rows).log_().neg_().to(device=self.device, dtype=self.dtype)  # -log(Exp(1))
@@ -262,16 +263,23 @@ class Trainer:
         entropy = [self.init_settings[2], r, self.attempts[r], 1 << 20]  # seed, restart, attempt, "noise"
         return torch.Generator().manual_seed(int(np.random.SeedSequence(entropy).generate_state(1)[0]))
 
-    def losses(self) -> Tensor:
+    def losses(self, noise: bool = True) -> Tensor:
         """Per-restart mean cross-entropy over every labelled example of every training world: ``[R]``
-        (with the training noise of ``gumbel_scale``)."""
-        val = self.chainer.run(self.v0, self.probabilities(self.gumbel_scale), self.steps_T)  # [A, R, W]
+        (with the training noise of ``gumbel_scale`` unless ``noise`` is False)."""
+        probs = self.probabilities(self.gumbel_scale if noise else 0.0)
+        val = self.chainer.run(self.v0, probs, self.steps_T)  # [A, R, W]
         pred = val[self.example_atoms, :, self.example_worlds]  # [E, R]
         y = self.labels
         return -(y * torch.log(pred + LOG_EPS) + (1 - y) * torch.log(1 - pred + LOG_EPS)).mean(dim=0)
 
+    @torch.no_grad()
+    def clean_losses(self) -> Tensor:
+        """:meth:`losses` of the weights themselves, without training noise, ``[R]`` (detached)."""
+        return self.losses(noise=False)
+
     def step(self) -> Tensor:
-        """One optimizer step for all restarts; returns the per-restart losses before it ``[R]`` (detached)."""
+        """One optimizer step for all restarts; returns the per-restart training losses (with the
+        noise) before it ``[R]`` (detached)."""
         self.optimizer.zero_grad(set_to_none=True)
         losses = self.losses()
         losses.sum().backward()
