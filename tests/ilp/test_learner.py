@@ -85,6 +85,24 @@ def test_save_and_load_round_trip(fitted, tmp_path: Path):
         RuleLearner.load(tmp_path / "junk.safetensors")
 
 
+def test_a_file_saved_before_repair_and_noise_loads_as_plain_dilp(fitted, tmp_path: Path):
+    from safetensors.torch import load_file, safe_open, save_file
+
+    learner, _ = fitted
+    path = tmp_path / "new.safetensors"
+    learner.save(path)
+    with safe_open(str(path), framework="pt") as f:
+        meta = json.loads(f.metadata()["neurosym.ilp"])
+    assert meta["settings"]["polish_rounds"] == learner.polish_rounds
+    for key in ("polish_rounds", "gumbel_scale"):  # as written by the previous version
+        del meta["settings"][key]
+    old = tmp_path / "old.safetensors"
+    save_file(load_file(str(path)), str(old), metadata={"neurosym.ilp": json.dumps(meta)})
+    loaded = RuleLearner.load(old)
+    assert (loaded.polish_rounds, loaded.gumbel_scale) == (0, 0.0)
+    assert loaded.program_.same_clauses(learner.program_)
+
+
 def test_unfitted_learner_and_bad_settings_raise_clear_errors():
     with pytest.raises(NeurosymError, match="not been fitted"):
         RuleLearner().predict([])
