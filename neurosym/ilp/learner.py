@@ -35,7 +35,15 @@ from neurosym.ilp.extract import Scores, extract_program, score_program
 from neurosym.ilp.forward import ForwardChainer
 from neurosym.ilp.grounding import AtomIndex
 from neurosym.ilp.polish import Polished, polish
-from neurosym.ilp.training import DTYPES, INITS, OPTIMIZERS, SMALL_STEP, Trainer, allowed_errors, parse_optimizers
+from neurosym.ilp.training import (
+    DTYPES,
+    INITS,
+    OPTIMIZERS,
+    SMALL_STEP,
+    Trainer,
+    allowed_errors,
+    parse_optimizers,
+)
 from neurosym.logic.fuzzy import get_preset
 from neurosym.logic.terms import Atom, Program
 from neurosym.tasks.ilp_task import ILPTask

@@ -148,8 +148,8 @@ def init_weights(init: str, scale: float, seed: int, restarts: int, sizes: Seque
 
     Restart ``r`` draws from its own generator, seeded from ``(seed, r)`` (``(seed, r, a)`` for its
     re-initialisation ``a >= 1``, ``attempts[r]``), so it starts (and, restarts being independent,
-    trains, up to repairs, which are rationed per check) the same whatever the number of restarts. ``rows_only``: draw only these rows
-    (``[len(rows_only), size]`` tensors, not leaves).
+    trains, up to repairs, which are rationed per check) the same whatever the number of restarts.
+    ``rows_only``: draw only these rows (``[len(rows_only), size]`` tensors, not leaves).
     """
     if init not in INITS:
         raise NeurosymError(f"unknown init {init!r}; valid choices: {', '.join(INITS)}")

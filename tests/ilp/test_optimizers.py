@@ -132,7 +132,7 @@ def test_bad_restart_counts_are_refused(bad):
 
 def test_gumbel_noise_is_seeded_and_only_in_training_forward_passes():
     task = load_ilp_task("ilp/even")
-    make = lambda **kw: RuleLearner(restarts=4, device="cpu", dtype="float64", **kw).prepare(task)  # noqa: E731
+    make = lambda **kw: RuleLearner(restarts=4, device="cpu", dtype="float64", **kw).prepare(task)
     a, b, plain = make(), make(), make(gumbel_scale=0.0)
     assert torch.equal(a.losses(), b.losses())  # same seed, same noise
     assert not torch.allclose(a.losses(), plain.losses())  # the noise changes the training loss

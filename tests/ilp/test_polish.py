@@ -83,7 +83,7 @@ def test_learner_repairs_a_settled_wrong_program_and_predicts_with_it():
     # zeros init and a negligible step: every restart's argmax stays pair 0, a wrong program;
     # the last check (step == steps) polishes it
     task = predecessor_task()
-    settings = dict(restarts=2, steps=1, init="zeros", optimizer="sgd", lr=1e-12, device="cpu")
+    settings = {"restarts": 2, "steps": 1, "init": "zeros", "optimizer": "sgd", "lr": 1e-12, "device": "cpu"}
     plain = RuleLearner(**settings, polish_rounds=0).fit(task)
     assert not plain.verified and plain.attempts_repaired == 0
     learner = RuleLearner(**settings)
