@@ -222,7 +222,7 @@ class RuleLearner:
         memory_fraction: float = 0.9,
         threads: int | None = None,
         polish_rounds: int = 3,
-        gumbel_scale: float = 0.3,
+        gumbel_scale: float = 0.0,
     ) -> None:
         if restarts != "auto" and not (isinstance(restarts, int) and restarts >= 1):
             raise NeurosymError(f"restarts must be 'auto' or a positive whole number, got {restarts!r}")

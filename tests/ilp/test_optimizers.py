@@ -132,16 +132,18 @@ def test_bad_restart_counts_are_refused(bad):
 
 def test_gumbel_noise_is_seeded_and_only_in_training_forward_passes():
     task = load_ilp_task("ilp/even")
-    make = lambda **kw: RuleLearner(restarts=4, device="cpu", dtype="float64", **kw).prepare(task)
+    def make(**kw):
+        return RuleLearner(restarts=4, device="cpu", dtype="float64", **{"gumbel_scale": 0.3, **kw}).prepare(task)
+
     a, b, plain = make(), make(), make(gumbel_scale=0.0)
     assert torch.equal(a.losses(), b.losses())  # same seed, same noise
     assert not torch.allclose(a.losses(), plain.losses())  # the noise changes the training loss
     assert not torch.equal(a.probabilities(0.3)["even"], a.probabilities(0.3)["even"])  # fresh each call
-    one = RuleLearner(restarts=1, device="cpu", dtype="float64").prepare(task)
+    one = RuleLearner(restarts=1, device="cpu", dtype="float64", gumbel_scale=0.3).prepare(task)
     assert torch.equal(one.losses()[0], make().losses()[0])  # restart 0's noise is its own
     noiseless = a.probabilities()  # default: the weights' own softmax (used for extraction and predict)
     assert torch.allclose(noiseless["even"], plain.probabilities()["even"])
-    other = RuleLearner(restarts=4, device="cpu", dtype="float64", seed=1).prepare(task)
+    other = RuleLearner(restarts=4, device="cpu", dtype="float64", seed=1, gumbel_scale=0.3).prepare(task)
     other.weights = [w.detach().clone().requires_grad_() for w in a.weights]  # same weights, other seed
     assert not torch.equal(other.losses(), make().losses())
 
