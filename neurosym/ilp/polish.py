@@ -15,7 +15,7 @@ program of the template's hypothesis space.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from neurosym.ilp.clauses import ClauseSet
@@ -37,7 +37,8 @@ class Polished:
     evaluated: int
 
 
-def neighbours(clause_sets: Mapping[str, Sequence[ClauseSet]], choice: Mapping[str, tuple[int, int]]):
+def neighbours(clause_sets: Mapping[str, Sequence[ClauseSet]],
+               choice: Mapping[str, tuple[int, int]]) -> Iterator[Choice]:
     """Every choice that differs from ``choice`` in exactly one template slot (yields ``Choice``)."""
     for pred, sets in clause_sets.items():
         j, k = choice[pred]
