@@ -4,9 +4,9 @@
     python bench/ilp/tables.py --compare NEW.json --plain OLD.json  # per-task rates next to the paper's
 
 Each table is preceded by the run's command, device, seed, versions and start/finish times, all
-read from the JSON. ``--compare`` puts a run's rates next to those of a run without repair and training noise
-(``--plain``) and the paper's per-run rate as recalled in shared/research/dilp_anchors.md
-(unverified).
+read from the JSON. ``--compare`` puts a run's rates next to those of a baseline run (``--plain``, e.g. one without
+repair and training noise) and the paper's per-run rate as recalled in
+shared/research/dilp_anchors.md (unverified).
 """
 
 from __future__ import annotations
@@ -69,8 +69,8 @@ def results_table(run: dict[str, Any]) -> str:
 
 def compare_table(new: dict[str, Any], plain: dict[str, Any]) -> str:
     old = {r["task"]: r for r in plain["records"] if r["status"] == "ok"}
-    cols = ["task", "paper % (recalled)", "without repair and noise %", "with them: gradient %", "+repair %",
-            "verified (without)", "verified (with)"]
+    cols = ["task", "paper % (recalled)", "baseline %", "this run: gradient %", "this run: +repair %",
+            "verified (baseline)", "verified (this run)"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in new["records"]:
         if r["status"] != "ok":
@@ -86,8 +86,8 @@ def compare_table(new: dict[str, Any], plain: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("runs", nargs="*", help="bench JSON files: one results table each")
-    p.add_argument("--compare", help="bench JSON of this learner")
-    p.add_argument("--plain", help="bench JSON of a run without repair and training noise")
+    p.add_argument("--compare", help="bench JSON of the run to compare")
+    p.add_argument("--plain", help="bench JSON of the baseline run (e.g. without repair and training noise)")
     args = p.parse_args(argv)
     for path in args.runs:
         run = load(path)
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         print()
     if args.compare and args.plain:
         new, plain = load(args.compare), load(args.plain)
-        print(f"With repair and noise: `{new['command']}`  \nWithout: `{plain['command']}`\n")
+        print(f"This run: `{new['command']}`  \nBaseline: `{plain['command']}`\n")
         print(compare_table(new, plain))
     return 0
 
