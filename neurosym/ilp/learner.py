@@ -349,17 +349,19 @@ class RuleLearner:
                                            allowed=allowed, rounds=self.polish_rounds)
             for r, key in enumerate(keys):
                 program, scores = cache[key]
-                weights = None
+                raised = None  # a better repaired program, not (yet) in the restart's weights
                 fixed = polished.get(key) if settled[r] else None
-                if fixed is not None and fixed.scores.contradicted < scores.contradicted:
+                from_repair = fixed is not None and fixed.scores.contradicted < scores.contradicted
+                if from_repair:
                     key, program, scores = tr.key(fixed.choice), fixed.program, fixed.scores
-                    verified_now = scores.contradicted <= allowed
-                    # a verified repair becomes the restart's program: it trains on from there
-                    weights = tr.raise_choice(r, key, write=verified_now)
-                    if verified_now:
+                    if scores.contradicted <= allowed:
+                        # a verified repair becomes the restart's program: it trains on from there
+                        tr.raise_choice(r, key, write=True)
                         last_key[r] = key
                         if not attempt_verified[r]:
                             attempt_repaired[r] = True
+                    else:
+                        raised = key
                 ok = scores.contradicted <= allowed
                 succeeded += ok
                 repaired += ok and attempt_repaired[r]
@@ -377,12 +379,12 @@ class RuleLearner:
                 # would win every tie), reported with the confidence of the weights kept
                 conf = {s.pred: float(t[r]) for s, t in zip(tr.shapes, top_p)}
                 rank = (scores.contradicted, -min(conf.values()), len(program))
-                if weights is not None:
-                    conf = {p: float(torch.softmax(w.double(), dim=-1).max()) for p, w in weights.items()}
                 if best is None or rank < best["rank"]:
+                    weights = tr.restart_weights(r) if raised is None else tr.raise_choice(r, raised)
+                    if from_repair:
+                        conf = {p: float(torch.softmax(w.double(), dim=-1).max()) for p, w in weights.items()}
                     best = {"rank": rank, "program": program, "scores": scores, "confidence": conf,
-                            "loss": float(losses[r]),
-                            "weights": weights if weights is not None else tr.restart_weights(r)}
+                            "loss": float(losses[r]), "weights": weights}
             converged = bool(((step - last_improved) >= self.patience).all())
             stop = self.stop_early and (succeeded > 0 or converged)
             if callback is not None:
