@@ -141,6 +141,11 @@ def make_optimizer(spec: str, params: list[Tensor], lr: float) -> RowOptimizer:
     return RowOptimizer(params, [entries[r % len(entries)] for r in range(R)])
 
 
+def seeded_generator(entropy: Sequence[int]) -> torch.Generator:
+    """A CPU generator seeded from ``entropy`` (e.g. ``(seed, restart, attempt)``) via numpy's SeedSequence."""
+    return torch.Generator().manual_seed(int(np.random.SeedSequence(list(entropy)).generate_state(1)[0]))
+
+
 def init_weights(init: str, scale: float, seed: int, restarts: int, sizes: Sequence[int],
                  device: torch.device, dtype: torch.dtype, *, attempts: Sequence[int] | None = None,
                  rows_only: Sequence[int] | None = None) -> list[Tensor]:
@@ -157,7 +162,7 @@ def init_weights(init: str, scale: float, seed: int, restarts: int, sizes: Seque
     for r in (range(restarts) if rows_only is None else rows_only):
         a = attempts[r] if attempts is not None else 0
         entropy = [seed, r] if a == 0 else [seed, r, a]
-        gen = torch.Generator().manual_seed(int(np.random.SeedSequence(entropy).generate_state(1)[0]))
+        gen = seeded_generator(entropy)
         for i, n in enumerate(sizes):
             if init == "normal":
                 rows[i].append(torch.randn(n, generator=gen, dtype=torch.float64) * scale)
@@ -261,7 +266,7 @@ class Trainer:
 
     def _noise_generator(self, r: int) -> torch.Generator:
         entropy = [self.init_settings[2], r, self.attempts[r], 1 << 20]  # seed, restart, attempt, "noise"
-        return torch.Generator().manual_seed(int(np.random.SeedSequence(entropy).generate_state(1)[0]))
+        return seeded_generator(entropy)
 
     def losses(self, noise: bool = True) -> Tensor:
         """Per-restart mean cross-entropy over every labelled example of every training world: ``[R]``
