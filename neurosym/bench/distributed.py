@@ -48,13 +48,18 @@ def launched_by_torchrun() -> bool:
     return int(os.environ.get("WORLD_SIZE", "1")) > 1 and "RANK" in os.environ
 
 
-def init_distributed(device: torch.device) -> DistContext:
-    """Join the process group torchrun set up (nccl on GPUs, gloo on CPUs); world size 1 otherwise."""
+def init_distributed() -> DistContext:
+    """Join the process group torchrun set up; world size 1 otherwise.
+
+    The backend is gloo on every device: the ranks only meet at the final barrier, and NCCL
+    refuses several ranks on one GPU, which is how a single-GPU machine runs tasks side by side
+    (``torchrun --nproc-per-node 8 ... --device cuda``).
+    """
     if not launched_by_torchrun():
         return DistContext()
     import torch.distributed as dist
 
-    backend = "nccl" if device.type == "cuda" else "gloo"
+    backend = "gloo"
     if not dist.is_initialized():
         dist.init_process_group(backend=backend, timeout=datetime.timedelta(minutes=60))
     return DistContext(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")), backend)
@@ -113,10 +118,7 @@ def wait_for_all(ctx: DistContext, timeout_s: float = 3600.0) -> list[int]:
     import torch.distributed as dist
 
     try:
-        if ctx.backend == "gloo":
-            dist.monitored_barrier(timeout=datetime.timedelta(seconds=timeout_s), wait_all_ranks=True)
-        else:
-            dist.barrier()
+        dist.monitored_barrier(timeout=datetime.timedelta(seconds=timeout_s), wait_all_ranks=True)
         return []
     except RuntimeError as err:  # monitored_barrier names the ranks that failed to respond
         import re

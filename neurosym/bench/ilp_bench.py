@@ -285,7 +285,7 @@ def run_bench(s: BenchSettings) -> tuple[list[dict[str, Any]], Path]:
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "paper_success_source": PAPER_SOURCE,
     }
-    ctx = init_distributed(device)  # several processes when launched by torchrun (tasks split across ranks)
+    ctx = init_distributed()  # several processes when launched by torchrun (tasks split across ranks)
     local_settings = dataclasses.replace(s, device=str(rank_device(device, ctx)))
     meta["processes"] = ctx.world_size
     done: list[dict[str, Any]] = []

@@ -394,7 +394,7 @@ def run_scan(settings: RunSettings) -> dict[str, Any]:
     print(f"  train convention: {info['train_convention']}")
     t0 = time.perf_counter()
     # Under torchrun the seeds are split across ranks (each on its own GPU); rank 0 merges and reports.
-    ctx = init_distributed(device)
+    ctx = init_distributed()
     rank_dev = rank_device(device, ctx)
 
     def work(index: int, seed: int) -> dict[str, Any]:

@@ -32,10 +32,12 @@ INITS = ("normal", "uniform", "zeros")
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 SMALL_STEP = 1 << 23
 """Tensor elements per chaining step below which ``threads=None`` trains on one CPU thread."""
-AUTO_RESTARTS = (16, 32, 64)
-"""Restart counts ``restarts="auto"`` chooses from (see :func:`auto_restarts`)."""
-AUTO_WORK = 1 << 26
-"""Tensor elements per chaining step up to which ``restarts="auto"`` adds restarts."""
+AUTO_RESTARTS = {"cpu": (16, 32, 64), "cuda": (32, 64, 128, 256, 512)}
+"""Restart counts ``restarts="auto"`` chooses from, by device type (see :func:`auto_restarts`).
+A GPU step is bound by kernel launches, not by the restart count, so there restarts are
+nearly free until the step's tensors get large."""
+AUTO_WORK = {"cpu": 1 << 26, "cuda": 1 << 29}
+"""Tensor elements per chaining step up to which ``restarts="auto"`` adds restarts, by device type."""
 LOG_EPS = 1e-7
 """Added inside the logs of the cross-entropy (not a clamp: the gradient never vanishes)."""
 
@@ -52,12 +54,18 @@ def predicate_shapes(clause_sets: Mapping[str, Sequence[ClauseSet]], index: Atom
     return shapes
 
 
-def auto_restarts(work_per_restart: int) -> int:
-    """The largest of :data:`AUTO_RESTARTS` whose chaining step touches at most :data:`AUTO_WORK`
+def auto_choices(device_type: str) -> tuple[int, ...]:
+    """The restart counts ``restarts="auto"`` picks from on a device of this type (``"cuda"``, ``"cpu"``, ...)."""
+    return AUTO_RESTARTS.get(device_type, AUTO_RESTARTS["cpu"])
+
+
+def auto_restarts(work_per_restart: int, device_type: str = "cpu") -> int:
+    """The largest of :func:`auto_choices` whose chaining step touches at most :data:`AUTO_WORK`
     tensor elements (at least the smallest): cheap tasks get more restarts, which is what turns a
     low per-restart success rate (fizz, buzz) into a likely success per run."""
-    fitting = [r for r in AUTO_RESTARTS if r * work_per_restart <= AUTO_WORK]
-    return max(fitting, default=AUTO_RESTARTS[0])
+    choices = auto_choices(device_type)
+    work = AUTO_WORK.get(device_type, AUTO_WORK["cpu"])
+    return max([r for r in choices if r * work_per_restart <= work], default=choices[0])
 
 
 def parse_optimizers(spec: str, lr: float) -> list[tuple[str, float]]:
@@ -196,8 +204,8 @@ class Trainer:
         pair_kernel = operators.clause_combination.strip().lower() in ("max", "godel")
         self.shapes = predicate_shapes(self.clause_sets, self.index, pair_kernel)
         if settings.restarts == "auto":  # as many as are cheap, and fewer if memory says so
-            R = auto_restarts(self.work_per_restart)
-            candidates = [r for r in AUTO_RESTARTS if r <= R][::-1]
+            R = auto_restarts(self.work_per_restart, device.type)
+            candidates = [r for r in auto_choices(device.type) if r <= R][::-1]
         else:
             candidates = [int(settings.restarts)]
         for i, R in enumerate(candidates):

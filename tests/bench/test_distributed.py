@@ -26,7 +26,7 @@ def _work(index: int, item: int) -> dict:
 def _worker(rank: int, world: int, port: int, out: str, die_rank: int, result_file: str) -> None:
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE=str(world),
                       LOCAL_RANK=str(rank))
-    ctx = init_distributed(torch.device("cpu"))
+    ctx = init_distributed()
 
     def work(index: int, item: int) -> dict:
         if rank == die_rank and index >= 2:
