@@ -62,8 +62,9 @@ class GroupTensors:
     """Device copy of a :class:`~neurosym.ilp.grounding.ClauseGroup`.
 
     ``atoms``: int64 ``[S, N, G]``; ``first`` / ``second``: int64 ``[Kg]``;
-    ``body_a`` / ``body_b``: int64 ``[S, Kg, G]`` (``atoms[:, first]``, ``atoms[:, second]``);
-    ``flat_base``: int64 ``[Kg, G, 1]``, ``k * G + g`` (for the fused kernel).
+    ``base_a`` / ``base_b``: int64 ``[Kg, G, 1]``, ``first[k] * G + g`` and ``second[k] * G + g``,
+    where the fused kernel finds each clause's body atoms in ``atoms[s]`` (no ``[S, Kg, G]``
+    index tensors are kept).
     """
 
     num_clauses: int
@@ -72,9 +73,8 @@ class GroupTensors:
     atoms: Tensor
     first: Tensor
     second: Tensor
-    body_a: Tensor
-    body_b: Tensor
-    flat_base: Tensor
+    base_a: Tensor
+    base_b: Tensor
 
 
 @dataclass
@@ -203,8 +203,8 @@ class ForwardChainer:
         return GroupTensors(
             num_clauses=K, num_atoms=N, num_subs=S,
             atoms=self._tensor(atoms), first=self._tensor(first), second=self._tensor(second),
-            body_a=self._tensor(atoms[:, first]), body_b=self._tensor(atoms[:, second]),
-            flat_base=self._tensor(np.arange(K * G).reshape(K, G, 1)),
+            base_a=self._tensor((first[:, None] * G + np.arange(G)).reshape(K, G, 1)),
+            base_b=self._tensor((second[:, None] * G + np.arange(G)).reshape(K, G, 1)),
         )
 
     def _merged(self, groups: Sequence[ClauseGroup]) -> GroupTensors:
@@ -226,7 +226,8 @@ class ForwardChainer:
             return [], None, None, None
         ci = clause_index(list(clauses), self.index)
         groups = [self._group_tensors(g.atoms, g.first, g.second) for g in ci.groups]
-        merged = self._merged(ci.groups) if self._fused_max and len(groups) > 1 else None
+        widest = max(g.num_subs for g in groups) * ci.num_clauses * ci.num_heads
+        merged = self._merged(ci.groups) if self._fused_max and len(groups) > 1 and widest <= MERGE_ELEMENTS else None
         concatenated = np.concatenate([g.clauses for g in ci.groups])
         order = unorder = None
         if not np.array_equal(concatenated, np.arange(ci.num_clauses)):

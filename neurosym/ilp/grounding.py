@@ -146,6 +146,35 @@ class ClauseIndex:
         return sum(len(g.clauses) * g.num_subs for g in self.groups)
 
 
+def _canonical_bodies(clauses: Sequence[Clause]) -> dict[int, list[tuple[int, tuple, tuple]]]:
+    """``{u: [(k, a, b), ...]}``: clause ``k``'s two body atoms as ``(pred, argument columns)``
+    (head variables first, existentials renamed by first appearance), by existential count ``u``."""
+    by_group: dict[int, list[tuple[int, tuple, tuple]]] = {}
+    for k, c in enumerate(clauses):
+        cols = {v: i for i, v in enumerate(c.head.args)}
+        for e, var in enumerate(used_existentials(c)):
+            cols[var] = c.head.arity + e
+        a, b = ((x.pred, tuple(cols[t] for t in x.args)) for x in c.body)
+        by_group.setdefault(len(cols) - c.head.arity, []).append((k, a, b))
+    return by_group
+
+
+def _distinct_atoms(members: Sequence[tuple[int, tuple, tuple]]) -> dict[tuple, int]:
+    """The distinct canonical body atoms of one group, numbered in order of first use."""
+    distinct: dict[tuple, int] = {}
+    for _, a, b in members:
+        distinct.setdefault(a, len(distinct))
+        distinct.setdefault(b, len(distinct))
+    return distinct
+
+
+def index_elements(clauses: Sequence[Clause], num_constants: int) -> int:
+    """Entries per head atom of the ``atoms`` arrays :func:`clause_index` builds for ``clauses``
+    (``sum_g S_g N_g``), computed without building them."""
+    return sum(num_constants ** u * len(_distinct_atoms(members))
+               for u, members in _canonical_bodies(clauses).items())
+
+
 def clause_index(clauses: Sequence[Clause], index: AtomIndex) -> ClauseIndex:
     """Index arrays of ``clauses`` (all with the same head atom, two body atoms each)."""
     if not clauses:
@@ -158,27 +187,12 @@ def clause_index(clauses: Sequence[Clause], index: AtomIndex) -> ClauseIndex:
     n = index.num_constants
     arity = head.arity
     G = n ** arity
-    column = {v: i for i, v in enumerate(head.args)}
-
-    # canonical body atoms: (pred, argument columns), existentials renamed by first appearance
-    by_group: dict[int, list[tuple[int, tuple, tuple]]] = {}
-    for k, c in enumerate(clauses):
-        cols = dict(column)
-        for e, var in enumerate(used_existentials(c)):
-            cols[var] = arity + e
-        a, b = ((x.pred, tuple(cols[t] for t in x.args)) for x in c.body)
-        by_group.setdefault(len(cols) - arity, []).append((k, a, b))
-
     groups = []
-    for u in sorted(by_group):
+    for u, members in sorted(_canonical_bodies(clauses).items()):
         S = n ** u
         # grid[i]: [S, G] constant id of variable column i (head columns first) for every (s, g)
         grid = np.indices((n,) * (arity + u), dtype=np.int64).reshape(arity + u, G, S).transpose(0, 2, 1)
-        members = by_group[u]
-        distinct: dict[tuple, int] = {}
-        for _, a, b in members:
-            distinct.setdefault(a, len(distinct))
-            distinct.setdefault(b, len(distinct))
+        distinct = _distinct_atoms(members)
         atoms = np.empty((S, len(distinct), G), dtype=np.int64)
         for (pred, cols), i in distinct.items():
             pos = np.zeros((S, G), dtype=np.int64)

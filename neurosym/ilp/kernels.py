@@ -39,15 +39,20 @@ TNORM_GRADS: dict[str, TNormGrad] = {"product": _product_grad}
 """Closed-form ``(g * dT/da, g * dT/db)`` of t-norms by name; others use autograd in the backward."""
 
 
+CHUNK_ELEMENTS = 1 << 24
+"""The fused kernel evaluates the ``[S, Kg, G, B]`` body tensor of a clause group in slices of
+head atoms of at most this many values (plus a slice when one head atom alone exceeds it), so its
+transient memory stays bounded however large the task; small groups are one slice."""
+
+
 class ClauseGroupTensors(Protocol):
     """What the kernel reads of a clause group (see :class:`neurosym.ilp.forward.GroupTensors`)."""
 
     atoms: Tensor  # int64 [S, N, G]
     first: Tensor  # int64 [Kg]
     second: Tensor  # int64 [Kg]
-    body_a: Tensor  # int64 [S, Kg, G]
-    body_b: Tensor  # int64 [S, Kg, G]
-    flat_base: Tensor  # int64 [Kg, G, 1]: k * G + g
+    base_a: Tensor  # int64 [Kg, G, 1]: first[k] * G + g, the position of atoms[0, first[k], g]
+    base_b: Tensor  # int64 [Kg, G, 1]: second[k] * G + g
 
 
 _REVERSED: dict[tuple, Tensor] = {}
@@ -77,18 +82,27 @@ def _group_forward(valuation: Tensor, g: ClauseGroupTensors, conj: BinaryOp, col
     B = valuation.shape[1]
     S, N, G = g.atoms.shape
     K = g.first.numel()
+    flat_atoms = g.atoms.view(-1)
     if S == 1:  # no existential variable: gather the body atoms directly
-        pos_a, pos_b = g.body_a.view(K, G, 1), g.body_b.view(K, G, 1)
-        a = valuation.index_select(0, g.body_a.view(-1)).view(K, G, B)
-        b = valuation.index_select(0, g.body_b.view(-1)).view(K, G, B)
+        pos_a, pos_b = flat_atoms.take(g.base_a), flat_atoms.take(g.base_b)  # [K, G, 1]
+        a = valuation.index_select(0, pos_a.view(-1)).view(K, G, B)
+        b = valuation.index_select(0, pos_b.view(-1)).view(K, G, B)
         return conj(a, b), pos_a * B + columns, pos_b * B + columns
-    vals = valuation.index_select(0, g.atoms.view(-1)).view(S, N, G * B)
-    body = conj(vals.index_select(1, g.first), vals.index_select(1, g.second)).view(S, K, G, B)
-    out = body.amax(0)  # [K, G, B]
-    which = first_argmax(body, out).mul_(K * G).add_(g.flat_base)  # flat index into [S, K, G]
-    flat_a = g.body_a.view(-1).take(which).mul_(B).add_(columns)
-    flat_b = g.body_b.view(-1).take(which).mul_(B).add_(columns)
-    return out, flat_a, flat_b
+    width = max(1, CHUNK_ELEMENTS // (S * K * B))  # head atoms per slice
+    outs, flats_a, flats_b = [], [], []
+    for lo in range(0, G, width):
+        hi = min(G, lo + width)
+        atoms = g.atoms if hi - lo == G else g.atoms[:, :, lo:hi]
+        vals = valuation.index_select(0, atoms.reshape(-1)).view(S, N, (hi - lo) * B)
+        body = conj(vals.index_select(1, g.first), vals.index_select(1, g.second)).view(S, K, hi - lo, B)
+        out = body.amax(0)  # [K, hi - lo, B]
+        plane = first_argmax(body, out).mul_(N * G)  # winning substitution s -> offset s * N * G in atoms
+        flats_a.append(flat_atoms.take(plane + g.base_a[:, lo:hi]).mul_(B).add_(columns))
+        flats_b.append(flat_atoms.take(plane.add_(g.base_b[:, lo:hi])).mul_(B).add_(columns))
+        outs.append(out)
+    if len(outs) == 1:
+        return outs[0], flats_a[0], flats_b[0]
+    return torch.cat(outs, dim=1), torch.cat(flats_a, dim=1), torch.cat(flats_b, dim=1)
 
 
 class _ClauseOutputsMax(torch.autograd.Function):
@@ -130,7 +144,7 @@ class _ClauseOutputsMax(torch.autograd.Function):
 def clause_outputs_max(valuation: Tensor, groups: Sequence[ClauseGroupTensors], order: Tensor | None,
                        unorder: Tensor | None, conj: BinaryOp,
                        conj_grad: TNormGrad | None = None) -> Tensor:
-    """``max_s conj(v[body_a[s, k, g]], v[body_b[s, k, g]])`` for every clause of one predicate.
+    """``max_s conj(v[atoms[s, first[k], g]], v[atoms[s, second[k], g]])`` for every clause of one predicate.
 
     valuation ``[A, B]``; groups: the predicate's clause groups; ``order`` (int64 ``[K]``)
     puts the concatenated group outputs in clause order and ``unorder`` is its inverse

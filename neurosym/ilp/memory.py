@@ -5,8 +5,10 @@ with ``K = K1 + K2`` clauses, ``G`` head atoms and ``S_k`` substitutions for
 clause ``k``, one step builds (per restart and world):
 
 * the gathered body-atom values and their conjunction, ``3 G sum_k S_k`` values:
-  transient with the fused max kernel (which keeps two int64 ``[K, G]`` index
-  tensors per step instead), kept for the backward pass otherwise;
+  kept for the backward pass by plain autograd; transient with the fused max kernel,
+  which keeps two int64 ``[K, G]`` index tensors per step instead and evaluates the
+  body in slices of at most ``kernels.CHUNK_ELEMENTS`` values (about five such
+  tensors exist at once, whatever the number of restarts);
 * the clause outputs ``K G`` (kept);
 * the clause-pair values ``K1 K2 G``: kept, or transient with the pair kernel
   (``max`` clause combination) or when checkpointed (``forward.CHECKPOINT_PAIRS``);
@@ -14,12 +16,13 @@ clause ``k``, one step builds (per restart and world):
 * the new valuation ``A`` (kept).
 
 Kept tensors count ``T`` times, transient ones once (the largest). Index
-tensors (about ``3 G sum_k S_k`` int64 per predicate) stay on the device for the
-whole run. The total is linear in the number of restarts ``R``, so a refusal
+tensors (the distinct body atoms of each substitution, ``G sum_g S_g N_g`` int64 per
+predicate, and ``2 K G`` positions) stay on the device for the whole run. The total is linear in the number of restarts ``R``, so a refusal
 can say how many restarts would fit. Checked on an H100 (``neurosym ilp bench``,
-all 20 tasks, 32 restarts): this estimate is 1.3 to 3.0 times the measured peak
+all 20 tasks, 32 restarts): this estimate was 1.3 to 3.0 times the measured peak
 (``torch.cuda.max_memory_allocated``); an earlier version that counted two
 pair-sized temporaries instead of four was 0.8 times the peak on ``member``.
+That check predates the sliced kernel and the smaller index tensors; not re-checked on a GPU since.
 """
 
 import os
@@ -29,6 +32,7 @@ from dataclasses import dataclass
 import torch
 
 from neurosym.errors import ResourceLimitError
+from neurosym.ilp.kernels import CHUNK_ELEMENTS
 
 SAFETY = 1.3
 """Multiplier on the estimate for allocator overhead and temporaries."""
@@ -37,7 +41,9 @@ SAFETY = 1.3
 @dataclass(frozen=True)
 class PredicateShape:
     """Sizes of one intensional predicate: ``body`` is ``sum_k S_k`` over its clauses,
-    ``subs`` the largest ``S_k``; ``checkpoint``: its pair tensor is recomputed in the backward."""
+    ``subs`` the largest ``S_k``; ``checkpoint``: its pair tensor is recomputed in the backward;
+    ``index``: body-atom index entries per head atom (``sum_g S_g N_g`` over its clause groups;
+    0: unknown, then bounded by ``2 * body``)."""
 
     pred: str
     k1: int
@@ -46,6 +52,7 @@ class PredicateShape:
     body: int
     subs: int
     checkpoint: bool = False
+    index: int = 0
 
     @property
     def clauses(self) -> int:
@@ -84,6 +91,7 @@ def estimate(
     """Estimated peak bytes of ``steps`` chaining steps over ``worlds`` worlds and ``restarts`` restarts
     (``training=False``: no autograd, nothing kept across steps)."""
     kept, transient = atoms * dtype_bytes, 0  # bytes per (restart, world, step) / once
+    sliced = 0  # the fused kernel's body slices, independent of the number of restarts
     for s in shapes:
         body = 3 * s.body * s.heads * dtype_bytes
         pairs = s.pairs * s.heads * dtype_bytes if s.k2 else 0
@@ -91,7 +99,9 @@ def estimate(
         kept += s.clauses * s.heads * dtype_bytes + 3 * s.heads * dtype_bytes
         if fused and training:
             kept += 2 * s.clauses * s.heads * 8
-        if not training or fused:
+        if fused:
+            sliced = max(sliced, min(5 * CHUNK_ELEMENTS * dtype_bytes, 2 * body * worlds * restarts))
+        elif not training:
             transient = max(transient, 2 * body)
         else:
             kept += body
@@ -103,8 +113,8 @@ def estimate(
     kept_steps = steps if training else 1
     per_restart = int(SAFETY * worlds * (kept * kept_steps + transient))
     per_restart += sum(s.pairs for s in shapes) * 4 * dtype_bytes  # weights, grads, optimizer state
-    index_bytes = sum(3 * s.body * s.heads * 8 for s in shapes)
-    fixed = int(SAFETY * (index_bytes + worlds * atoms * dtype_bytes))
+    index_bytes = sum(((s.index or 2 * s.body) + 2 * s.clauses) * s.heads * 8 for s in shapes)
+    fixed = int(SAFETY * (index_bytes + worlds * atoms * dtype_bytes + sliced))
     largest = max(shapes, key=lambda s: s.body * s.heads + s.pairs * s.heads, default=None)
     return MemoryEstimate(fixed, per_restart, restarts, largest)
 

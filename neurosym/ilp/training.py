@@ -22,7 +22,7 @@ from torch import Tensor
 from neurosym.errors import NeurosymError, ResourceLimitError
 from neurosym.ilp.clauses import ClauseSet, task_clause_sets
 from neurosym.ilp.forward import CHECKPOINT_PAIRS, ForwardChainer
-from neurosym.ilp.grounding import AtomIndex, used_existentials
+from neurosym.ilp.grounding import AtomIndex, index_elements, used_existentials
 from neurosym.ilp.memory import MemoryEstimate, PredicateShape, check_fits, estimate
 from neurosym.logic.fuzzy import get_preset
 from neurosym.tasks.ilp_task import ILPTask
@@ -50,7 +50,8 @@ def predicate_shapes(clause_sets: Mapping[str, Sequence[ClauseSet]], index: Atom
         subs = [index.num_constants ** len(used_existentials(c)) for s in sets for c in s.clauses]
         k1, k2, heads = len(sets[0]), len(sets[1]) if len(sets) == 2 else 0, index.count(p)
         shapes.append(PredicateShape(p, k1, k2, heads, sum(subs), max(subs),
-                                     checkpoint=k2 > 0 and (pair_kernel or k1 * k2 * heads >= CHECKPOINT_PAIRS)))
+                                     checkpoint=k2 > 0 and (pair_kernel or k1 * k2 * heads >= CHECKPOINT_PAIRS),
+                                     index=sum(index_elements(s.clauses, index.num_constants) for s in sets)))
     return shapes
 
 

@@ -23,8 +23,9 @@ def test_first_argmax_finds_the_first_maximum():
 def _group(A, S, N, G, K, gen):
     atoms = torch.randint(0, A, (S, N, G), generator=gen)
     first, second = torch.randint(0, N, (K,), generator=gen), torch.randint(0, N, (K,), generator=gen)
-    return SimpleNamespace(atoms=atoms, first=first, second=second, body_a=atoms[:, first],
-                           body_b=atoms[:, second], flat_base=torch.arange(K * G).view(K, G, 1))
+    base = torch.arange(G).view(1, G, 1)
+    return SimpleNamespace(atoms=atoms, first=first, second=second,
+                           base_a=first.view(K, 1, 1) * G + base, base_b=second.view(K, 1, 1) * G + base)
 
 
 @pytest.mark.parametrize("conj", [and_product, and_godel])
@@ -37,7 +38,8 @@ def test_kernel_matches_autograd_values_and_gradients(conj):
     order = torch.argsort(unorder)
     grad_fn = (lambda a, b, g: (g * b, g * a)) if conj is and_product else None
     out = clause_outputs_max(val, groups, order, unorder, conj, grad_fn)
-    ref = torch.cat([conj(val[g.body_a], val[g.body_b]).amax(0) for g in groups])[order]  # no ties: random
+    ref = torch.cat([conj(val[g.atoms[:, g.first]], val[g.atoms[:, g.second]]).amax(0)
+                     for g in groups])[order]  # no ties: random
     assert out.shape == (13, G, B) and torch.allclose(out, ref)
     w = torch.rand(ref.shape, dtype=torch.float64, generator=gen)
     (g1,) = torch.autograd.grad((out * w).sum(), val)
@@ -151,3 +153,23 @@ def test_merged_clause_groups_give_identical_values_and_gradients(monkeypatch):
     (v1, g1), (v2, g2) = results
     assert torch.equal(v1, v2)
     assert all(torch.equal(a, b) for a, b in zip(g1, g2))
+
+
+def test_kernel_in_slices_of_head_atoms_equals_one_slice(monkeypatch):
+    """A small CHUNK_ELEMENTS makes the kernel evaluate groups head slice by head slice (the path
+    large tasks take); values and gradients must not change."""
+    from neurosym.ilp import kernels
+
+    gen = torch.Generator().manual_seed(1)
+    A, B, G = 40, 3, 7
+    groups = [_group(A, 5, 6, G, 4, gen), _group(A, 1, 5, G, 3, gen)]
+    val = torch.rand(A, B, dtype=torch.float64, generator=gen)
+    w = torch.rand(7, G, B, dtype=torch.float64, generator=gen)
+    results = []
+    for chunk in (kernels.CHUNK_ELEMENTS, 5 * 4 * B * 2, 1):  # one slice; 2 heads per slice; 1 head per slice
+        monkeypatch.setattr(kernels, "CHUNK_ELEMENTS", chunk)
+        v = val.clone().requires_grad_(True)
+        out = clause_outputs_max(v, groups, None, None, and_product, None)
+        results.append((out.detach(), *torch.autograd.grad((out * w).sum(), v)))
+    for out, grad in results[1:]:
+        assert torch.equal(out, results[0][0]) and torch.equal(grad, results[0][1])
