@@ -10,7 +10,8 @@ negative example (N * N target atoms in all). Templates as in tasks/ilp/connecte
 ``connected(X, Y) :- connected(X, Z), connected(Z, Y)``. Each N is learned, its program checked
 by the exact evaluator, and time and peak memory recorded; sizes stop at the first run over
 ``--time-limit`` seconds or out of memory. The JSON (rewritten after each size) carries the
-command, device, seed and versions.
+command, device, seed and versions. ``--estimate-only`` prints each size's memory estimate
+(what the learner checks before allocating) and trains nothing: it sizes a GPU run.
 """
 
 from __future__ import annotations
@@ -26,8 +27,13 @@ import torch
 
 from neurosym.errors import ResourceLimitError
 from neurosym.ilp import RuleLearner, make_task
+from neurosym.ilp.clauses import task_clause_sets
+from neurosym.ilp.grounding import AtomIndex
+from neurosym.ilp.memory import MemoryEstimate, estimate
+from neurosym.ilp.training import predicate_shapes
 from neurosym.io import atomic_write_json
 from neurosym.logic.terms import atom
+from neurosym.tasks.ilp_task import ILPTask
 from neurosym.versions import command_line, versions
 
 
@@ -61,7 +67,8 @@ def closure_and_depth(nodes: int, edges: list[tuple[int, int]]) -> tuple[set[tup
     return reach, depth
 
 
-def run_size(nodes: int, args: argparse.Namespace) -> dict[str, Any]:
+def graph_task(nodes: int, args: argparse.Namespace) -> tuple[ILPTask, int, int]:
+    """The connectedness task on a seeded random graph: (task, edges, longest shortest path)."""
     edges = random_graph(nodes, args.out_degree, args.seed)
     reach, depth = closure_and_depth(nodes, edges)
     names = [f"n{i}" for i in range(nodes)]
@@ -70,10 +77,24 @@ def run_size(nodes: int, args: argparse.Namespace) -> dict[str, Any]:
                      [atom("connected", names[a], names[b]) for a, b in sorted(reach)],
                      templates={"connected": [(0, False), (1, True)]}, constants=names, steps=steps,
                      name=f"connectedness-{nodes}")
+    return task, len(edges), depth
+
+
+def memory_estimate(task: ILPTask) -> MemoryEstimate:
+    """The learner's memory estimate for ``task`` (fused ``dilp`` kernels, all generated clauses),
+    computed without building any tensor, by the functions the learner's own check calls."""
+    index = AtomIndex(task.constants, {**dict(task.extensional), **dict(task.intensional)})
+    shapes = predicate_shapes(task_clause_sets(task), index)
+    return estimate(shapes, atoms=index.size, worlds=len(task.train), restarts=1, steps=task.steps)
+
+
+def run_size(nodes: int, args: argparse.Namespace) -> dict[str, Any]:
+    task, num_edges, depth = graph_task(nodes, args)
     learner = RuleLearner(restarts=args.restarts, steps=args.steps, device=args.device, seed=args.seed,
                           threads=args.threads)
-    record: dict[str, Any] = {"nodes": nodes, "edges": len(edges), "target_atoms": nodes * nodes,
-                              "positives": len(reach), "longest_path": depth, "chaining_steps": steps}
+    record: dict[str, Any] = {"nodes": nodes, "edges": num_edges, "target_atoms": nodes * nodes,
+                              "positives": len(task.train[0].positives), "longest_path": depth,
+                              "chaining_steps": task.steps}
     start = time.perf_counter()
     try:
         result = learner.fit(task)
@@ -101,7 +122,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     p.add_argument("--time-limit", type=float, default=600, help="stop after the first size slower than this (s)")
     p.add_argument("--json", default="bench/ilp/results-cpu/scale-connectedness.json")
+    p.add_argument("--estimate-only", action="store_true",
+                   help="print the memory estimate of each size (fixed + per restart) and train nothing")
     args = p.parse_args(argv)
+    if args.estimate_only:
+        for nodes in [int(n) for n in args.nodes.split(",")]:
+            est = memory_estimate(graph_task(nodes, args)[0])
+            print(f"{nodes:5d} nodes {nodes * nodes:7d} atoms: {est.fixed / 2**30:.2f} GiB + "
+                  f"{est.per_restart / 2**30:.2f} GiB per restart", flush=True)
+        return 0
     out: dict[str, Any] = {"header": {"command": command_line(), "device": args.device, "seed": args.seed,
                                       "versions": versions(), "restarts": args.restarts, "steps": args.steps,
                                       "out_degree": args.out_degree,
