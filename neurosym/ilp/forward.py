@@ -43,8 +43,8 @@ from neurosym.errors import NeurosymError
 from neurosym.ilp.clauses import ClauseSet
 from neurosym.ilp.grounding import AtomIndex, ClauseGroup, clause_index
 from neurosym.ilp.kernels import TNORM_GRADS, clause_outputs_max, weighted_pair_max
-from neurosym.ilp.specialise import (TemplateClasses, classes_from_keys, clause_keys, constant_classes,
-                                     identity_classes)
+from neurosym.ilp.specialise import (KEY_MAX_ROWS, TemplateClasses, classes_from_keys, clause_keys,
+                                     constant_classes, identity_classes)
 from neurosym.logic.fuzzy import OperatorSet, get_preset
 from neurosym.logic.terms import Atom
 
@@ -269,7 +269,8 @@ class ForwardChainer:
             if tc is not None:
                 return tc
         existential = self.operators.existential.strip().lower()
-        if existential in ("max", "probsum"):
+        widest = max(g.num_subs for g in ci.groups) * ci.num_heads
+        if existential in ("max", "probsum") and widest <= KEY_MAX_ROWS:
             return classes_from_keys(clause_keys(ci, self._training.cpu().numpy(), self.num_fixed,
                                                  counted=existential != "max"))
         return identity_classes(len(clause_set))

@@ -126,10 +126,6 @@ class ClauseGroup:
     def num_subs(self) -> int:
         return self.atoms.shape[0]
 
-    def body_positions(self) -> np.ndarray:
-        """``[S, Kg, G, 2]`` valuation positions of both body atoms of every clause."""
-        return np.stack([self.atoms[:, self.first], self.atoms[:, self.second]], axis=-1)
-
 
 @dataclass(frozen=True)
 class ClauseIndex:

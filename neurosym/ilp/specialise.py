@@ -37,6 +37,13 @@ from torch import Tensor
 from neurosym.ilp.grounding import ClauseIndex
 
 
+KEY_ROWS = 1 << 20
+""":func:`clause_keys` handles this many (substitution, clause, head atom) rows at a time."""
+KEY_MAX_ROWS = 1 << 24
+"""A template whose clauses have more (substitution, head atom) rows each than this is not searched
+for equivalent clauses (sorting them would cost more host time and memory than it saves)."""
+
+
 @dataclass
 class TemplateClasses:
     """Classes of equivalent clauses of one template.
@@ -81,20 +88,24 @@ def clause_keys(ci: ClauseIndex, background: np.ndarray, num_fixed: int, *, coun
     keys: list[bytes] = [b""] * ci.num_clauses
     fixed = background[:num_fixed] > 0.5  # [A_fixed, W]
     for g in ci.groups:
-        body = g.body_positions()  # [S, Kg, G, 2]
-        S, K, G, _ = body.shape
-        ext = body < num_fixed
-        true = np.where(ext[..., None], fixed[np.minimum(body, num_fixed - 1)], True)  # [S, K, G, 2, W]
-        live = true.all(axis=3)  # [S, K, G, W]
-        intens = np.sort(np.where(ext, -1, body), axis=-1)  # [S, K, G, 2]
-        s_i, k_i, g_i, w_i = np.nonzero(live)
-        rows = np.stack([k_i, w_i, g_i, intens[s_i, k_i, g_i, 0], intens[s_i, k_i, g_i, 1]], axis=1)
-        rows, counts = np.unique(rows, axis=0, return_counts=True)  # sorted by clause first
-        if counted:
-            rows = np.concatenate([rows, counts[:, None]], axis=1)
-        bounds = np.searchsorted(rows[:, 0], np.arange(K + 1))
-        for kk in range(K):
-            keys[int(g.clauses[kk])] = rows[bounds[kk] : bounds[kk + 1], 1:].tobytes()
+        S, _, G = g.atoms.shape
+        block = max(1, KEY_ROWS // (S * G))  # clauses at a time: host memory stays bounded
+        for k0 in range(0, len(g.clauses), block):
+            first, second = g.first[k0 : k0 + block], g.second[k0 : k0 + block]
+            body = np.stack([g.atoms[:, first], g.atoms[:, second]], axis=-1)  # [S, Kb, G, 2]
+            K = body.shape[1]
+            ext = body < num_fixed
+            true = np.where(ext[..., None], fixed[np.minimum(body, num_fixed - 1)], True)  # [S, Kb, G, 2, W]
+            live = true.all(axis=3)  # [S, Kb, G, W]
+            intens = np.sort(np.where(ext, -1, body), axis=-1)  # [S, Kb, G, 2]
+            s_i, k_i, g_i, w_i = np.nonzero(live)
+            rows = np.stack([k_i, w_i, g_i, intens[s_i, k_i, g_i, 0], intens[s_i, k_i, g_i, 1]], axis=1)
+            rows, counts = np.unique(rows, axis=0, return_counts=True)  # sorted by clause first
+            if counted:
+                rows = np.concatenate([rows, counts[:, None]], axis=1)
+            bounds = np.searchsorted(rows[:, 0], np.arange(K + 1))
+            for kk in range(K):
+                keys[int(g.clauses[k0 + kk])] = rows[bounds[kk] : bounds[kk + 1], 1:].tobytes()
     return keys
 
 

@@ -76,3 +76,28 @@ def test_constant_templates_are_not_evaluated_and_classes_merge_equal_clauses():
     with pytest.raises(Exception, match="specialised"):
         probs = {p.pred: torch.full((1, *p.pair_shape), 1.0 / p.num_pairs) for p in chainer.plans}
         chainer.run(torch.zeros(index.size, 2), probs, 1)
+
+
+@pytest.mark.parametrize("name", ["fizz", "connectedness"])
+def test_clause_keys_in_blocks_and_the_size_limit(name, monkeypatch):
+    """Keys found a few clauses at a time equal keys found all at once; past KEY_MAX_ROWS a
+    template is not searched (every clause its own class), and chaining stays exact either way."""
+    from neurosym.ilp import forward, specialise
+    from neurosym.ilp.grounding import clause_index
+
+    task = load_ilp_task(f"ilp/{name}")
+    clause_sets = task_clause_sets(task)
+    index = AtomIndex(task.constants, {**task.extensional, **task.intensional})
+    backgrounds = [w.background for w in task.train]
+    plain = ForwardChainer(index, clause_sets, "dilp")
+    v0, num_fixed = plain.initial_valuation(backgrounds).numpy(), plain.num_fixed
+    for sets in clause_sets.values():
+        ci = clause_index(list(sets[-1].clauses), index)
+        whole = specialise.clause_keys(ci, v0, num_fixed)
+        monkeypatch.setattr(specialise, "KEY_ROWS", 1)  # one clause at a time
+        assert specialise.clause_keys(ci, v0, num_fixed) == whole
+        monkeypatch.undo()
+    monkeypatch.setattr(forward, "KEY_MAX_ROWS", 0)
+    special = compare(index, clause_sets, backgrounds, "dilp", task.steps, 0)
+    assert all(p.spec is None or p.spec.first.constant is not None or
+               p.spec.first.num_classes == p.k1 for p in special.plans)
