@@ -41,7 +41,7 @@ from torch.utils.checkpoint import checkpoint
 
 from neurosym.errors import NeurosymError
 from neurosym.ilp.clauses import ClauseSet
-from neurosym.ilp.grounding import AtomIndex, ClauseGroup, clause_index
+from neurosym.ilp.grounding import AtomIndex, ClauseGroup, clause_index, used_existentials
 from neurosym.ilp.kernels import TNORM_GRADS, clause_outputs_max, weighted_pair_max
 from neurosym.ilp.specialise import (KEY_MAX_ROWS, TemplateClasses, classes_from_keys, clause_keys,
                                      constant_classes, identity_classes)
@@ -260,7 +260,14 @@ class ForwardChainer:
     def _template_classes(self, clause_set: ClauseSet) -> TemplateClasses:
         """Classes of equivalent clauses of one template in the training worlds."""
         assert self._training is not None
-        ci = clause_index(list(clause_set.clauses), self.index)
+        clauses = list(clause_set.clauses)
+        n, heads = self.index.num_constants, self.index.count(clauses[0].head.pred)
+        widest = max(n ** len(used_existentials(c)) for c in clauses) * heads  # rows per clause
+        existential = self.operators.existential.strip().lower()
+        searched = existential in ("max", "probsum") and widest <= KEY_MAX_ROWS
+        if clause_set.intensional and not searched:
+            return identity_classes(len(clause_set))  # without grounding the template twice
+        ci = clause_index(clauses, self.index)
         if not clause_set.intensional:  # extensional bodies: outputs fixed for the whole fit
             val = self._training.unsqueeze(1)  # [A, 1, W]
             outs = [self.clause_values(val, self._group_tensors(g.atoms, g.first, g.second)) for g in ci.groups]
@@ -268,9 +275,7 @@ class ForwardChainer:
             tc = constant_classes(torch.cat(outs, dim=0).index_select(0, order)[:, :, 0])  # [K, G, W]
             if tc is not None:
                 return tc
-        existential = self.operators.existential.strip().lower()
-        widest = max(g.num_subs for g in ci.groups) * ci.num_heads
-        if existential in ("max", "probsum") and widest <= KEY_MAX_ROWS:
+        if searched:
             return classes_from_keys(clause_keys(ci, self._training.cpu().numpy(), self.num_fixed,
                                                  counted=existential != "max"))
         return identity_classes(len(clause_set))
