@@ -36,7 +36,6 @@ from torch import Tensor
 
 from neurosym.ilp.grounding import ClauseIndex
 
-
 KEY_ROWS = 1 << 20
 """:func:`clause_keys` handles this many (substitution, clause, head atom) rows at a time."""
 KEY_MAX_ROWS = 1 << 24
