@@ -3,22 +3,30 @@
 # the CUDA tests, the whole ∂ILP suite at 0 %, 10 % and 20 % flipped labels (tasks run side by
 # side, several processes sharing the one GPU) and the connectedness scale test.
 #
-#   bench/ilp/run_gpu.sh OUT_DIR [--procs 8] [--suite-limit 300] [--scale-nodes 100,200,300]
+#   bench/ilp/run_gpu.sh OUT_DIR [--procs 8] [--suite-limit 300] [--scale-nodes 100,200,500]
 #                        [--scale-limit 300] [--parts tests,suite0,suite10,suite20,scale]
+#                        [--device cuda] [--tasks "TASK ..."]
 #
 # Writes OUT_DIR/noise-{0,0.1,0.2}.{json,txt}, OUT_DIR/scale-connectedness.json, OUT_DIR/tests.txt
 # and OUT_DIR/summary.txt (wall seconds of each part, the whole-suite time included). Each part
 # runs under `timeout` (seconds given above), so the script ends even when a part is slow; a suite
 # cut short still leaves its finished tasks in OUT_DIR/noise-*.json.shards/. Run from the
-# repository root with the package importable (installed, or PYTHONPATH=.).
+# repository root with the package importable (installed, or PYTHONPATH=.). Where one command
+# may run 10 minutes at most, run it in parts: --parts tests,suite0 / --parts suite10,suite20 /
+# --parts scale. Not yet run on a GPU (no session since it was written had one); checked on the
+# CPU with --device cpu --procs 2 --tasks "predecessor father" --scale-nodes 10,20.
 set -uo pipefail
 
 out="${1:?usage: bench/ilp/run_gpu.sh OUT_DIR [options]}"; shift
 procs=8
 suite_limit=300
-scale_nodes=100,200,300
+scale_nodes=100,200,500
 scale_limit=300
 parts=tests,suite0,suite10,suite20,scale
+device=cuda
+# the most expensive tasks first, so that round-robin dealing gives each process one of them
+tasks="length buzz relatedness uncle member grandparent fizz cyclic less_than even father husband
+       graph_colouring connectedness son two_children adjacent_to_red even_odd undirected_edge predecessor"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --procs) procs="$2"; shift 2 ;;
@@ -26,14 +34,13 @@ while [[ $# -gt 0 ]]; do
     --scale-nodes) scale_nodes="$2"; shift 2 ;;
     --scale-limit) scale_limit="$2"; shift 2 ;;
     --parts) parts="$2"; shift 2 ;;
+    --device) device="$2"; shift 2 ;;
+    --tasks) tasks="$2"; shift 2 ;;
     *) echo "run_gpu.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
 mkdir -p "$out"
 python=${PYTHON:-python3}
-# the most expensive tasks first, so that round-robin dealing gives each process one of them
-tasks=(length buzz relatedness uncle member grandparent fizz cyclic less_than even father husband
-       graph_colouring connectedness son two_children adjacent_to_red even_odd undirected_edge predecessor)
 export OMP_NUM_THREADS=2 PYTHONUNBUFFERED=1
 
 timed() {  # timed NAME LIMIT CMD...: run CMD under timeout, append its wall time and exit code to summary
@@ -51,16 +58,16 @@ if [[ ",$parts," == *,tests,* ]]; then
     tests/tasks/test_data.py >"$out/tests.txt" 2>&1
   tail -n 3 "$out/tests.txt"
 fi
-for noise in 0 0.1 0.2; do
-  part="suite${noise#0.}"; [[ "$noise" == 0 ]] && part=suite0
+for part in suite0 suite10 suite20; do
   [[ ",$parts," == *,"$part",* ]] || continue
+  case "$part" in suite0) noise=0 ;; suite10) noise=0.1 ;; suite20) noise=0.2 ;; esac
   timed "$part" "$suite_limit" "$python" -m torch.distributed.run --standalone --nproc-per-node "$procs" \
-    -m neurosym ilp bench "${tasks[@]}" --device cuda --seed 0 --noise "$noise" --no-progress \
+    -m neurosym ilp bench $tasks --device "$device" --seed 0 --noise "$noise" --no-progress \
     --json "$out/noise-$noise.json" >"$out/noise-$noise.txt" 2>"$out/noise-$noise.err"
   tail -n 26 "$out/noise-$noise.txt"
 done
 if [[ ",$parts," == *,scale,* ]]; then
-  timed scale "$scale_limit" "$python" bench/ilp/scale_connectedness.py --device cuda --nodes "$scale_nodes" \
+  timed scale "$scale_limit" "$python" bench/ilp/scale_connectedness.py --device "$device" --nodes "$scale_nodes" \
     --time-limit "$scale_limit" --json "$out/scale-connectedness.json"
 fi
 cat "$out/summary.txt"
