@@ -41,8 +41,8 @@ TNORM_GRADS: dict[str, TNormGrad] = {"product": _product_grad}
 
 CHUNK_ELEMENTS = 1 << 24
 """The fused kernel evaluates the ``[S, Kg, G, B]`` body tensor of a clause group in slices of
-head atoms of at most this many values (plus a slice when one head atom alone exceeds it), so its
-transient memory stays bounded however large the task; small groups are one slice."""
+head atoms of at most this many values (one head atom per slice when one alone exceeds it), so
+its transient memory does not grow with the number of head atoms; small groups are one slice."""
 
 
 class ClauseGroupTensors(Protocol):
@@ -100,6 +100,7 @@ def _group_forward(valuation: Tensor, g: ClauseGroupTensors, conj: BinaryOp, col
         flats_a.append(flat_atoms.take(plane + g.base_a[:, lo:hi]).mul_(B).add_(columns))
         flats_b.append(flat_atoms.take(plane.add_(g.base_b[:, lo:hi])).mul_(B).add_(columns))
         outs.append(out)
+        del vals, body  # before the next slice is gathered
     if len(outs) == 1:
         return outs[0], flats_a[0], flats_b[0]
     return torch.cat(outs, dim=1), torch.cat(flats_a, dim=1), torch.cat(flats_b, dim=1)

@@ -7,8 +7,8 @@ clause ``k``, one step builds (per restart and world):
 * the gathered body-atom values and their conjunction, ``3 G sum_k S_k`` values:
   kept for the backward pass by plain autograd; transient with the fused max kernel,
   which keeps two int64 ``[K, G]`` index tensors per step instead and evaluates the
-  body in slices of at most ``kernels.CHUNK_ELEMENTS`` values (about five such
-  tensors exist at once, whatever the number of restarts);
+  body in slices of at most ``kernels.CHUNK_ELEMENTS`` values or one head atom,
+  whichever is larger (counted as six such tensors at once);
 * the clause outputs ``K G`` (kept);
 * the clause-pair values ``K1 K2 G``: kept, or transient with the pair kernel
   (``max`` clause combination) or when checkpointed (``forward.CHECKPOINT_PAIRS``);
@@ -100,7 +100,11 @@ def estimate(
         if fused and training:
             kept += 2 * s.clauses * s.heads * 8
         if fused:
-            sliced = max(sliced, min(5 * CHUNK_ELEMENTS * dtype_bytes, 2 * body * worlds * restarts))
+            # slices of head atoms (one head at least); the direct path of existential-free clauses
+            # gathers its two body atoms whole, per restart
+            one_head = s.subs * s.clauses * worlds * restarts
+            sliced = max(sliced, min(6 * max(CHUNK_ELEMENTS, one_head) * dtype_bytes, 2 * body * worlds * restarts))
+            transient = max(transient, 2 * s.clauses * s.heads * dtype_bytes)
         elif not training:
             transient = max(transient, 2 * body)
         else:

@@ -88,7 +88,7 @@ def clause_keys(ci: ClauseIndex, background: np.ndarray, num_fixed: int, *, coun
     fixed = background[:num_fixed] > 0.5  # [A_fixed, W]
     for g in ci.groups:
         S, _, G = g.atoms.shape
-        block = max(1, KEY_ROWS // (S * G))  # clauses at a time: host memory stays bounded
+        block = max(1, KEY_ROWS // (S * G))  # clauses at a time (at least one: up to KEY_MAX_ROWS rows)
         for k0 in range(0, len(g.clauses), block):
             first, second = g.first[k0 : k0 + block], g.second[k0 : k0 + block]
             body = np.stack([g.atoms[:, first], g.atoms[:, second]], axis=-1)  # [S, Kb, G, 2]

@@ -34,8 +34,8 @@ SMALL_STEP = 1 << 23
 """Tensor elements per chaining step below which ``threads=None`` trains on one CPU thread."""
 AUTO_RESTARTS = {"cpu": (16, 32, 64), "cuda": (32, 64, 128, 256, 512)}
 """Restart counts ``restarts="auto"`` chooses from, by device type (see :func:`auto_restarts`).
-A GPU step is bound by kernel launches, not by the restart count, so there restarts are
-nearly free until the step's tensors get large."""
+On an H100 a step of even/succ2 took about the same time for 1, 16 and 64 restarts (kernel
+launches bound it; bench/ilp/STEP_TIME.md); more than 64 restarts has not been timed on a GPU."""
 AUTO_WORK = {"cpu": 1 << 26, "cuda": 1 << 29}
 """Tensor elements per chaining step up to which ``restarts="auto"`` adds restarts, by device type."""
 LOG_EPS = 1e-7
