@@ -33,7 +33,6 @@ class DistContext:
     rank: int = 0
     world_size: int = 1
     local_rank: int = 0
-    backend: str | None = None
 
     @property
     def is_main(self) -> bool:
@@ -59,10 +58,9 @@ def init_distributed() -> DistContext:
         return DistContext()
     import torch.distributed as dist
 
-    backend = "gloo"
     if not dist.is_initialized():
-        dist.init_process_group(backend=backend, timeout=datetime.timedelta(minutes=60))
-    return DistContext(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")), backend)
+        dist.init_process_group(backend="gloo", timeout=datetime.timedelta(minutes=60))
+    return DistContext(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")))
 
 
 def rank_device(device: torch.device, ctx: DistContext) -> torch.device:
