@@ -27,10 +27,7 @@ import torch
 
 from neurosym.errors import ResourceLimitError
 from neurosym.ilp import RuleLearner, make_task
-from neurosym.ilp.clauses import task_clause_sets
-from neurosym.ilp.grounding import AtomIndex
-from neurosym.ilp.memory import MemoryEstimate, estimate
-from neurosym.ilp.training import predicate_shapes
+from neurosym.ilp.training import fit_layout
 from neurosym.io import atomic_write_json
 from neurosym.logic.terms import atom
 from neurosym.tasks.ilp_task import ILPTask
@@ -80,14 +77,6 @@ def graph_task(nodes: int, args: argparse.Namespace) -> tuple[ILPTask, int, int]
     return task, len(edges), depth
 
 
-def memory_estimate(task: ILPTask) -> MemoryEstimate:
-    """The learner's memory estimate for ``task`` (fused ``dilp`` kernels, all generated clauses),
-    computed without building any tensor, by the functions the learner's own check calls."""
-    index = AtomIndex(task.constants, {**dict(task.extensional), **dict(task.intensional)})
-    shapes = predicate_shapes(task_clause_sets(task), index)
-    return estimate(shapes, atoms=index.size, worlds=len(task.train), restarts=1, steps=task.steps)
-
-
 def run_size(nodes: int, args: argparse.Namespace) -> dict[str, Any]:
     task, num_edges, depth = graph_task(nodes, args)
     learner = RuleLearner(restarts=args.restarts, steps=args.steps, device=args.device, seed=args.seed,
@@ -127,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.estimate_only:
         for nodes in [int(n) for n in args.nodes.split(",")]:
-            est = memory_estimate(graph_task(nodes, args)[0])
+            learner = RuleLearner(restarts=1, steps=args.steps, device="cpu", seed=args.seed)
+            est = fit_layout(learner, graph_task(nodes, args)[0]).estimate(restarts=1)
             print(f"{nodes:5d} nodes {nodes * nodes:7d} atoms: {est.fixed / 2**30:.2f} GiB + "
                   f"{est.per_restart / 2**30:.2f} GiB per restart", flush=True)
         return 0

@@ -160,7 +160,7 @@ class RuleLearner:
     Args:
         restarts: independent random initialisations trained together; ``"auto"`` (the default):
             on the CPU 64, 32 or 16, on a GPU 512 down to 32: the most whose chaining step stays
-            under ``AUTO_WORK`` tensor elements (:func:`neurosym.ilp.training.auto_restarts`;
+            under a work limit per device type (:func:`neurosym.ilp.training.auto_restarts`;
             fewer if the memory estimate says so).
         steps: maximum number of optimizer steps.
         lr: learning rate.

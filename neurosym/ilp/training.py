@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,7 @@ from neurosym.ilp.clauses import ClauseSet, task_clause_sets
 from neurosym.ilp.forward import CHECKPOINT_PAIRS, ForwardChainer
 from neurosym.ilp.grounding import AtomIndex, index_elements, used_existentials
 from neurosym.ilp.memory import MemoryEstimate, PredicateShape, check_fits, estimate
-from neurosym.logic.fuzzy import get_preset
+from neurosym.logic.fuzzy import OperatorSet, get_preset
 from neurosym.tasks.ilp_task import ILPTask
 
 OPTIMIZERS = ("rmsprop", "adam", "sgd")
@@ -32,12 +33,11 @@ INITS = ("normal", "uniform", "zeros")
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 SMALL_STEP = 1 << 23
 """Tensor elements per chaining step below which ``threads=None`` trains on one CPU thread."""
-AUTO_RESTARTS = {"cpu": (16, 32, 64), "cuda": (32, 64, 128, 256, 512)}
-"""Restart counts ``restarts="auto"`` chooses from, by device type (see :func:`auto_restarts`).
-On an H100 a step of even/succ2 took about the same time for 1, 16 and 64 restarts (kernel
-launches bound it; bench/ilp/STEP_TIME.md); more than 64 restarts has not been timed on a GPU."""
-AUTO_WORK = {"cpu": 1 << 26, "cuda": 1 << 29}
-"""Tensor elements per chaining step up to which ``restarts="auto"`` adds restarts, by device type."""
+AUTO_RESTARTS = {"cpu": ((16, 32, 64), 1 << 26), "cuda": ((32, 64, 128, 256, 512), 1 << 29)}
+"""By device type: the restart counts ``restarts="auto"`` chooses from, and the tensor elements per
+chaining step up to which it adds restarts (see :func:`auto_restarts`). On an H100 a step of
+even/succ2 took about the same time for 1, 16 and 64 restarts (kernel launches bound it;
+bench/ilp/STEP_TIME.md); more than 64 restarts has not been timed on a GPU."""
 LOG_EPS = 1e-7
 """Added inside the logs of the cross-entropy (not a clamp: the gradient never vanishes)."""
 
@@ -57,15 +57,14 @@ def predicate_shapes(clause_sets: Mapping[str, Sequence[ClauseSet]], index: Atom
 
 def auto_choices(device_type: str) -> tuple[int, ...]:
     """The restart counts ``restarts="auto"`` picks from on a device of this type (``"cuda"``, ``"cpu"``, ...)."""
-    return AUTO_RESTARTS.get(device_type, AUTO_RESTARTS["cpu"])
+    return AUTO_RESTARTS.get(device_type, AUTO_RESTARTS["cpu"])[0]
 
 
 def auto_restarts(work_per_restart: int, device_type: str = "cpu") -> int:
-    """The largest of :func:`auto_choices` whose chaining step touches at most :data:`AUTO_WORK`
-    tensor elements (at least the smallest): cheap tasks get more restarts, which is what turns a
-    low per-restart success rate (fizz, buzz) into a likely success per run."""
-    choices = auto_choices(device_type)
-    work = AUTO_WORK.get(device_type, AUTO_WORK["cpu"])
+    """The largest of :func:`auto_choices` whose chaining step touches at most the device type's
+    work limit (:data:`AUTO_RESTARTS`; at least the smallest): cheap tasks get more restarts, which
+    is what turns a low per-restart success rate (fizz, buzz) into a likely success per run."""
+    choices, work = AUTO_RESTARTS.get(device_type, AUTO_RESTARTS["cpu"])
     return max([r for r in choices if r * work_per_restart <= work], default=choices[0])
 
 
@@ -184,6 +183,39 @@ def init_weights(init: str, scale: float, seed: int, restarts: int, sizes: Seque
     return [torch.stack(r).to(device=device, dtype=dtype).requires_grad_(True) for r in rows]
 
 
+@dataclass(frozen=True)
+class FitLayout:
+    """What a fit's size depends on, built without any tensor: the generated ``clause_sets``, the
+    atom ``index``, every predicate's ``shapes``, the fuzzy ``operators``, the chaining steps
+    ``steps_T``, the number of training ``worlds`` and the float ``dtype``."""
+
+    clause_sets: dict[str, tuple[ClauseSet, ...]]
+    index: AtomIndex
+    shapes: list[PredicateShape]
+    operators: OperatorSet
+    steps_T: int
+    worlds: int
+    dtype: torch.dtype
+
+    def estimate(self, restarts: int) -> MemoryEstimate:
+        """The memory estimate a fit with ``restarts`` restarts is checked against."""
+        fused_max = self.operators.existential.strip().lower() == "max"
+        return estimate(self.shapes, atoms=self.index.size, worlds=self.worlds, restarts=restarts,
+                        steps=self.steps_T, dtype_bytes=torch.finfo(self.dtype).bits // 8, fused=fused_max)
+
+
+def fit_layout(settings: Any, task: ILPTask) -> FitLayout:
+    """The :class:`FitLayout` of fitting ``task`` with ``settings`` (a
+    :class:`~neurosym.ilp.learner.RuleLearner`); ``fit_layout(learner, task).estimate(R)`` is the
+    estimate the learner checks before it allocates anything."""
+    clause_sets = task_clause_sets(task, prune_renamings=settings.prune_renamings)
+    index = AtomIndex(task.constants, {**dict(task.extensional), **dict(task.intensional)})
+    operators = get_preset(settings.preset)
+    pair_kernel = operators.clause_combination.strip().lower() in ("max", "godel")
+    return FitLayout(clause_sets, index, predicate_shapes(clause_sets, index, pair_kernel), operators,
+                     settings.inference_steps or task.steps, len(task.train), DTYPES[settings.dtype])
+
+
 class Trainer:
     """Everything one fit needs on the device, built after the memory check.
 
@@ -195,24 +227,18 @@ class Trainer:
         self.task = task
         self.device = device
         self.dtype = DTYPES[settings.dtype]
-        self.steps_T = settings.inference_steps or task.steps
+        layout = fit_layout(settings, task)
+        self.steps_T, self.clause_sets, self.index, self.shapes = (
+            layout.steps_T, layout.clause_sets, layout.index, layout.shapes)
         self.extensional = dict(task.extensional)
         self.intensional = dict(task.intensional)
-        self.clause_sets = task_clause_sets(task, prune_renamings=settings.prune_renamings)
-        self.index = AtomIndex(task.constants, {**self.extensional, **self.intensional})
-        operators = get_preset(settings.preset)
-        fused_max = operators.existential.strip().lower() == "max"
-        pair_kernel = operators.clause_combination.strip().lower() in ("max", "godel")
-        self.shapes = predicate_shapes(self.clause_sets, self.index, pair_kernel)
         if settings.restarts == "auto":  # as many as are cheap, and fewer if memory says so
             R = auto_restarts(self.work_per_restart, device.type)
             candidates = [r for r in auto_choices(device.type) if r <= R][::-1]
         else:
             candidates = [int(settings.restarts)]
         for i, R in enumerate(candidates):
-            self.estimate: MemoryEstimate = estimate(
-                self.shapes, atoms=self.index.size, worlds=len(task.train), restarts=R, steps=self.steps_T,
-                dtype_bytes=torch.finfo(self.dtype).bits // 8, fused=fused_max)
+            self.estimate: MemoryEstimate = layout.estimate(R)
             try:
                 check_fits(self.estimate, device, fraction=settings.memory_fraction)
                 break
@@ -222,7 +248,7 @@ class Trainer:
         self.restarts = R
 
         # specialised to the training worlds: equivalent clauses are evaluated once (exact)
-        self.chainer = ForwardChainer(self.index, self.clause_sets, operators, device,
+        self.chainer = ForwardChainer(self.index, self.clause_sets, layout.operators, device,
                                       specialise_to=[w.background for w in task.train])
         self.v0 = self.chainer.initial_valuation([w.background for w in task.train], self.dtype)  # [A, W]
         atoms, worlds, labels = [], [], []

@@ -97,14 +97,14 @@ def test_stuck_restarts_are_reinitialised_and_counted():
 # ----- restarts="auto" ---------------------------------------------------------------------------
 
 def test_auto_restarts_adds_restarts_to_cheap_tasks_only():
-    from neurosym.ilp.training import AUTO_WORK, auto_restarts
+    from neurosym.ilp.training import AUTO_RESTARTS, auto_restarts
 
-    cpu = AUTO_WORK["cpu"]
+    cpu = AUTO_RESTARTS["cpu"][1]
     assert auto_restarts(1000) == 64
     assert auto_restarts(cpu // 40) == 32
     assert auto_restarts(cpu // 20) == 16 and auto_restarts(cpu * 4) == 16
     # a GPU takes more restarts (launch-bound steps); unknown device types count as the CPU
-    gpu = AUTO_WORK["cuda"]
+    gpu = AUTO_RESTARTS["cuda"][1]
     assert auto_restarts(1000, "cuda") == 512 and auto_restarts(gpu // 200, "cuda") == 128
     assert auto_restarts(gpu * 4, "cuda") == 32 and auto_restarts(1000, "mps") == 64
     assert RuleLearner(device="cpu").prepare(load_ilp_task("ilp/fizz")).restarts == 64
