@@ -101,3 +101,52 @@ def test_clause_keys_in_blocks_and_the_size_limit(name, monkeypatch):
     special = compare(index, clause_sets, backgrounds, "dilp", task.steps, 0)
     assert all(p.spec is None or p.spec.first.constant is not None or
                p.spec.first.num_classes == p.k1 for p in special.plans)
+
+
+def reference_rows(clause, index, backgrounds, num_fixed, counted):
+    """The clause's live (world, head, sorted intensional body atoms) rows, by a plain loop."""
+    from collections import Counter
+    from itertools import product
+
+    from neurosym.ilp.grounding import used_existentials
+    from neurosym.logic.terms import Atom, Const
+
+    head_vars, ex_vars = list(clause.head.args), used_existentials(clause)
+    rows = Counter()
+    for w, facts in enumerate(backgrounds):
+        true = set(index.positions(facts).tolist())
+        for h, head_consts in enumerate(product(index.constants, repeat=len(head_vars))):
+            for ex_consts in product(index.constants, repeat=len(ex_vars)):
+                sub = dict(zip(head_vars + ex_vars, head_consts + ex_consts))
+                pos = [index.position(Atom(b.pred, tuple(Const(sub[t]) for t in b.args))) for b in clause.body]
+                if all(p in true for p in pos if p < num_fixed):
+                    rows[(w, h, tuple(sorted(p if p >= num_fixed else -1 for p in pos)))] += 1
+    return frozenset(rows.items()) if counted else frozenset(rows)
+
+
+@pytest.mark.parametrize("name, key_rows", [("fizz", 1), ("fizz", 7), ("fizz", 1 << 20), ("cyclic", 1),
+                                            ("cyclic", 1 << 20), ("son", 7), ("length", 7)])
+@pytest.mark.parametrize("counted", [False, True])
+def test_clause_keys_match_row_sets_built_by_a_loop(name, counted, key_rows, monkeypatch):
+    """Two clauses get the same key exactly when their row sets (or multisets) are equal,
+    whatever the block size (one clause, a few head atoms, or whole templates at a time)."""
+    from neurosym.ilp import specialise
+    from neurosym.ilp.grounding import clause_index
+
+    task = load_ilp_task(f"ilp/{name}")
+    clause_sets = task_clause_sets(task)
+    index = AtomIndex(task.constants, {**task.extensional, **task.intensional})
+    backgrounds = [w.background for w in task.train]
+    plain = ForwardChainer(index, clause_sets, "dilp")
+    v0, num_fixed = plain.initial_valuation(backgrounds).numpy(), plain.num_fixed
+    monkeypatch.setattr(specialise, "KEY_ROWS", key_rows)
+    equal = different = 0
+    for sets in clause_sets.values():
+        clauses = list(sets[-1].clauses)[:60]
+        keys = specialise.clause_keys(clause_index(clauses, index), v0, num_fixed, counted=counted)
+        ref = [reference_rows(c, index, backgrounds, num_fixed, counted) for c in clauses]
+        for i in range(len(clauses)):
+            for j in range(i):
+                assert (keys[i] == keys[j]) == (ref[i] == ref[j]), (clauses[i], clauses[j])
+                equal, different = equal + (ref[i] == ref[j]), different + (ref[i] != ref[j])
+    assert equal and different  # both outcomes were checked
