@@ -16,6 +16,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from neurosym.bench.ilp_bench import table_cells
+
 
 def load(path: str) -> dict[str, Any]:
     return json.loads(Path(path).read_text())
@@ -38,32 +40,18 @@ def header(run: dict[str, Any]) -> str:
 
 def results_table(run: dict[str, Any]) -> str:
     recs = run["records"]
-    noisy = any(r.get("labels_flipped") for r in recs)
-    cols = ["task", "clauses", "restarts", "succeeded", "attempts ok+repaired/ended", "success %", "+repair %",
-            "paper % (recalled)"] + (["flipped"] if noisy else []) + [
-            "verified", "recovered", "steps to 1st", "steps run", "seconds"]
+    cols, rows = table_cells(recs)
+    verified = cols.index("verified")
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for r in recs:
-        if r["status"] != "ok":
-            lines.append(f"| {r['task']} | " + " | ".join(["–"] * (len(cols) - 2)) + f" | {r['status']} |")
-            continue
-        ok, rep, ab = r["attempts_verified"], r.get("attempts_repaired", 0), r["attempts_abandoned"]
-        row = [r["task"], str(r["clauses_generated"]), str(r["restarts"]), str(r["restarts_succeeded"]),
-               f"{ok}+{rep}/{ok + rep + ab}", _pct(r["success_percent"]),
-               _pct(r.get("success_with_repair_percent", r["success_percent"])), _paper(r["paper_success_percent"])]
-        if noisy:
-            row.append(f"{r['labels_flipped']}/{r['labels']}")
-        rec = r["recovered"]
-        row += ["yes" if r["verified"] else "**no**", "n/a" if rec is None else ("yes" if rec else "no"),
-                "–" if r["steps_to_first_success"] is None else str(r["steps_to_first_success"]),
-                str(r["steps_run"]), f"{r['seconds']:.1f}"]
+    for row in rows:
+        row[verified] = "**no**" if row[verified] == "no" else row[verified]
         lines.append("| " + " | ".join(row) + " |")
     ok = [r for r in recs if r["status"] == "ok"]
     total = sum(r.get("seconds", 0) for r in recs)
     lines.append("")
     lines.append(f"{sum(r['verified'] for r in ok)}/{len(recs)} verified, "
                  f"{sum(bool(r['recovered']) for r in ok)}/{len(recs)} recovered; {total:.0f} s in total "
-                 f"({total / 60:.1f} min).")
+                 f"({total / 60:.1f} min). paper %?: as recalled, unverified.")
     return "\n".join(lines)
 
 

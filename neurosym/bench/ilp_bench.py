@@ -49,8 +49,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from neurosym.errors import NeurosymError, ResourceLimitError
 from neurosym.bench.distributed import finish, init_distributed, my_share, rank_device, run_items
+from neurosym.errors import NeurosymError, ResourceLimitError
 from neurosym.io import atomic_write_json
 from neurosym.logic import least_model
 from neurosym.logic.terms import Program
@@ -334,8 +334,9 @@ def _fmt_bytes(n: int | None) -> str:
     return str(n)  # pragma: no cover
 
 
-def format_table(records: Sequence[dict[str, Any]]) -> str:
-    """The results as an aligned text table (one row per task) with a totals line."""
+def table_cells(records: Sequence[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+    """The results table's header and one row of cells per task (the text table here, the
+    Markdown tables of bench/ilp/tables.py)."""
     header = ["task", "clauses", "restarts", "succeeded", "attempts ok+repaired/ended", "success %",
               "+repair %", "paper %?",
               "verified", "recovered", "steps to 1st", "steps run", "seconds", "peak memory"]
@@ -366,6 +367,12 @@ def format_table(records: Sequence[dict[str, Any]]) -> str:
         header.insert(3, "flipped")
         for row, r in zip(rows, records):
             row.insert(3, f"{r.get('labels_flipped', 0)}/{r.get('labels', 0)}")
+    return header, rows
+
+
+def format_table(records: Sequence[dict[str, Any]]) -> str:
+    """The results as an aligned text table (one row per task) with a totals line."""
+    header, rows = table_cells(records)
     widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(header)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip(),
              "  ".join("-" * w for w in widths)]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+from pathlib import Path
 
 import pytest
 
@@ -102,6 +104,13 @@ def test_a_failing_task_is_reported_and_the_suite_goes_on(tmp_path, monkeypatch)
     assert len(json.loads(path.read_text())["records"]) == 3
     table = format_table(records)
     assert "OUT OF MEMORY" in table and "1 verified" not in table.splitlines()[-1]
+    # bench/ilp/tables.py renders the same cells as Markdown
+    spec = importlib.util.spec_from_file_location("tables", Path(__file__).parents[2] / "bench/ilp/tables.py")
+    tables = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tables)
+    markdown = tables.results_table({"records": records}).splitlines()
+    assert markdown[2].startswith("| father | - |") and "OUT OF MEMORY" in markdown[2]
+    assert markdown[4].startswith("| predecessor | ") and markdown[-1].startswith("1/3 verified")
 
 
 def test_cli_runs_the_bench_and_rejects_bad_names(tmp_path, capsys):
