@@ -89,7 +89,8 @@ def clause_keys(ci: ClauseIndex, background: np.ndarray, num_fixed: int, *, coun
 
     Rows are hashed world by world in (head, atoms) order, so a clause's key does not depend on
     how its rows were split; at most :data:`KEY_ROWS` (substitution, clause, head) entries are
-    held at once (a block of clauses, or a range of one clause's head atoms). Equal keys mean
+    held at once (a block of clauses, or a range of one clause's head atoms; at least one head atom's
+    S entries when S exceeds it). Equal keys mean
     equal row sets up to a blake2b collision.
     """
     A, W = background.shape
