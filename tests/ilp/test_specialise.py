@@ -78,6 +78,17 @@ def test_constant_templates_are_not_evaluated_and_classes_merge_equal_clauses():
         chainer.run(torch.zeros(index.size, 2), probs, 1)
 
 
+def training_setup(name: str):
+    """A bundled task's clause sets, atom index, training backgrounds, initial valuation ``[A, W]``
+    (numpy) and number of extensional positions."""
+    task = load_ilp_task(f"ilp/{name}")
+    clause_sets = task_clause_sets(task)
+    index = AtomIndex(task.constants, {**task.extensional, **task.intensional})
+    backgrounds = [w.background for w in task.train]
+    plain = ForwardChainer(index, clause_sets, "dilp")
+    return task, clause_sets, index, backgrounds, plain.initial_valuation(backgrounds).numpy(), plain.num_fixed
+
+
 @pytest.mark.parametrize("name", ["fizz", "connectedness"])
 def test_clause_keys_in_blocks_and_the_size_limit(name, monkeypatch):
     """Keys found a few clauses at a time equal keys found all at once; past KEY_MAX_ROWS a
@@ -85,12 +96,7 @@ def test_clause_keys_in_blocks_and_the_size_limit(name, monkeypatch):
     from neurosym.ilp import forward, specialise
     from neurosym.ilp.grounding import clause_index
 
-    task = load_ilp_task(f"ilp/{name}")
-    clause_sets = task_clause_sets(task)
-    index = AtomIndex(task.constants, {**task.extensional, **task.intensional})
-    backgrounds = [w.background for w in task.train]
-    plain = ForwardChainer(index, clause_sets, "dilp")
-    v0, num_fixed = plain.initial_valuation(backgrounds).numpy(), plain.num_fixed
+    task, clause_sets, index, backgrounds, v0, num_fixed = training_setup(name)
     for sets in clause_sets.values():
         ci = clause_index(list(sets[-1].clauses), index)
         whole = specialise.clause_keys(ci, v0, num_fixed)
@@ -133,12 +139,7 @@ def test_clause_keys_match_row_sets_built_by_a_loop(name, counted, key_rows, mon
     from neurosym.ilp import specialise
     from neurosym.ilp.grounding import clause_index
 
-    task = load_ilp_task(f"ilp/{name}")
-    clause_sets = task_clause_sets(task)
-    index = AtomIndex(task.constants, {**task.extensional, **task.intensional})
-    backgrounds = [w.background for w in task.train]
-    plain = ForwardChainer(index, clause_sets, "dilp")
-    v0, num_fixed = plain.initial_valuation(backgrounds).numpy(), plain.num_fixed
+    _, clause_sets, index, backgrounds, v0, num_fixed = training_setup(name)
     monkeypatch.setattr(specialise, "KEY_ROWS", key_rows)
     equal = different = 0
     for sets in clause_sets.values():
