@@ -24,8 +24,9 @@ all 20 tasks, 32 restarts): this estimate was 1.3 to 3.0 times the measured peak
 pair-sized temporaries instead of four was 0.8 times the peak on ``member``.
 That check predates the sliced kernel and the smaller index tensors; not re-checked on a GPU since.
 On the CPU (connectedness, 140, 180 and 200 nodes, bench/ilp/RESULTS.md) the peak RSS, less the
-interpreter's, was 0.68, 0.81 and 0.90 times the estimate: under it, but the ratio grows with N. Host work before training (grounding, the
-search for equivalent clauses in blocks of ``specialise.KEY_ROWS``) is not counted.
+interpreter's, was 0.68, 0.81 and 0.90 times the estimate: under it, but the ratio grows with N.
+Host work before training (grounding, the search for equivalent clauses in blocks of
+``specialise.KEY_ROWS``) is not counted.
 """
 
 import os

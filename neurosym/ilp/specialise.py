@@ -38,8 +38,8 @@ from torch import Tensor
 from neurosym.ilp.grounding import ClauseIndex
 
 KEY_ROWS = 1 << 20
-""":func:`clause_keys` handles this many (substitution, clause, head atom) entries at a time (and
-one world): a block of clauses, or a range of one clause's head atoms."""
+""":func:`clause_keys` handles this many (substitution, clause, head atom) entries at a time: a block
+of clauses, or a range of one clause's head atoms."""
 KEY_MAX_ROWS = 1 << 24
 """A template whose clauses have more (substitution, head atom) rows each than this is not searched
 for equivalent clauses (sorting them would cost more host time and memory than it saves)."""
@@ -78,8 +78,8 @@ def classes_from_keys(keys: list[bytes]) -> TemplateClasses:
 
 
 def clause_keys(ci: ClauseIndex, background: np.ndarray, num_fixed: int, *, counted: bool = False) -> list[bytes]:
-    """One key per clause of ``ci``: a 128-bit digest of its live (world, head, sorted intensional
-    body atoms) rows.
+    """One key per clause of ``ci``: a 128-bit digest per world of its live (world, head, sorted
+    intensional body atoms) rows.
 
     ``background``: the training valuation ``[A, W]`` (0/1); positions below ``num_fixed``
     are extensional (fixed), the others intensional. ``counted=False``: the set of rows, valid
@@ -87,16 +87,14 @@ def clause_keys(ci: ClauseIndex, background: np.ndarray, num_fixed: int, *, coun
     rows with their multiplicities, valid for any existential that ignores the order of its
     inputs and has 0 as identity (``probsum``): dead substitutions contribute 0.
 
-    Rows are hashed world by world in (head, atoms) order, so a clause's key does not depend on
-    how its rows were split; at most :data:`KEY_ROWS` (substitution, clause, head) entries are
-    held at once (a block of clauses, or a range of one clause's head atoms; at least one head atom's
-    S entries when S exceeds it). Equal keys mean
-    equal row sets up to a blake2b collision.
+    Each world's rows are hashed in (head, atoms) order, so a clause's key does not depend on how
+    its rows were split. At most :data:`KEY_ROWS` (substitution, clause, head) entries are held at
+    once: a block of clauses, or a range of one clause's head atoms (at least one head atom's ``S``
+    entries). Equal keys mean equal row sets up to a blake2b collision.
     """
     A, W = background.shape
     fixed = background[:num_fixed] > 0.5  # [A_fixed, W]
-    digests = [hashlib.blake2b(digest_size=16) for _ in range(ci.num_clauses)]
-    end_of_world = np.int64(-1).tobytes()  # rows are >= 0, so this cannot be a row's bytes
+    digests = [[hashlib.blake2b(digest_size=16) for _ in range(W)] for _ in range(ci.num_clauses)]
     for g in ci.groups:
         S, _, G = g.atoms.shape
         block = max(1, KEY_ROWS // (S * G))  # clauses at a time
@@ -104,15 +102,14 @@ def clause_keys(ci: ClauseIndex, background: np.ndarray, num_fixed: int, *, coun
         for k0 in range(0, len(g.clauses), block):
             first, second = g.first[k0 : k0 + block], g.second[k0 : k0 + block]
             K = len(first)
-            for w in range(W):
-                for h0 in range(0, G, width):
-                    a, b = g.atoms[:, first, h0 : h0 + width], g.atoms[:, second, h0 : h0 + width]  # [S, K, Gc]
-                    live = np.ones(a.shape, dtype=bool)
-                    for x in (a, b):
-                        ext = x < num_fixed
-                        live &= ~ext | fixed[np.minimum(x, num_fixed - 1), w]
-                    a, b = np.where(a < num_fixed, -1, a), np.where(b < num_fixed, -1, b)
-                    code = (np.minimum(a, b) + 1) * (A + 1) + np.maximum(a, b) + 1  # the sorted pair
+            for h0 in range(0, G, width):
+                a, b = g.atoms[:, first, h0 : h0 + width], g.atoms[:, second, h0 : h0 + width]  # [S, K, Gc]
+                ext_a, ext_b = a < num_fixed, b < num_fixed
+                fact_a, fact_b = np.minimum(a, num_fixed - 1), np.minimum(b, num_fixed - 1)
+                a, b = np.where(ext_a, -1, a), np.where(ext_b, -1, b)
+                code = (np.minimum(a, b) + 1) * (A + 1) + np.maximum(a, b) + 1  # the sorted pair
+                for w in range(W):
+                    live = (~ext_a | fixed[fact_a, w]) & (~ext_b | fixed[fact_b, w])
                     s_i, k_i, g_i = np.nonzero(live)
                     rows = np.stack([k_i, g_i + h0, code[s_i, k_i, g_i]], axis=1)
                     rows = rows[np.lexsort(rows.T[::-1])]  # by clause, head, atoms
@@ -124,10 +121,8 @@ def clause_keys(ci: ClauseIndex, background: np.ndarray, num_fixed: int, *, coun
                         rows = np.concatenate([rows, np.diff(np.append(starts, len(new)))[:, None]], axis=1)
                     bounds = np.searchsorted(rows[:, 0], np.arange(K + 1))
                     for kk in range(K):
-                        digests[int(g.clauses[k0 + kk])].update(rows[bounds[kk] : bounds[kk + 1], 1:].tobytes())
-                for kk in range(K):
-                    digests[int(g.clauses[k0 + kk])].update(end_of_world)
-    return [d.digest() for d in digests]
+                        digests[int(g.clauses[k0 + kk])][w].update(rows[bounds[kk] : bounds[kk + 1], 1:].tobytes())
+    return [b"".join(d.digest() for d in per_world) for per_world in digests]
 
 
 def constant_classes(outputs: Tensor) -> TemplateClasses | None:

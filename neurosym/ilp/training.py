@@ -226,10 +226,9 @@ class Trainer:
     def __init__(self, settings: Any, task: ILPTask, device: torch.device) -> None:
         self.task = task
         self.device = device
-        self.dtype = DTYPES[settings.dtype]
         layout = fit_layout(settings, task)
-        self.steps_T, self.clause_sets, self.index, self.shapes = (
-            layout.steps_T, layout.clause_sets, layout.index, layout.shapes)
+        self.dtype, self.steps_T, self.clause_sets, self.index, self.shapes = (
+            layout.dtype, layout.steps_T, layout.clause_sets, layout.index, layout.shapes)
         self.extensional = dict(task.extensional)
         self.intensional = dict(task.intensional)
         if settings.restarts == "auto":  # as many as are cheap, and fewer if memory says so
