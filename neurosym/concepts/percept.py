@@ -1,0 +1,90 @@
+"""Percepts: a network maps a raw input (an image) to a distribution over the rows of a concept table.
+
+A concept is a row of one learned table (:class:`~neurosym.concepts.table.ConceptTable`
+gives each name its row); a :class:`PerceptEncoder` embeds an input with any
+feature network and scores it against every row by scaled cosine similarity, so
+the same rows are what symbols index and what percepts are matched to. The rule
+learner (neural predicates) and the compositional model read these distributions;
+gradient from their losses trains the feature network and the rows together.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from neurosym.concepts.table import ConceptTable
+from neurosym.errors import NeurosymError
+
+
+class DigitCNN(nn.Module):
+    """The small MNIST network of the DeepProbLog / Scallop benchmarks (LeNet-5 layout):
+    two 5x5 convolutions (6, 16 channels) with max-pooling, then 256 -> 120 -> 84 -> ``out``.
+
+    images ``[B, 28, 28]`` or ``[B, 1, 28, 28]`` (float in [0, 1]) -> features ``[B, out]``.
+    """
+
+    def __init__(self, out: int = 84) -> None:
+        super().__init__()
+        self.convolutions = nn.Sequential(
+            nn.Conv2d(1, 6, 5), nn.MaxPool2d(2), nn.ReLU(),
+            nn.Conv2d(6, 16, 5), nn.MaxPool2d(2), nn.ReLU(),
+        )
+        self.head = nn.Sequential(nn.Linear(16 * 4 * 4, 120), nn.ReLU(), nn.Linear(120, out))
+        self.out_features = out
+
+    def forward(self, images: Tensor) -> Tensor:
+        if images.dim() == 3:
+            images = images.unsqueeze(1)
+        if images.dim() != 4 or tuple(images.shape[1:]) != (1, 28, 28):
+            raise NeurosymError(f"DigitCNN takes images [B, 28, 28] or [B, 1, 28, 28], "
+                                f"got {tuple(images.shape)}")
+        return self.head(self.convolutions(images).flatten(1))
+
+
+class PerceptEncoder(nn.Module):
+    """Raw inputs -> log-distribution over the concept rows of ``table``.
+
+    ``features``: any module mapping a batch of inputs to ``[B, D]``; ``dim`` = ``D``.
+    The rows are ``table.embedding(dim)``; the score of row ``c`` is
+    ``scale * cos(features(x), row_c)`` and :meth:`forward` returns its log-softmax,
+    ``[B, len(table)]``. :meth:`probabilities` is its exponential.
+    """
+
+    def __init__(self, features: nn.Module, table: ConceptTable, dim: int, scale: float = 10.0) -> None:
+        super().__init__()
+        if dim <= 0 or scale <= 0:
+            raise NeurosymError(f"PerceptEncoder needs dim > 0 and scale > 0, got {dim}, {scale}")
+        self.features = features
+        self.table = table
+        self.rows = table.embedding(dim)
+        self.scale = scale
+
+    @property
+    def num_concepts(self) -> int:
+        return len(self.table)
+
+    def forward(self, inputs: Tensor) -> Tensor:
+        feats = self.features(inputs)
+        if feats.dim() != 2 or feats.shape[1] != self.rows.embedding_dim:
+            raise NeurosymError(f"the percept network returned shape {tuple(feats.shape)}; "
+                                f"expected [batch, {self.rows.embedding_dim}] (the encoder's dim)")
+        scores = F.normalize(feats, dim=1) @ F.normalize(self.rows.weight, dim=1).t()
+        return torch.log_softmax(self.scale * scores, dim=1)
+
+    def probabilities(self, inputs: Tensor) -> Tensor:
+        """``[B, len(table)]`` distribution over the concept rows."""
+        return self.forward(inputs).exp()
+
+    def concepts(self, inputs: Tensor) -> list[str]:
+        """The argmax concept name of each input."""
+        return [self.table.names[i] for i in self.forward(inputs).argmax(1).tolist()]
+
+
+def images_to_tensor(images, device: torch.device | str = "cpu") -> Tensor:
+    """uint8 ``[N, 28, 28]`` (numpy or torch) -> float32 ``[N, 1, 28, 28]`` in [0, 1] on ``device``."""
+    t = torch.as_tensor(images)
+    if t.dtype != torch.uint8:
+        raise NeurosymError(f"images must be uint8 [N, 28, 28], got dtype {t.dtype}")
+    return (t.to(device=device, dtype=torch.float32) / 255.0).unsqueeze(1)
