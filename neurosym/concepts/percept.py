@@ -10,6 +10,8 @@ gradient from their losses trains the feature network and the rows together.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -84,7 +86,40 @@ class PerceptEncoder(nn.Module):
 
 def images_to_tensor(images, device: torch.device | str = "cpu") -> Tensor:
     """uint8 ``[N, 28, 28]`` (numpy or torch) -> float32 ``[N, 1, 28, 28]`` in [0, 1] on ``device``."""
-    t = torch.as_tensor(images)
+    t = torch.tensor(images) if not isinstance(images, Tensor) else images
     if t.dtype != torch.uint8:
         raise NeurosymError(f"images must be uint8 [N, 28, 28], got dtype {t.dtype}")
     return (t.to(device=device, dtype=torch.float32) / 255.0).unsqueeze(1)
+
+
+def swap_search(loss: Callable[[Tensor], float], size: int, rounds: int = 50) -> Tensor:
+    """Hill-climb over permutations of ``size`` concept rows by swapping two at a time.
+
+    ``loss(perm)`` scores a permutation (int64 ``[size]``; new row ``c`` = old row ``perm[c]``,
+    so percept probabilities become ``p[:, perm]``). Each round takes the swap that lowers the
+    loss most; stops when none does (or after ``rounds``). Returns the best permutation found.
+    Gradient descent cannot move a percept from one concept row to another far away when the
+    rules tie the rows together (a chain ``succ``); a swap can, exactly as clause swaps repair
+    a settled program.
+    """
+    perm = torch.arange(size)
+    best = loss(perm)
+    for _ in range(rounds):
+        found = None
+        for i in range(size):
+            for j in range(i + 1, size):
+                trial = perm.clone()
+                trial[[i, j]] = trial[[j, i]]
+                value = loss(trial)
+                if value < best - 1e-9:
+                    best, found = value, trial
+        if found is None:
+            break
+        perm = found
+    return perm
+
+
+@torch.no_grad()
+def permute_rows(encoder: PerceptEncoder, perm: Tensor) -> None:
+    """Reorder the encoder's concept rows: afterwards row ``c`` holds what row ``perm[c]`` held."""
+    encoder.rows.weight.copy_(encoder.rows.weight[perm.to(encoder.rows.weight.device)])

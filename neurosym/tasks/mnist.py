@@ -136,3 +136,14 @@ def relation_pairs(labels: np.ndarray, pool: range, count: int, seed: int, relat
     perm = rng.permutation(count)
     return DigitPairs(np.asarray(firsts, np.int64)[perm], np.asarray(seconds, np.int64)[perm],
                       np.asarray(out, np.int64)[perm])
+
+
+def synthetic_digits(seed: int = 0, count: int = 10000) -> tuple[np.ndarray, np.ndarray]:
+    """Stand-in percepts for tests and examples without the MNIST files: ten random 28x28 stroke
+    patterns, each image one of them plus Gaussian noise. Images ``uint8 [count, 28, 28]``,
+    labels ``uint8 [count]``."""
+    rng = np.random.default_rng(seed)
+    templates = (rng.random((10, 28, 28)) < 0.2) * 200.0
+    labels = rng.integers(0, 10, count).astype(np.uint8)
+    noise = rng.normal(0, 40, (count, 28, 28))
+    return np.clip(templates[labels] + noise, 0, 255).astype(np.uint8), labels

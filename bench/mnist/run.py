@@ -1,0 +1,110 @@
+"""MNIST hybrid benchmarks (issue #16): rules + digit encoder from pair labels, side by side.
+
+    python bench/mnist/run.py --tasks addition,less_than,predecessor --seeds 0,1,2,3,4 \
+        --device cpu --json bench/mnist/results-cpu.json
+
+Tasks (data: the official MNIST test set; training percepts from images 0-7999, test percepts
+from 8000-9999; no digit label is used in training, only to score the encoder afterwards):
+
+* ``addition``: 4,000 training pairs, 1,000 test pairs, the sum program given (only the CNN
+  learns), batch 2 and Adam 1e-3 as in DeepProbLog's example; beside it DeepProbLog itself on
+  the same pairs, CNN and epochs (run in its own environment, ``bench/mnist/setup_peers.sh``,
+  when that exists; ``--no-peers`` skips it) and a CNN that predicts the sum directly.
+* ``less_than`` / ``predecessor``: ∂ILP's hybrid tasks over image pairs; the digit relation is
+  learned from ``zero``/``succ`` while the CNN learns the digits; beside it the same CNN on
+  both images + an MLP. "unseen" = test pairs whose digit combination never occurs in training.
+
+Every result is written (atomically) to ``--json`` with the command, device, seeds and versions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from neurosym.bench.mnist_bench import RELATIONS, RunResult, run_addition, run_relation
+from neurosym.io import atomic_write_json
+from neurosym.tasks.mnist import read_mnist
+from neurosym.versions import command_line, resolve_device, versions
+
+HERE = Path(__file__).resolve().parent
+PEER_PYTHON = HERE / ".venv-peers" / "bin" / "python"
+
+
+def deepproblog(seed: int, epochs: int, device: str) -> RunResult | str:
+    """DeepProbLog's run on the same pairs (its own environment), or why it did not run."""
+    if not PEER_PYTHON.exists():
+        return f"not run: {PEER_PYTHON} missing (bash bench/mnist/setup_peers.sh)"
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "dpl.json"
+        cmd = [str(PEER_PYTHON), str(HERE / "deepproblog_addition.py"), "--seed", str(seed),
+               "--epochs", str(epochs), "--device", device, "--json", str(out)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd="/")
+        if proc.returncode != 0 or not out.exists():
+            return f"failed (exit {proc.returncode}): {proc.stderr.strip()[-400:]}"
+        data = json.loads(out.read_text())
+    return RunResult("addition", "DeepProbLog (exact inference)", seed, data["sum_accuracy"], None,
+                     data["digit_accuracy"], seconds=data["train_seconds"],
+                     extra={"versions": data.get("versions", {})})
+
+
+def table(results: list[dict]) -> str:
+    def pct(x):
+        return "" if x is None else f"{100 * x:.1f}"
+
+    rows = ["| task | method | seed | target acc % | unseen combos % | digit acc % | program "
+            "recovered | seconds |", "|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        rec = "" if r["recovered"] is None else ("yes" if r["recovered"] else "no")
+        rows.append(f"| {r['task']} | {r['method']} | {r['seed']} | {pct(r['target_accuracy'])} | "
+                    f"{pct(r['unseen_accuracy'])} | {pct(r['digit_accuracy'])} | {rec} | "
+                    f"{r['seconds']:.0f} |")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--tasks", default="addition,less_than,predecessor",
+                    help="comma-separated: addition and/or " + ", ".join(RELATIONS))
+    ap.add_argument("--seeds", default="0,1,2,3,4", help="comma-separated seeds")
+    ap.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    ap.add_argument("--epochs", type=int, default=1, help="addition epochs (DeepProbLog gets the same)")
+    ap.add_argument("--relation-epochs", type=int, default=3, help="epochs of the relation tasks")
+    ap.add_argument("--no-peers", action="store_true", help="do not run DeepProbLog")
+    ap.add_argument("--json", default=None, help="write every result here (atomically)")
+    args = ap.parse_args(argv)
+    device = str(resolve_device(args.device))
+    images, labels = read_mnist()
+    record = {"command": command_line(), "device": device, "versions": versions(),
+              "data": "MNIST test set; training percepts 0-7999, test percepts 8000-9999",
+              "results": [], "notes": []}
+    for task in args.tasks.split(","):
+        for seed in (int(s) for s in args.seeds.split(",")):
+            if task == "addition":
+                found = run_addition(seed, images, labels, epochs=args.epochs, device=device)
+                if not args.no_peers:
+                    peer = deepproblog(seed, args.epochs, device)
+                    if isinstance(peer, str):
+                        record["notes"].append(f"DeepProbLog seed {seed}: {peer}")
+                    else:
+                        found.append(peer)
+            else:
+                found = run_relation(task, seed, images, labels, epochs=args.relation_epochs,
+                                     device=device)
+            for r in found:
+                print(json.dumps(r.to_json()), flush=True)
+                record["results"].append(r.to_json())
+            if args.json:
+                atomic_write_json(args.json, record)
+    print(table(record["results"]))
+    for note in record["notes"]:
+        print("note:", note)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
