@@ -12,6 +12,7 @@ import neurosym.ilp
 from neurosym.bench.ilp_bench import (
     PAPER_SUCCESS_PERCENT,
     PAPER_TASKS,
+    BENCH_LEARNER,
     BenchSettings,
     flip_labels,
     format_table,
@@ -56,8 +57,9 @@ def test_recovered_means_same_least_model_as_the_intended_program():
 
 
 def _bench(tmp_path, tasks, **kw):
-    s = BenchSettings(tasks=tasks, restarts=kw.pop("restarts", 4), steps=kw.pop("steps", 150), device="cpu",
-                      seed=0, json=str(tmp_path / "bench.json"), progress=False, **kw)
+    learner = BENCH_LEARNER.replace(restarts=kw.pop("restarts", 4), steps=kw.pop("steps", 150), device="cpu",
+                                    seed=0)
+    s = BenchSettings(tasks=tasks, learner=learner, json=str(tmp_path / "bench.json"), progress=False, **kw)
     return run_bench(s)
 
 
