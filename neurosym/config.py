@@ -29,11 +29,12 @@ import argparse
 import dataclasses
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from neurosym.errors import NeurosymError
 
-C = TypeVar("C", bound="Config")
+if TYPE_CHECKING:
+    from typing_extensions import Self
 _META = "neurosym.config"
 
 
@@ -53,9 +54,9 @@ def option(default: Any, help: str, *, choices: Sequence[Any] | None = None,
     ``flag``: the flag's name (default ``--field-name``); ``aliases``: other names for it.
     """
     kind = kind if kind is not None else type(default)
-    meta = dict(help=help, kind=kind, choices=tuple(choices) if choices is not None else None, minimum=minimum,
-                above=above, check=check, parse=parse, encode=encode, decode=decode, flag=flag,
-                aliases=tuple(aliases))
+    meta = {"help": help, "kind": kind, "choices": tuple(choices) if choices is not None else None,
+            "minimum": minimum, "above": above, "check": check, "parse": parse, "encode": encode,
+            "decode": decode, "flag": flag, "aliases": tuple(aliases)}
     return dataclasses.field(default=default, metadata={_META: meta})
 
 
@@ -109,7 +110,8 @@ class Config:
             try:
                 normal = _check_value(f, value)
             except ValueError as err:
-                raise NeurosymError(f"{type(self).__name__}.{f.name} {err}, got {value!r}") from None
+                name = f"{type(self).__name__}.{f.name}"
+                raise NeurosymError(f"{name} {err}, got {value!r}") from None
             if normal is not value:
                 object.__setattr__(self, f.name, normal)
         self.check()
@@ -129,11 +131,12 @@ class Config:
                 raise NeurosymError(f"{cls.__name__} has no setting {name!r}; "
                                     f"valid settings: {', '.join(sorted(known))}")
             if new in out:
-                raise NeurosymError(f"{cls.__name__}: {name!r} is the old name of {new!r}; give one")
+                raise NeurosymError(f"{cls.__name__}: {name!r} is the old name of {new!r}; "
+                                    "give only one of them")
             out[new] = value
         return out
 
-    def replace(self: C, **overrides: Any) -> C:
+    def replace(self, **overrides: Any) -> Self:
         """A copy with ``overrides`` applied (and validated)."""
         return dataclasses.replace(self, **self._names(overrides))  # type: ignore[type-var]
 
@@ -152,10 +155,11 @@ class Config:
         return data
 
     @classmethod
-    def from_json(cls: type[C], data: Mapping[str, Any]) -> C:
-        """The configuration :meth:`to_json` wrote (also by an older version, see :meth:`upgrade`)."""
+    def from_json(cls, data: Mapping[str, Any]) -> Self:
+        """The configuration :meth:`to_json` wrote (also by an older version: :meth:`upgrade`)."""
         values = cls._names(cls.upgrade(dict(data)))
-        decoders = {f.name: _meta(f).get("decode") for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+        decoders = {f.name: _meta(f).get("decode") for f in fields}
         return cls(**{k: decoders[k](v) if decoders[k] is not None and v is not None else v
                       for k, v in values.items()})
 
@@ -172,18 +176,19 @@ class Config:
                 continue
             m, default = _meta(f), getattr(base, f.name)
             names = [m["flag"] or "--" + f.name.replace("_", "-"), *m["aliases"]]
-            shown = m["encode"](default) if m["encode"] is not None and default is not None else default
+            shown = m["encode"](default) if m["encode"] and default is not None else default
             text = m["help"] + (f" (default {shown})" if default is not None else "")
             if isinstance(f.default, bool):
                 parser.add_argument(*names, dest=f.name, action=argparse.BooleanOptionalAction,
                                     default=default, help=text)
                 continue
-            parser.add_argument(*names, dest=f.name, type=_flag_type(f.name, m["parse"] or m["kind"]),
-                                default=default, help=text, choices=m["choices"],
+            parse = _flag_type(f.name, m["parse"] or m["kind"])
+            parser.add_argument(*names, dest=f.name, type=parse, default=default, help=text,
+                                choices=m["choices"],
                                 metavar=None if m["choices"] else f.name.upper())
 
     @classmethod
-    def from_args(cls: type[C], args: argparse.Namespace, *, defaults: C | None = None) -> C:
+    def from_args(cls, args: argparse.Namespace, *, defaults: Self | None = None) -> Self:
         """``defaults`` (or the default configuration) with every field that ``args`` holds."""
         base = defaults if defaults is not None else cls()
         names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
@@ -191,7 +196,7 @@ class Config:
 
 
 def _flag_type(name: str, parse: Callable[[str], Any]) -> Callable[[str], Any]:
-    """``parse`` with its errors as argparse errors (so a bad flag prints usage, not a traceback)."""
+    """``parse`` with its errors as argparse errors (a bad flag prints usage, not a traceback)."""
     def read(text: str) -> Any:
         try:
             return parse(text)

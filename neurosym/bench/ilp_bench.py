@@ -14,7 +14,8 @@ For each task (default: the 20 bundled paper tasks) one :class:`~neurosym.ilp.Ru
   success rate; **+repair %** counts repaired attempts as successes too. With the defaults it is
   not plain ∂ILP's rate: training adds Gumbel noise (``--gumbel-scale``), and a repair can come
   before a success gradient descent would have reached later (so it is a lower bound for
-  this learner); ``--repair-rounds 0 --gumbel-scale 0`` measures plain ∂ILP. By default (``--stop all``)
+  this learner); ``--repair-rounds 0 --gumbel-scale 0`` measures plain ∂ILP. By default
+  (``--stop all``)
   training runs until every restart has succeeded (or ``--steps``, default ``BENCH_STEPS``);
   ``--stop first`` stops at the first verified program (faster, but the rate is then a lower bound);
 * **verified**: the learner's best program is verified (on the labels it was trained on);
@@ -207,7 +208,8 @@ def run_task(task: ILPTask, s: BenchSettings, on_progress: Callable[[str], None]
                     best[r], last[r] = loss, p.step
             if on_progress is not None:
                 on_progress(f"{task.name}: step {p.step}/{p.steps}, {p.restarts_succeeded}/{R} restarts verified")
-            stalled = not config.reinit_patience and all(p.step - t >= config.patience for t in last)
+            stalled = not config.reinit_patience and all(
+                p.step - t >= config.patience for t in last)
             return s.stop == "all" and (p.restarts_succeeded == R or stalled)
 
         result = learner.fit(noisy, callback=callback)
@@ -278,7 +280,8 @@ def run_bench(s: BenchSettings) -> tuple[list[dict[str, Any]], Path]:
         "paper_success_source": PAPER_SOURCE,
     }
     ctx = init_distributed()  # several processes when launched by torchrun (tasks split across ranks)
-    local_settings = dataclasses.replace(s, learner=s.learner.replace(device=str(rank_device(device, ctx))))
+    local_device = str(rank_device(device, ctx))
+    local_settings = dataclasses.replace(s, learner=s.learner.replace(device=local_device))
     meta["processes"] = ctx.world_size
     done: list[dict[str, Any]] = []
     bar = _progress_bar(len(my_share(tasks, ctx)), enabled=s.progress and ctx.is_main)
@@ -286,7 +289,8 @@ def run_bench(s: BenchSettings) -> tuple[list[dict[str, Any]], Path]:
     def work(index: int, task: ILPTask) -> dict[str, Any]:
         bar.set_description(task.name)
         record = run_task(task, local_settings, on_progress=bar.set_postfix_str)
-        record.update(seed=s.learner.seed, command=meta["command"], versions=meta["versions"], rank=ctx.rank)
+        record.update(seed=s.learner.seed, command=meta["command"], versions=meta["versions"],
+                      rank=ctx.rank)
         record.setdefault("device", str(device))
         return record
 
@@ -390,8 +394,9 @@ def format_table(records: Sequence[dict[str, Any]]) -> str:
 # ----- command line -----------------------------------------------------------------------------
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    s = BenchSettings(tasks=list(args.tasks), learner=LearnerConfig.from_args(args, defaults=BENCH_LEARNER),
-                      json=args.json, noise=args.noise, stop=args.stop, progress=not args.no_progress)
+    learner = LearnerConfig.from_args(args, defaults=BENCH_LEARNER)
+    s = BenchSettings(tasks=list(args.tasks), learner=learner, json=args.json, noise=args.noise,
+                      stop=args.stop, progress=not args.no_progress)
     records, path = run_bench(s)
     if not records:  # a non-zero rank of a torchrun job: rank 0 reports
         return 0
@@ -412,7 +417,8 @@ def register_cli(*, task_sub: Any = None, ilp_sub: Any, scan_sub: Any = None) ->
     LearnerConfig.add_arguments(p, defaults=BENCH_LEARNER, exclude=BENCH_OWN)
     p.add_argument("--json", default=None, help="results file (default: runs/ilp/bench-<UTC time>.json)")
     p.add_argument("--noise", type=float, default=0.0,
-                   help="fraction of training labels flipped before training, seeded by --seed (default: 0)")
+                   help="fraction of training labels flipped before training, seeded by --seed "
+                        "(default: 0)")
     p.add_argument("--stop", choices=("all", "first"), default="all",
                    help="all: train until every restart succeeded or stopped improving (per-restart success "
                         "rate; the default); first: stop at the first verified program (faster; the rate is a lower bound)")

@@ -47,9 +47,12 @@ def run_learn(args: argparse.Namespace) -> int:
     learner = RuleLearner(config)
     device = resolve_device(config.device)
     print(task.summary())
-    count = f"{describe_auto(device.type)} (auto)" if config.restarts == AUTO else str(config.restarts)
-    print(f"training {count} restarts for up to {config.steps} steps on {device_description(device)}")
-    bar = tqdm(total=config.steps, unit="step", disable=args.quiet, delay=2.0, file=sys.stderr, leave=False)
+    auto = config.restarts == AUTO
+    count = f"{describe_auto(device.type)} (auto)" if auto else str(config.restarts)
+    print(f"training {count} restarts for up to {config.steps} steps on "
+          f"{device_description(device)}")
+    bar = tqdm(total=config.steps, unit="step", disable=args.quiet, delay=2.0, file=sys.stderr,
+               leave=False)
 
     def progress(p: Any) -> None:
         bar.update(p.step - bar.n)
@@ -66,7 +69,8 @@ def run_learn(args: argparse.Namespace) -> int:
     print(result.summary())
     if args.json:
         data = result.to_json()
-        data.update(seed=config.seed, task_path=str(task.path), versions=versions(), command=command_line(),
+        data.update(seed=config.seed, task_path=str(task.path), versions=versions(),
+                    command=command_line(),
                     device_description=device_description(device))
         atomic_write_json(args.json, data)
         print(f"wrote {args.json}")

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any, ClassVar, Literal, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from neurosym.config import Config, option
 from neurosym.errors import NeurosymError
+
+if TYPE_CHECKING:
+    from neurosym.logic.fuzzy import OperatorSet
 
 OPTIMIZERS = ("rmsprop", "adam", "sgd")
 INITS = ("normal", "uniform", "zeros")
@@ -28,15 +31,17 @@ H100 a step of even/succ2 took about the same time for 1, 16 and 64 restarts (ke
 bound it; bench/ilp/STEP_TIME.md); more than 64 restarts has not been timed on a GPU."""
 
 AUTO = "auto"
-Restarts = Union[int, Literal["auto"]]
-"""Restarts trained together: a positive whole number, or :data:`AUTO` (chosen per task and device)."""
-LabelBudget = Union[int, float]
+Restarts = int | Literal["auto"]
+"""Restarts trained together: a positive whole number, or :data:`AUTO` (chosen per task and
+device)."""
+LabelBudget = int | float
 """Labels a verified program may contradict: a count (an int), or a fraction of the labels
 (a float strictly between 0 and 1); see :func:`allowed_errors`."""
 
 
 def auto_choices(device_type: str) -> tuple[int, ...]:
-    """The restart counts ``restarts="auto"`` picks from on a device of this type (``"cuda"``, ``"cpu"``, ...)."""
+    """The restart counts ``restarts="auto"`` picks from on a device of this type (``"cuda"``,
+    ``"cpu"``, ...)."""
     return AUTO_RESTARTS.get(device_type, AUTO_RESTARTS["cpu"])[0]
 
 
@@ -48,7 +53,8 @@ def describe_auto(device_type: str | None = None) -> str:
 
     if device_type is not None:
         return span(device_type)
-    return ", ".join(f"{span(kind)} on {'a GPU' if kind == 'cuda' else 'the CPU'}" for kind in AUTO_RESTARTS)
+    where = {"cpu": "the CPU", "cuda": "a GPU"}
+    return ", ".join(f"{span(kind)} on {where.get(kind, kind)}" for kind in AUTO_RESTARTS)
 
 
 def restarts_value(value: Any) -> Restarts:
@@ -70,10 +76,14 @@ def _restarts_check(value: Any) -> Restarts:
 
 def label_budget(value: Any) -> LabelBudget:
     """A :data:`LabelBudget`: a whole number >= 0 (as an int) or a fraction in (0, 1) (a float)."""
+    wrong = "must be a count of labels (0, 1, 2 ...) or a fraction between 0 and 1"
     if isinstance(value, str):
-        value = float(value)
+        try:
+            value = float(value)
+        except ValueError:
+            raise ValueError(wrong) from None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-        raise ValueError("must be a count of labels (0, 1, 2 ...) or a fraction between 0 and 1")
+        raise ValueError(wrong)
     if 0 < value < 1:
         return float(value)
     if value != int(value):
@@ -96,14 +106,17 @@ def parse_optimizers(spec: str, lr: float | None) -> list[tuple[str, float]]:
         name, _, value = part.strip().partition(":")
         name = name.strip().lower()
         if name not in OPTIMIZERS:
-            raise NeurosymError(f"unknown optimizer {name!r} in {spec!r}; valid choices: {', '.join(OPTIMIZERS)} "
-                                "(or a portfolio such as 'adam:0.1,rmsprop:0.5')")
+            raise NeurosymError(f"unknown optimizer {name!r} in {spec!r}; valid choices: "
+                                f"{', '.join(OPTIMIZERS)} (or a portfolio such as "
+                                "'adam:0.1,rmsprop:0.5')")
         try:
             rate = float(value) if value.strip() else float(DEFAULT_LR if lr is None else lr)
         except ValueError:
-            raise NeurosymError(f"optimizer {part.strip()!r}: the learning rate after ':' must be a number") from None
+            raise NeurosymError(f"optimizer {part.strip()!r}: the learning rate after ':' must be "
+                                "a number") from None
         if not (rate > 0 and math.isfinite(rate)):
-            raise NeurosymError(f"optimizer {part.strip()!r}: the learning rate must be a positive number")
+            raise NeurosymError(f"optimizer {part.strip()!r}: the learning rate must be a "
+                                "positive number")
         out.append((name, rate))
     return out
 
@@ -141,22 +154,27 @@ class LearnerConfig(Config):
 
     RENAMED: ClassVar[dict[str, str]] = {"polish_rounds": "repair_rounds"}
 
-    restarts: Restarts = option(
-        AUTO, f"restarts trained together, or auto: {describe_auto()}, by the task's size and memory",
+    restarts: int | Literal["auto"] = option(
+        AUTO, f"restarts trained together, or auto: {describe_auto()}, by the task's size and "
+        "memory",
         check=_restarts_check, parse=restarts_value)
     steps: int = option(2000, "maximum optimizer steps", minimum=1)
     lr: float | None = option(
-        None, f"learning rate of the optimizer entries without their own :LR (unset: {DEFAULT_LR}); "
+        None, "learning rate of the optimizer entries without their own :LR "
+        f"(unset: {DEFAULT_LR}); "
         "an error when every entry has its own", above=0.0, kind=float)
     optimizer: str = option(
         "adam:0.1,rmsprop:0.5", f"{', '.join(OPTIMIZERS)}, or a portfolio over restarts such as "
         "adam:0.1,rmsprop:0.5 (restart r uses entry r mod its length)")
-    preset: Any = option("dilp", f"fuzzy operator preset: {_presets_help()} (dilp: the paper's)",
-                         check=_preset_check, parse=_preset_check, encode=_preset_encode, decode=_preset_decode)
+    preset: str | OperatorSet = option(  # noqa: RUF009 - option() is a dataclasses.field
+        "dilp", f"fuzzy operator preset: {_presets_help()} (dilp: the paper's), or an OperatorSet",
+        check=_preset_check, parse=_preset_check, encode=_preset_encode, decode=_preset_decode)
     device: str = option(AUTO, "auto, cpu, cuda or cuda:N")
-    seed: int = option(0, "seed of the weight initialisation (drawn on the CPU: the same on every device)")
+    seed: int = option(0, "seed of the weight initialisation (drawn on the CPU: the same on "
+                       "every device)")
     init: str = option("normal", "weight initialisation", choices=INITS)
-    init_scale: float = option(1.0, "scale of the initialisation (normal: its std, uniform: its top)",
+    init_scale: float = option(1.0, "scale of the initialisation (normal: its std, uniform: "
+                               "its top)",
                                minimum=0.0)
     check_every: int = option(25, "steps between exact verifications of every restart's program",
                               minimum=1)
@@ -165,8 +183,9 @@ class LearnerConfig(Config):
     patience: int = option(300, "a restart has converged when its loss has not improved for this "
                            "many steps", minimum=1)
     tolerance: float = option(1e-4, "the loss improvement that counts for --patience", minimum=0.0)
-    max_contradicted: LabelBudget = option(
-        0, "a verified program contradicts at most this many labels (a fraction if < 1), for noisy data",
+    max_contradicted: int | float = option(
+        0, "a verified program contradicts at most this many labels (a fraction if < 1), for "
+        "noisy data",
         check=label_budget, parse=label_budget)
     reinit_patience: int = option(
         100, "redraw a restart whose program is wrong and whose loss fell by less than "
@@ -178,7 +197,8 @@ class LearnerConfig(Config):
     prune_renamings: bool = option(False, "drop clauses equal up to renaming existential variables")
     memory_fraction: float = option(0.9, "refuse fits whose memory estimate exceeds this fraction "
                                     "of the free device memory", above=0.0)
-    threads: int | None = option(None, "CPU threads during fit (default: 1 for a small training step, "
+    threads: int | None = option(None, "CPU threads during fit (default: 1 for a small "
+                                 "training step, "
                                  "torch's setting otherwise)", kind=int, minimum=1)
     repair_rounds: int = option(
         3, "repair a settled wrong program by up to this many one-clause swaps, scored exactly "

@@ -219,8 +219,9 @@ class RuleLearner:
 
     def __init__(self, config: LearnerConfig | None = None, **overrides: Any) -> None:
         if config is not None and not isinstance(config, LearnerConfig):
-            raise NeurosymError(f"RuleLearner(config, **settings): config must be a LearnerConfig, got "
-                                f"{config!r}; pass settings by name, e.g. RuleLearner(restarts=16)")
+            raise NeurosymError(f"RuleLearner(config, **settings): config must be a LearnerConfig, "
+                                f"got {config!r}; pass settings by name, e.g. "
+                                "RuleLearner(restarts=16)")
         self.config: LearnerConfig = (config or LearnerConfig()).replace(**overrides)
         # Set by fit / load:
         self.program_: Program | None = None
@@ -279,8 +280,9 @@ class RuleLearner:
             stop = cfg.stop_early and (check.succeeded > 0 or tracker.converged(step))
             if callback is not None:
                 a = tracker.attempts
-                info = Progress(step, cfg.steps, losses.tolist(), best.scores.contradicted, check.succeeded,
-                                a.made, a.verified, a.abandoned, check.repaired, a.repaired)
+                info = Progress(step, cfg.steps, losses.tolist(), best.scores.contradicted,
+                                check.succeeded, a.made, a.verified, a.abandoned, check.repaired,
+                                a.repaired)
                 stop = bool(callback(info)) or stop
             if check.stuck and not stop and step < cfg.steps:
                 tr.reinitialise(check.stuck)
@@ -318,7 +320,8 @@ class RuleLearner:
                 unwritten = found.from_repair and not found.verified
                 weights = tr.raise_choice(r, found.key) if unwritten else tr.restart_weights(r)
                 if found.from_repair:
-                    conf = {p: float(torch.softmax(w.double(), dim=-1).max()) for p, w in weights.items()}
+                    conf = {p: float(torch.softmax(w.double(), dim=-1).max())
+                            for p, w in weights.items()}
                 out.best = Best(rank, found.program, found.scores, conf, float(losses[r]), weights)
         return out
 
@@ -326,7 +329,8 @@ class RuleLearner:
                 attempts: Attempts, steps_run: int, allowed: int, started: float) -> LearnResult:
         """Keep the best program and its weights; build the :class:`LearnResult`."""
         scores, program = best.scores, best.program
-        peak = int(torch.cuda.max_memory_allocated(device)) if device.type == "cuda" else _peak_rss()
+        cuda = device.type == "cuda"
+        peak = int(torch.cuda.max_memory_allocated(device)) if cuda else _peak_rss()
         self.program_ = program
         self.clause_sets_ = tr.clause_sets
         self.weights_ = best.weights
@@ -341,7 +345,8 @@ class RuleLearner:
             seconds=time.perf_counter() - started,
             clauses_generated=sum(len(s) for sets in tr.clause_sets.values() for s in sets),
             peak_memory_bytes=peak, tp=scores.tp, fn=scores.fn, tn=scores.tn, fp=scores.fp,
-            precision=scores.precision, recall=scores.recall, confidence=min(best.confidence.values()),
+            precision=scores.precision, recall=scores.recall,
+            confidence=min(best.confidence.values()),
             labels_contradicted=scores.contradicted, device=str(device), seed=self.config.seed,
             size=len(program), loss=best.loss, confidence_per_predicate=best.confidence,
             clauses_per_template={p: [len(s) for s in sets] for p, sets in tr.clause_sets.items()},

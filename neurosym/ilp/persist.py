@@ -5,7 +5,8 @@ One ``.safetensors`` file: the best restart's clause-pair weights as tensors
 document (key ``neurosym.ilp``) with the language, the generated clauses of
 every template (as Datalog text), the learned program, the settings and the
 fit's result.
-The settings are :meth:`LearnerConfig.to_json <neurosym.config.Config.to_json>`. Written atomically (:func:`neurosym.io.atomic_write`).
+The settings are :meth:`LearnerConfig.to_json <neurosym.config.Config.to_json>`.
+Written atomically (:func:`neurosym.io.atomic_write`).
 """
 
 from __future__ import annotations

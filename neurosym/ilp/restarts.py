@@ -7,7 +7,8 @@ index per predicate), and then:
 1. **check** (:class:`ProgramCheck`): the program is scored by the exact evaluator on every
    training and validation world; it is *verified* when it contradicts at most ``allowed`` labels;
 2. **repair** (:meth:`ProgramCheck.repair_settled`): a wrong program that is *settled* (unchanged
-   since the previous check) is hill-climbed by one-clause swaps (:func:`neurosym.ilp.repair.repair`);
+   since the previous check) is hill-climbed by one-clause swaps
+   (:func:`neurosym.ilp.repair.repair`);
    a verified repair is written back into the restart's weights, and it trains on from there;
 3. **track** (:class:`RestartTracker`): each restart's convergence, its current *attempt* (its
    initial draw or its latest redraw) and whether that attempt was verified, by gradient descent
@@ -61,7 +62,8 @@ class ProgramCheck:
     def score(self, key: Key) -> tuple[Program, Scores]:
         """The program of ``key`` and its exact scores on every world."""
         if key not in self.scored:
-            program = extract_program(self.trainer.clause_sets, self.trainer.choice(key), self.target)
+            choice = self.trainer.choice(key)
+            program = extract_program(self.trainer.clause_sets, choice, self.target)
             self.scored[key] = (program, score_program(program, self.worlds))
         return self.scored[key]
 
@@ -70,11 +72,15 @@ class ProgramCheck:
         first, at most :data:`REPAIRS_PER_CHECK` of them (none when ``repair_rounds`` is 0)."""
         if not self.repair_rounds:
             return
-        todo = sorted({k for k in keys if k not in self.repairs and self.score(k)[1].contradicted > self.allowed},
-                      key=lambda k: (self.score(k)[1].contradicted, k))
+        def errors(k: Key) -> int:
+            return self.score(k)[1].contradicted
+
+        todo = sorted({k for k in keys if k not in self.repairs and errors(k) > self.allowed},
+                      key=lambda k: (errors(k), k))
         for key in todo[:REPAIRS_PER_CHECK]:
-            self.repairs[key] = repair(self.trainer.clause_sets, self.trainer.choice(key), self.target,
-                                       self.worlds, allowed=self.allowed, rounds=self.repair_rounds)
+            self.repairs[key] = repair(self.trainer.clause_sets, self.trainer.choice(key),
+                                       self.target, self.worlds, allowed=self.allowed,
+                                       rounds=self.repair_rounds)
 
     def verdict(self, key: Key, settled: bool) -> Verdict:
         """The program of ``key``, or of its repair when the program is settled and the repair
@@ -161,11 +167,12 @@ class RestartTracker:
 
     def stuck(self, r: int, step: int, loss: float, verified: bool) -> bool:
         """At the end of each ``reinit_patience`` window: restart ``r``'s attempt is unverified and
-        its loss fell by less than ``reinit_tolerance`` over the window (then a new window starts)."""
+        its loss fell by less than ``reinit_tolerance`` over the window (a new window starts)."""
         state, patience = self.restarts[r], self.config.reinit_patience
         if not patience or step - state.anchor_step < patience:
             return False
-        stuck = not verified and not state.verified and state.anchor_loss - loss < self.config.reinit_tolerance
+        flat = state.anchor_loss - loss < self.config.reinit_tolerance
+        stuck = not verified and not state.verified and flat
         state.anchor_loss, state.anchor_step = loss, step
         return stuck
 

@@ -10,9 +10,9 @@ import pytest
 
 import neurosym.ilp
 from neurosym.bench.ilp_bench import (
+    BENCH_LEARNER,
     PAPER_SUCCESS_PERCENT,
     PAPER_TASKS,
-    BENCH_LEARNER,
     BenchSettings,
     flip_labels,
     format_table,
@@ -57,9 +57,10 @@ def test_recovered_means_same_least_model_as_the_intended_program():
 
 
 def _bench(tmp_path, tasks, **kw):
-    learner = BENCH_LEARNER.replace(restarts=kw.pop("restarts", 4), steps=kw.pop("steps", 150), device="cpu",
-                                    seed=0)
-    s = BenchSettings(tasks=tasks, learner=learner, json=str(tmp_path / "bench.json"), progress=False, **kw)
+    learner = BENCH_LEARNER.replace(restarts=kw.pop("restarts", 4), steps=kw.pop("steps", 150),
+                                    device="cpu", seed=0)
+    s = BenchSettings(tasks=tasks, learner=learner, json=str(tmp_path / "bench.json"),
+                      progress=False, **kw)
     return run_bench(s)
 
 

@@ -47,7 +47,8 @@ def test_fit_finds_and_verifies_the_program(fitted):
     assert 1 <= result.restarts_succeeded <= result.restarts == 4
     assert result.clauses_generated == 15 and result.size == 1
     assert 0 < result.confidence <= 1 and result.device == "cpu" and result.seed == 0
-    assert result.steps_run % learner.config.check_every == 0 and result.steps_run < 200  # stopped early
+    # stopped early
+    assert result.steps_run % learner.config.check_every == 0 and result.steps_run < 200
     data = result.to_json()
     json.dumps(data)
     for key in ("task", "program", "verified", "restarts", "restarts_succeeded", "seconds", "device", "seed"):
@@ -97,7 +98,8 @@ def test_files_saved_by_earlier_versions_load(fitted, tmp_path: Path):
 
     def load_with(settings):
         old = tmp_path / "old.safetensors"
-        save_file(load_file(str(path)), str(old), metadata={"neurosym.ilp": json.dumps({**meta, "settings": settings})})
+        header = json.dumps({**meta, "settings": settings})
+        save_file(load_file(str(path)), str(old), metadata={"neurosym.ilp": header})
         return RuleLearner.load(old)
 
     # the previous version: "polish_rounds", and lr always written (ignored by the portfolio)

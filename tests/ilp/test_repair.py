@@ -1,4 +1,5 @@
-"""Repair of settled programs by one-clause swaps (neurosym.ilp.repair) and its use in RuleLearner."""
+"""Repair of settled programs by one-clause swaps (neurosym.ilp.repair) and its use in
+RuleLearner."""
 
 from __future__ import annotations
 
