@@ -78,7 +78,8 @@ def run_learn(args: argparse.Namespace) -> int:
         learner.save(args.save)
         print(f"saved the learner to {args.save}")
     if not result.verified:
-        print(f"neurosym: the best program contradicts {result.labels_contradicted} label(s); try more "
-              "--restarts or --steps, another --seed or --lr, or larger rule templates", file=sys.stderr)
+        print(f"neurosym: the best program contradicts {result.labels_contradicted} label(s); try "
+              "more --restarts or --steps, another --seed or --optimizer, or larger templates",
+              file=sys.stderr)
         return 1
     return 0
