@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.estimate_only:
         for nodes in [int(n) for n in args.nodes.split(",")]:
             learner = RuleLearner(restarts=1, steps=args.steps, device="cpu", seed=args.seed)
-            est = fit_layout(learner, graph_task(nodes, args)[0]).estimate(restarts=1)
+            est = fit_layout(learner.config, graph_task(nodes, args)[0]).estimate(restarts=1)
             print(f"{nodes:5d} nodes {nodes * nodes:7d} atoms: {est.fixed / 2**30:.2f} GiB + "
                   f"{est.per_restart / 2**30:.2f} GiB per restart", flush=True)
         return 0

@@ -9,12 +9,13 @@ For each task (default: the 20 bundled paper tasks) one :class:`~neurosym.ilp.Ru
   A restart that is stuck (not verified, loss no longer falling; the learner's ``reinit_patience``)
   is drawn afresh, so a restart makes several *attempts*: **attempts ok+repaired/ended** counts the
   attempts verified by gradient descent, those verified only after the learner repaired their
-  settled program by one-clause swaps (``--polish-rounds``), and the attempts that ended (verified,
+  settled program by one-clause swaps (``--repair-rounds``), and the attempts that ended (verified,
   repaired or abandoned as stuck). **success %** = verified / ended is gradient descent's per-run
   success rate; **+repair %** counts repaired attempts as successes too. With the defaults it is
   not plain ∂ILP's rate: training adds Gumbel noise (``--gumbel-scale``), and a repair can come
   before a success gradient descent would have reached later (so it is a lower bound for
-  this learner); ``--polish-rounds 0 --gumbel-scale 0`` measures plain ∂ILP. By default (``--stop all``)
+  this learner); ``--repair-rounds 0 --gumbel-scale 0`` measures plain ∂ILP. By default
+  (``--stop all``)
   training runs until every restart has succeeded (or ``--steps``, default ``BENCH_STEPS``);
   ``--stop first`` stops at the first verified program (faster, but the rate is then a lower bound);
 * **verified**: the learner's best program is verified (on the labels it was trained on);
@@ -51,6 +52,7 @@ from typing import Any
 
 from neurosym.bench.distributed import finish, init_distributed, my_share, rank_device, run_items
 from neurosym.errors import NeurosymError, ResourceLimitError
+from neurosym.ilp.config import LearnerConfig
 from neurosym.io import atomic_write_json
 from neurosym.logic import least_model
 from neurosym.logic.terms import Program
@@ -82,22 +84,21 @@ BENCH_STEPS = 300
 ``--stop all`` a task runs until every restart is verified or this budget is spent."""
 
 
+BENCH_LEARNER = LearnerConfig(steps=BENCH_STEPS)
+"""The learner configuration ``neurosym ilp bench`` starts from (its flags override it)."""
+BENCH_OWN = ("stop_early", "max_contradicted")
+"""Learner settings the bench sets itself, per task: from ``--stop`` and from the labels flipped."""
+
+
 @dataclass
 class BenchSettings:
-    """Everything ``neurosym ilp bench`` takes (the CLI flags, one to one)."""
+    """Everything ``neurosym ilp bench`` takes: the learner's configuration (:data:`BENCH_LEARNER`
+    with the learner flags applied) and the bench's own settings (the other flags, one to one)."""
 
     tasks: list[str] = field(default_factory=list)
-    restarts: int | str | None = None
-    steps: int | None = None
-    device: str = "auto"
-    seed: int = 0
+    learner: LearnerConfig = BENCH_LEARNER
     json: str | None = None
     noise: float = 0.0
-    lr: float | None = None
-    optimizer: str | None = None
-    preset: str | None = None
-    polish_rounds: int | None = None
-    gumbel_scale: float | None = None
     stop: str = "all"
     progress: bool = True
 
@@ -162,16 +163,6 @@ def load_bench_task(name: str) -> ILPTask:
     return load_ilp_task(f"ilp/{name}")
 
 
-def _learner_kwargs(s: BenchSettings, allowed_errors: int) -> dict[str, Any]:
-    kw: dict[str, Any] = {"device": s.device, "seed": s.seed, "stop_early": s.stop == "first",
-                          "max_contradicted": allowed_errors}
-    for key in ("restarts", "steps", "lr", "optimizer", "preset", "polish_rounds", "gumbel_scale"):
-        value = getattr(s, key)
-        if value is not None:
-            kw[key] = value
-    return kw
-
-
 def _is_oom(err: BaseException) -> bool:
     if isinstance(err, ResourceLimitError):
         return True
@@ -194,13 +185,14 @@ def run_task(task: ILPTask, s: BenchSettings, on_progress: Callable[[str], None]
         "paper_success_percent": PAPER_SUCCESS_PERCENT.get(task.name),
         "paper_source": PAPER_SOURCE if task.name in PAPER_SUCCESS_PERCENT else None,
     }
-    noisy, flipped = flip_labels(task, s.noise, s.seed)
+    noisy, flipped = flip_labels(task, s.noise, s.learner.seed)
     record["labels_flipped"] = flipped
     record["labels"] = sum(len(w.positives) + len(w.negatives) for w in task.worlds)
     first_success: list[int] = []
     started = time.perf_counter()
     try:
-        learner = RuleLearner(**_learner_kwargs(s, flipped))
+        learner = RuleLearner(s.learner, stop_early=s.stop == "first", max_contradicted=flipped)
+        config = learner.config
         best: list[float] = []
         last: list[int] = []
 
@@ -212,11 +204,12 @@ def run_task(task: ILPTask, s: BenchSettings, on_progress: Callable[[str], None]
             if p.restarts_succeeded and not first_success:
                 first_success.append(p.step)
             for r, loss in enumerate(p.losses):
-                if loss < best[r] - learner.tolerance:
+                if loss < best[r] - config.tolerance:
                     best[r], last[r] = loss, p.step
             if on_progress is not None:
                 on_progress(f"{task.name}: step {p.step}/{p.steps}, {p.restarts_succeeded}/{R} restarts verified")
-            stalled = not learner.reinit_patience and all(p.step - t >= learner.patience for t in last)
+            stalled = not config.reinit_patience and all(
+                p.step - t >= config.patience for t in last)
             return s.stop == "all" and (p.restarts_succeeded == R or stalled)
 
         result = learner.fit(noisy, callback=callback)
@@ -230,7 +223,7 @@ def run_task(task: ILPTask, s: BenchSettings, on_progress: Callable[[str], None]
     learned = result.to_json()
     errors = true_label_errors(result.program, task)
     finished = result.attempts_verified + result.attempts_repaired + result.attempts_abandoned
-    by_attempts = bool(learner.reinit_patience and finished)
+    by_attempts = bool(learner.config.reinit_patience and finished)
     record.update(
         clauses_generated=result.clauses_generated, restarts=result.restarts,
         restarts_succeeded=result.restarts_succeeded, restarts_repaired=result.restarts_repaired,
@@ -276,17 +269,19 @@ def run_bench(s: BenchSettings) -> tuple[list[dict[str, Any]], Path]:
         raise NeurosymError(f"--noise must be a fraction between 0 and 1, got {s.noise}")
     names = list(s.tasks) or list(PAPER_TASKS)
     tasks = [load_bench_task(n) for n in names]  # bad names / files fail here, before any training
-    device = resolve_device(s.device)
+    device = resolve_device(s.learner.device)
     out = Path(s.json) if s.json else _default_json_path()
     meta = {
         "benchmark": "dilp (Evans & Grefenstette 2018)", "command": command_line(),
-        "device": device_description(device), "seed": s.seed, "versions": versions(),
-        "settings": {k: v for k, v in dataclasses.asdict(s).items() if k != "progress"},
+        "device": device_description(device), "seed": s.learner.seed, "versions": versions(),
+        "settings": {"tasks": s.tasks, "json": s.json, "noise": s.noise, "stop": s.stop,
+                     "learner": s.learner.to_json()},
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "paper_success_source": PAPER_SOURCE,
     }
     ctx = init_distributed()  # several processes when launched by torchrun (tasks split across ranks)
-    local_settings = dataclasses.replace(s, device=str(rank_device(device, ctx)))
+    local_device = str(rank_device(device, ctx))
+    local_settings = dataclasses.replace(s, learner=s.learner.replace(device=local_device))
     meta["processes"] = ctx.world_size
     done: list[dict[str, Any]] = []
     bar = _progress_bar(len(my_share(tasks, ctx)), enabled=s.progress and ctx.is_main)
@@ -294,7 +289,8 @@ def run_bench(s: BenchSettings) -> tuple[list[dict[str, Any]], Path]:
     def work(index: int, task: ILPTask) -> dict[str, Any]:
         bar.set_description(task.name)
         record = run_task(task, local_settings, on_progress=bar.set_postfix_str)
-        record.update(seed=s.seed, command=meta["command"], versions=meta["versions"], rank=ctx.rank)
+        record.update(seed=s.learner.seed, command=meta["command"], versions=meta["versions"],
+                      rank=ctx.rank)
         record.setdefault("device", str(device))
         return record
 
@@ -398,12 +394,9 @@ def format_table(records: Sequence[dict[str, Any]]) -> str:
 # ----- command line -----------------------------------------------------------------------------
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    s = BenchSettings(
-        tasks=list(args.tasks), restarts=args.restarts, steps=args.steps, device=args.device, seed=args.seed,
-        json=args.json, noise=args.noise, lr=args.lr, optimizer=args.optimizer, preset=args.preset,
-        polish_rounds=args.polish_rounds, gumbel_scale=args.gumbel_scale,
-        stop=args.stop, progress=not args.no_progress,
-    )
+    learner = LearnerConfig.from_args(args, defaults=BENCH_LEARNER)
+    s = BenchSettings(tasks=list(args.tasks), learner=learner, json=args.json, noise=args.noise,
+                      stop=args.stop, progress=not args.no_progress)
     records, path = run_bench(s)
     if not records:  # a non-zero rank of a torchrun job: rank 0 reports
         return 0
@@ -414,8 +407,6 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 def register_cli(*, task_sub: Any = None, ilp_sub: Any, scan_sub: Any = None) -> None:
     """Add ``ilp bench`` to the ``neurosym ilp`` group."""
-    from neurosym.ilp.cli_commands import restarts_arg
-
     p = ilp_sub.add_parser(
         "bench",
         help="run the ∂ILP benchmark (the paper's 20 tasks by default): table + JSON",
@@ -423,21 +414,11 @@ def register_cli(*, task_sub: Any = None, ilp_sub: Any, scan_sub: Any = None) ->
     )
     p.add_argument("tasks", nargs="*", metavar="TASK",
                    help="bundled task names (e.g. even fizz), task files, or Popper folders; default: all 20")
-    p.add_argument("--restarts", type=restarts_arg, default=None,
-                   help="random restarts per task, or auto (the learner's default: 16 to 64 by the task's size)")
-    p.add_argument("--steps", type=int, default=BENCH_STEPS,
-                   help=f"maximum optimizer steps per task (default {BENCH_STEPS})")
-    p.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:1 ...")
-    p.add_argument("--seed", type=int, default=0, help="seed of the initialisation and of the label noise (default: 0)")
+    LearnerConfig.add_arguments(p, defaults=BENCH_LEARNER, exclude=BENCH_OWN)
     p.add_argument("--json", default=None, help="results file (default: runs/ilp/bench-<UTC time>.json)")
-    p.add_argument("--noise", type=float, default=0.0, help="fraction of training labels flipped before training (default: 0)")
-    p.add_argument("--lr", type=float, default=None, help="learning rate (default: the learner's)")
-    p.add_argument("--optimizer", default=None, help="rmsprop, adam or sgd (default: the learner's)")
-    p.add_argument("--preset", default=None, help="fuzzy operator preset (default: the learner's, 'dilp')")
-    p.add_argument("--polish-rounds", type=int, default=None,
-                   help="one-clause-swap repairs of settled wrong programs (default: the learner's; 0: plain ∂ILP)")
-    p.add_argument("--gumbel-scale", type=float, default=None,
-                   help="Gumbel noise on the weights in each training step (default: the learner's; 0: plain ∂ILP)")
+    p.add_argument("--noise", type=float, default=0.0,
+                   help="fraction of training labels flipped before training, seeded by --seed "
+                        "(default: 0)")
     p.add_argument("--stop", choices=("all", "first"), default="all",
                    help="all: train until every restart succeeded or stopped improving (per-restart success "
                         "rate; the default); first: stop at the first verified program (faster; the rate is a lower bound)")

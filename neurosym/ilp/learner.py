@@ -12,7 +12,7 @@ as soon as one restart's program contradicts no label (at most
 ``max_contradicted`` labels, for noisy data), or when every restart has stopped
 improving. A restart whose argmax program is wrong and unchanged since the
 previous check is *repaired* when a few one-clause swaps, scored by the exact
-evaluator, make it verified (:mod:`neurosym.ilp.polish`); the repaired program
+evaluator, make it verified (:mod:`neurosym.ilp.repair`); the repaired program
 is written back into its weights and it trains on from there.
 """
 
@@ -31,29 +31,17 @@ from torch import Tensor
 
 from neurosym.errors import NeurosymError
 from neurosym.ilp.clauses import ClauseSet
-from neurosym.ilp.extract import Scores, extract_program, score_program
+from neurosym.ilp.config import INITS, OPTIMIZERS, LearnerConfig
+from neurosym.ilp.extract import Scores
 from neurosym.ilp.forward import ForwardChainer
 from neurosym.ilp.grounding import AtomIndex
-from neurosym.ilp.polish import Polished, polish
-from neurosym.ilp.training import (
-    DTYPES,
-    INITS,
-    OPTIMIZERS,
-    SMALL_STEP,
-    Trainer,
-    allowed_errors,
-    parse_optimizers,
-)
-from neurosym.logic.fuzzy import get_preset
+from neurosym.ilp.restarts import Attempts, ProgramCheck, RestartTracker
+from neurosym.ilp.training import DTYPES, SMALL_STEP, Trainer
 from neurosym.logic.terms import Atom, Program
 from neurosym.tasks.ilp_task import ILPTask
 from neurosym.versions import resolve_device
 
-__all__ = ["INITS", "OPTIMIZERS", "LearnResult", "Progress", "RuleLearner"]
-
-POLISH_PER_CHECK = 8
-"""Settled wrong programs repaired per check at most (fewest contradicted labels first); the
-others wait for a later check, so a check's cost stays bounded however many restarts there are."""
+__all__ = ["INITS", "OPTIMIZERS", "LearnResult", "LearnerConfig", "Progress", "RuleLearner"]
 
 
 @dataclass
@@ -81,7 +69,7 @@ class LearnResult:
     ``verified``: it contradicts at most ``max_contradicted`` labels (0 by default).
     ``restarts_succeeded``: restarts whose argmax program was verified at the last check
     (with early stopping, when training stopped); ``restarts_repaired`` of them were verified
-    through a repair (``polish_rounds``). ``attempts_verified``: attempts verified by gradient
+    through a repair (``repair_rounds``). ``attempts_verified``: attempts verified by gradient
     descent alone; ``attempts_repaired``: attempts verified first by a repair. ``confidence``: the smallest, over
     predicates, softmax probability of the chosen clause pair (``confidence_per_predicate``).
     ``tp``/``fn``/``tn``/``fp`` count the program's exact least model against the labels.
@@ -136,6 +124,31 @@ class LearnResult:
         )
 
 
+@dataclass
+class Best:
+    """The best program seen so far (see :class:`LearnResult`): its ``rank`` (contradicted labels,
+    minus confidence, clauses), ``program``, ``scores``, per-predicate ``confidence``, restart
+    ``loss`` and ``weights`` (``{pred: [K1 * K2']}`` on the CPU)."""
+
+    rank: tuple[int, float, int]
+    program: Program
+    scores: Scores
+    confidence: dict[str, float]
+    loss: float
+    weights: dict[str, Tensor]
+
+
+@dataclass
+class Check:
+    """What one check found: restarts verified (``succeeded``; ``repaired`` of them through a
+    repair), the ``stuck`` restarts to redraw, and the ``best`` program so far."""
+
+    best: Best | None
+    succeeded: int = 0
+    repaired: int = 0
+    stuck: list[int] = field(default_factory=list)
+
+
 def _peak_rss() -> int:
     """Peak resident set size of this process in bytes (0 where the platform cannot tell)."""
     try:
@@ -149,24 +162,29 @@ def _peak_rss() -> int:
 class RuleLearner:
     """Differentiable ILP learner (Evans & Grefenstette 2018), batched over restarts and worlds.
 
+    ``RuleLearner(config, **overrides)``: every setting is a field of :class:`LearnerConfig`
+    (``config``, default ``LearnerConfig()``), overridden by name, e.g. ``RuleLearner(seed=0,
+    restarts=16)``; the result is ``self.config``.
+
     Defaults (a portfolio: even restarts Adam at lr 0.1, odd restarts RMSProp at lr 0.5; 16 to
-    64 restarts; normal init; stuck restarts re-initialised; settled wrong programs repaired)
+    64 restarts on the CPU; normal init; stuck restarts redrawn; settled wrong programs repaired)
     were chosen by measurement. On the
     CPU with 16 restarts and 300 steps (seed 0), Adam verified 10/16 restarts of even and
     RMSProp 1/16, while RMSProp verified 12/16 of even_odd, 16/16 of two_children and
     graph_colouring against Adam's 3, 14 and 14 (bench/ilp/RESULTS.md); a portfolio takes
     the better of the two on every task. ``optimizer="rmsprop", lr=0.5`` is the paper's setting.
 
-    Args:
+    Settings (:class:`LearnerConfig` has each one's help and valid values):
         restarts: independent random initialisations trained together; ``"auto"`` (the default):
             on the CPU 64, 32 or 16, on a GPU 512 down to 32: the most whose chaining step stays
             under a work limit per device type (:func:`neurosym.ilp.training.auto_restarts`;
             fewer if the memory estimate says so).
         steps: maximum number of optimizer steps.
-        lr: learning rate.
+        lr: learning rate of the optimizer entries without their own ``:LR`` (unset: 0.1); an
+            error when every entry has its own (it would be ignored).
         optimizer: ``adam``, ``rmsprop`` (the paper's, with lr 0.5), ``sgd``, or a portfolio
             over restarts ``"adam:0.1,rmsprop:0.5"`` (the default): restart ``r`` uses entry
-            ``r % len``; an entry without ``:LR`` uses ``lr``.
+            ``r % len``.
         preset: fuzzy operator preset name (:data:`neurosym.logic.fuzzy.PRESETS`) or an ``OperatorSet``.
         device: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``.
         seed: seed of the weight initialisation (drawn on the CPU, so the same on every device).
@@ -189,70 +207,22 @@ class RuleLearner:
             when a training step is small (under ``SMALL_STEP`` tensor elements), where
             intra-op parallelism only adds synchronisation (on a busy 2-core machine a
             small task ran 6x slower with 2 threads than with 1); torch's setting otherwise.
-        polish_rounds: repair of settled wrong programs (:func:`neurosym.ilp.polish.polish`): up
-            to this many one-clause swaps, each the best of all single swaps scored exactly on
-            every training and validation world. 0: off (plain ∂ILP).
+        repair_rounds (formerly ``polish_rounds``, still accepted): repair of settled wrong
+            programs (:func:`neurosym.ilp.repair.repair`): up to this many one-clause swaps, each
+            the best of all single swaps scored exactly on every training and validation world.
+            0: off (plain ∂ILP).
         gumbel_scale: training noise: each step's forward pass uses the softmax of the weights
             plus this much Gumbel(0, 1) noise, drawn afresh (seeded from ``seed``), so every step
             tries a slightly different soft program; checks and extraction use the weights
             themselves. 0: off (plain ∂ILP).
     """
 
-    def __init__(
-        self,
-        restarts: int | str = "auto",
-        steps: int = 2000,
-        lr: float = 0.1,
-        optimizer: str = "adam:0.1,rmsprop:0.5",
-        preset: Any = "dilp",
-        device: str = "auto",
-        seed: int = 0,
-        *,
-        init: str = "normal",
-        init_scale: float = 1.0,
-        check_every: int = 25,
-        stop_early: bool = True,
-        patience: int = 300,
-        tolerance: float = 1e-4,
-        max_contradicted: float = 0,
-        reinit_patience: int = 100,
-        reinit_tolerance: float = 1e-2,
-        inference_steps: int | None = None,
-        dtype: str = "float32",
-        prune_renamings: bool = False,
-        memory_fraction: float = 0.9,
-        threads: int | None = None,
-        polish_rounds: int = 3,
-        gumbel_scale: float = 0.0,
-    ) -> None:
-        if restarts != "auto" and not (isinstance(restarts, int) and restarts >= 1):
-            raise NeurosymError(f"restarts must be 'auto' or a positive whole number, got {restarts!r}")
-        if steps < 1 or check_every < 1:
-            raise NeurosymError("steps and check_every must be at least 1")
-        parse_optimizers(optimizer, lr)  # fail early on a bad name or learning rate
-        if init not in INITS:
-            raise NeurosymError(f"unknown init {init!r}; valid choices: {', '.join(INITS)}")
-        if dtype not in DTYPES:
-            raise NeurosymError(f"unknown dtype {dtype!r}; valid choices: {', '.join(DTYPES)}")
-        if not (lr > 0 and math.isfinite(lr)):
-            raise NeurosymError(f"the learning rate must be a positive number, got {lr!r}")
-        get_preset(preset)  # fail early on a bad name
-        self.restarts, self.steps, self.lr, self.optimizer = restarts, steps, lr, optimizer
-        self.preset, self.device_name, self.seed = preset, device, seed
-        self.init, self.init_scale, self.check_every = init, init_scale, check_every
-        self.stop_early, self.patience, self.tolerance = stop_early, patience, tolerance
-        self.max_contradicted, self.inference_steps = max_contradicted, inference_steps
-        if reinit_patience < 0:
-            raise NeurosymError("reinit_patience must be 0 (never re-initialise) or a number of steps")
-        self.reinit_patience, self.reinit_tolerance = reinit_patience, reinit_tolerance
-        self.dtype, self.prune_renamings, self.memory_fraction = dtype, prune_renamings, memory_fraction
-        self.threads = threads
-        if polish_rounds < 0:
-            raise NeurosymError("polish_rounds must be 0 (no repair) or a number of one-clause swaps")
-        self.polish_rounds = polish_rounds
-        if not (gumbel_scale >= 0 and math.isfinite(gumbel_scale)):
-            raise NeurosymError(f"gumbel_scale must be 0 (no noise) or a positive number, got {gumbel_scale!r}")
-        self.gumbel_scale = gumbel_scale
+    def __init__(self, config: LearnerConfig | None = None, **overrides: Any) -> None:
+        if config is not None and not isinstance(config, LearnerConfig):
+            raise NeurosymError(f"RuleLearner(config, **settings): config must be a LearnerConfig, "
+                                f"got {config!r}; pass settings by name, e.g. "
+                                "RuleLearner(restarts=16)")
+        self.config: LearnerConfig = (config or LearnerConfig()).replace(**overrides)
         # Set by fit / load:
         self.program_: Program | None = None
         self.result_: LearnResult | None = None
@@ -260,27 +230,16 @@ class RuleLearner:
         self.weights_: dict[str, Tensor] | None = None  # best restart, [K1 * K2'] each (CPU)
         self.language_: dict[str, Any] | None = None
 
-    # ------------------------------------------------------------------ settings
-    def settings(self) -> dict[str, Any]:
-        preset = self.preset if isinstance(self.preset, str) else asdict(get_preset(self.preset))
-        return {
-            "restarts": self.restarts, "steps": self.steps, "lr": self.lr, "optimizer": self.optimizer,
-            "preset": preset, "device": self.device_name, "seed": self.seed, "init": self.init,
-            "init_scale": self.init_scale, "check_every": self.check_every, "stop_early": self.stop_early,
-            "patience": self.patience, "tolerance": self.tolerance, "max_contradicted": self.max_contradicted,
-            "reinit_patience": self.reinit_patience, "reinit_tolerance": self.reinit_tolerance,
-            "inference_steps": self.inference_steps, "dtype": self.dtype, "prune_renamings": self.prune_renamings,
-            "threads": self.threads, "polish_rounds": self.polish_rounds, "gumbel_scale": self.gumbel_scale,
-        }
-
     # ------------------------------------------------------------------ fit
     def prepare(self, task: ILPTask) -> Trainer:
         """Build the training tensors for ``task`` after checking the memory estimate (used by
         :meth:`fit`; benchmarks time :meth:`Trainer.step <neurosym.ilp.training.Trainer.step>`)."""
-        device = resolve_device(self.device_name)
-        trainer = Trainer(self, task, device)
+        device = resolve_device(self.config.device)
+        trainer = Trainer(self.config, task, device)
         if device.type == "cpu":
-            threads = self.threads if self.threads is not None else (1 if trainer.work_per_step < SMALL_STEP else None)
+            threads = self.config.threads
+            if threads is None and trainer.work_per_step < SMALL_STEP:
+                threads = 1
             if threads:
                 torch.set_num_threads(threads)
         return trainer
@@ -298,139 +257,103 @@ class RuleLearner:
                 torch.set_num_threads(previous_threads)
 
     def _fit(self, task: ILPTask, callback: Callable[[Progress], Any] | None) -> LearnResult:
-        started = time.perf_counter()
-        device = resolve_device(self.device_name)
+        """Train; every ``check_every`` steps: check, repair, track, redraw the stuck restarts."""
+        cfg, started = self.config, time.perf_counter()
+        device = resolve_device(cfg.device)
         if device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(device)
         tr = self.prepare(task)
-        R = tr.restarts
-        all_worlds = list(task.train) + list(task.validation)
-        allowed = allowed_errors(self.max_contradicted, sum(len(w.positives) + len(w.negatives) for w in all_worlds))
-
-        cache: dict[tuple, tuple[Program, Scores]] = {}  # verified programs, by argmax pair indices
-        best: dict[str, Any] | None = None
-        best_loss = torch.full((R,), math.inf, dtype=torch.float64)
-        last_improved = torch.zeros(R, dtype=torch.int64)
-        # attempts: every restart's initial weights, plus each re-initialisation of a stuck restart
-        anchor_loss = [math.inf] * R  # loss at anchor_step, for the re-initialisation window
-        anchor_step = [0] * R
-        attempt_verified = [False] * R  # the current attempt of restart r has been verified ...
-        attempt_repaired = [False] * R  # ... and first by a repair (polish) of its argmax program
-        last_key: list[tuple | None] = [None] * R  # argmax program at the previous check
-        polished: dict[tuple, Polished] = {}
-        attempts, attempts_verified, attempts_repaired, attempts_abandoned = R, 0, 0, 0
-        succeeded = repaired = step = 0
-        for step in range(1, self.steps + 1):
+        worlds = list(task.train) + list(task.validation)
+        allowed = cfg.allowed(sum(len(w.positives) + len(w.negatives) for w in worlds))
+        checker = ProgramCheck(tr, task.target, worlds, allowed, cfg.repair_rounds)
+        tracker = RestartTracker.start(tr.restarts, cfg)
+        best: Best | None = None
+        step = 0
+        for step in range(1, cfg.steps + 1):
             losses = tr.step()
-            if step % self.check_every and step != self.steps:
+            if step % cfg.check_every and step != cfg.steps:
                 continue
-            # ---- check: extract every restart's program, verify it exactly, track convergence
-            # on the weights' own loss (the training loss carries the Gumbel noise)
+            # convergence is judged on the weights' own loss (the training loss carries the noise)
             losses = (tr.clean_losses() if tr.gumbel_scale > 0 else losses).cpu().double()
-            improved = losses < best_loss - self.tolerance
-            best_loss = torch.where(improved, losses, best_loss)
-            last_improved[improved] = step
-            top_i, top_p = tr.argmax_pairs()
-            succeeded = repaired = 0
-            stuck = []
-            keys = [tuple(int(t[r]) for t in top_i) for r in range(R)]
-            for key in keys:
-                if key not in cache:
-                    program = extract_program(tr.clause_sets, tr.choice(key), task.target)
-                    cache[key] = (program, score_program(program, all_worlds))
-            # settled: a restart's argmax program unchanged since the previous check (or the last step)
-            settled = [key == last_key[r] or step == self.steps for r, key in enumerate(keys)]
-            last_key = list(keys)
-            if self.polish_rounds:
-                # repair settled wrong programs by one-clause swaps, those closest to verified first
-                todo = sorted({k for k, ok in zip(keys, settled) if ok and k not in polished
-                               and cache[k][1].contradicted > allowed}, key=lambda k: (cache[k][1].contradicted, k))
-                for key in todo[:POLISH_PER_CHECK]:
-                    polished[key] = polish(tr.clause_sets, tr.choice(key), task.target, all_worlds,
-                                           allowed=allowed, rounds=self.polish_rounds)
-            for r, key in enumerate(keys):
-                program, scores = cache[key]
-                raised = None  # a better repaired program, not (yet) in the restart's weights
-                fixed = polished.get(key) if settled[r] else None
-                from_repair = fixed is not None and fixed.scores.contradicted < scores.contradicted
-                if from_repair:
-                    key, program, scores = tr.key(fixed.choice), fixed.program, fixed.scores
-                    if scores.contradicted <= allowed:
-                        # a verified repair becomes the restart's program: it trains on from there
-                        tr.raise_choice(r, key, write=True)
-                        last_key[r] = key
-                        if not attempt_verified[r]:
-                            attempt_repaired[r] = True
-                    else:
-                        raised = key
-                ok = scores.contradicted <= allowed
-                succeeded += ok
-                repaired += ok and attempt_repaired[r]
-                if ok and not attempt_verified[r]:
-                    attempt_verified[r] = True
-                    if attempt_repaired[r]:
-                        attempts_repaired += 1
-                    else:
-                        attempts_verified += 1
-                if self.reinit_patience and step - anchor_step[r] >= self.reinit_patience:
-                    if not ok and not attempt_verified[r] and anchor_loss[r] - float(losses[r]) < self.reinit_tolerance:
-                        stuck.append(r)
-                    anchor_loss[r], anchor_step[r] = float(losses[r]), step
-                # ranked by gradient descent's own confidence (a repaired program's raised weights
-                # would win every tie), reported with the confidence of the weights kept
-                conf = {s.pred: float(t[r]) for s, t in zip(tr.shapes, top_p)}
-                rank = (scores.contradicted, -min(conf.values()), len(program))
-                if best is None or rank < best["rank"]:
-                    weights = tr.restart_weights(r) if raised is None else tr.raise_choice(r, raised)
-                    if from_repair:
-                        conf = {p: float(torch.softmax(w.double(), dim=-1).max()) for p, w in weights.items()}
-                    best = {"rank": rank, "program": program, "scores": scores, "confidence": conf,
-                            "loss": float(losses[r]), "weights": weights}
-            converged = bool(((step - last_improved) >= self.patience).all())
-            stop = self.stop_early and (succeeded > 0 or converged)
+            check = self._check(tr, checker, tracker, step, losses, best)
+            best = check.best
+            stop = cfg.stop_early and (check.succeeded > 0 or tracker.converged(step))
             if callback is not None:
-                info = Progress(step, self.steps, losses.tolist(), best["scores"].contradicted if best else None,
-                                succeeded, attempts, attempts_verified, attempts_abandoned, repaired, attempts_repaired)
+                a = tracker.attempts
+                info = Progress(step, cfg.steps, losses.tolist(), best.scores.contradicted,
+                                check.succeeded, a.made, a.verified, a.abandoned, check.repaired,
+                                a.repaired)
                 stop = bool(callback(info)) or stop
-            if stuck and not stop and step < self.steps:
-                # stuck: not verified and the loss fell by less than reinit_tolerance in reinit_patience
-                # steps -- draw the restart afresh (a new attempt from the same step budget)
-                tr.reinitialise(stuck)
-                for r in stuck:
-                    anchor_loss[r], anchor_step[r], last_key[r] = math.inf, step, None
-                    best_loss[r], last_improved[r] = math.inf, step
-                attempts += len(stuck)
-                attempts_abandoned += len(stuck)
+            if check.stuck and not stop and step < cfg.steps:
+                tr.reinitialise(check.stuck)
+                tracker.redraw(check.stuck, step)
             if stop:
                 break
-
         assert best is not None
-        scores: Scores = best["scores"]
-        program: Program = best["program"]
-        if device.type == "cuda":
-            peak = int(torch.cuda.max_memory_allocated(device))
-        else:
-            peak = _peak_rss()
+        return self._finish(task, tr, device, best, check, tracker.attempts, step, allowed, started)
+
+    def _check(self, tr: Trainer, checker: ProgramCheck, tracker: RestartTracker, step: int,
+               losses: Tensor, best: Best | None) -> Check:
+        """One check of every restart: its argmax program checked exactly (settled wrong programs
+        repaired, verified repairs written back), counted, tested for being stuck, and ranked."""
+        tracker.observe_losses(step, losses)
+        top_i, top_p = tr.argmax_pairs()
+        keys = [tuple(int(t[r]) for t in top_i) for r in range(tr.restarts)]
+        settled = tracker.settle(keys, final=step == self.config.steps)
+        checker.repair_settled(k for k, s in zip(keys, settled) if s)
+        out = Check(best)
+        for r, key in enumerate(keys):
+            found = checker.verdict(key, settled[r])
+            if found.from_repair and found.verified:  # the restart trains on from its repair
+                tr.raise_choice(r, found.key, write=True)
+                tracker.adopt_repair(r, found.key)
+            tracker.record(r, found.verified)
+            out.succeeded += found.verified
+            out.repaired += found.verified and tracker.restarts[r].repaired
+            if tracker.stuck(r, step, float(losses[r]), found.verified):
+                out.stuck.append(r)
+            # ranked by gradient descent's own confidence (a repaired program's raised weights
+            # would win every tie), reported with the confidence of the weights kept
+            conf = {s.pred: float(t[r]) for s, t in zip(tr.shapes, top_p)}
+            rank = (found.scores.contradicted, -min(conf.values()), len(found.program))
+            if out.best is None or rank < out.best.rank:
+                unwritten = found.from_repair and not found.verified
+                weights = tr.raise_choice(r, found.key) if unwritten else tr.restart_weights(r)
+                if found.from_repair:
+                    conf = {p: float(torch.softmax(w.double(), dim=-1).max())
+                            for p, w in weights.items()}
+                out.best = Best(rank, found.program, found.scores, conf, float(losses[r]), weights)
+        return out
+
+    def _finish(self, task: ILPTask, tr: Trainer, device: torch.device, best: Best, check: Check,
+                attempts: Attempts, steps_run: int, allowed: int, started: float) -> LearnResult:
+        """Keep the best program and its weights; build the :class:`LearnResult`."""
+        scores, program = best.scores, best.program
+        cuda = device.type == "cuda"
+        peak = int(torch.cuda.max_memory_allocated(device)) if cuda else _peak_rss()
         self.program_ = program
         self.clause_sets_ = tr.clause_sets
-        self.weights_ = best["weights"]
+        self.weights_ = best.weights
         self.language_ = {
             "constants": list(task.constants), "extensional": tr.extensional, "intensional": tr.intensional,
             "target": task.target, "steps": tr.steps_T,
         }
         self.result_ = LearnResult(
             task=task.name, program=program, program_text=str(program),
-            verified=scores.contradicted <= allowed, restarts=R, restarts_succeeded=succeeded, steps_run=step,
+            verified=scores.contradicted <= allowed, restarts=tr.restarts,
+            restarts_succeeded=check.succeeded, steps_run=steps_run,
             seconds=time.perf_counter() - started,
             clauses_generated=sum(len(s) for sets in tr.clause_sets.values() for s in sets),
             peak_memory_bytes=peak, tp=scores.tp, fn=scores.fn, tn=scores.tn, fp=scores.fp,
-            precision=scores.precision, recall=scores.recall, confidence=min(best["confidence"].values()),
-            labels_contradicted=scores.contradicted, device=str(device), seed=self.seed, size=len(program),
-            loss=best["loss"], confidence_per_predicate=best["confidence"],
+            precision=scores.precision, recall=scores.recall,
+            confidence=min(best.confidence.values()),
+            labels_contradicted=scores.contradicted, device=str(device), seed=self.config.seed,
+            size=len(program), loss=best.loss, confidence_per_predicate=best.confidence,
             clauses_per_template={p: [len(s) for s in sets] for p, sets in tr.clause_sets.items()},
-            estimated_memory_bytes=tr.estimate.total, settings=self.settings(),
-            attempts=attempts, attempts_verified=attempts_verified, attempts_abandoned=attempts_abandoned,
-            restarts_repaired=repaired, attempts_repaired=attempts_repaired,
+            estimated_memory_bytes=tr.estimate.total, settings=self.config.to_json(),
+            attempts=attempts.made, attempts_verified=attempts.verified,
+            attempts_abandoned=attempts.abandoned, restarts_repaired=check.repaired,
+            attempts_repaired=attempts.repaired,
         )
         return self.result_
 
@@ -462,10 +385,10 @@ class RuleLearner:
                 names.setdefault(c, None)
         for c in constants:
             names.setdefault(str(c), None)
-        device = resolve_device(self.device_name)
-        dtype = DTYPES[self.dtype]
+        device = resolve_device(self.config.device)
+        dtype = DTYPES[self.config.dtype]
         index = AtomIndex(list(names), {**lang["extensional"], **lang["intensional"]})
-        chainer = ForwardChainer(index, self.clause_sets_, self.preset, device)
+        chainer = ForwardChainer(index, self.clause_sets_, self.config.preset, device)
         probs = {}
         for plan in chainer.plans:
             w = self.weights_[plan.pred].to(device=device, dtype=dtype)

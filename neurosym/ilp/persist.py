@@ -4,7 +4,9 @@ One ``.safetensors`` file: the best restart's clause-pair weights as tensors
 (``weights.<pred>``, ``[K1 * K2']``), and in the header metadata one JSON
 document (key ``neurosym.ilp``) with the language, the generated clauses of
 every template (as Datalog text), the learned program, the settings and the
-fit's result. Written atomically (:func:`neurosym.io.atomic_write`).
+fit's result.
+The settings are :meth:`LearnerConfig.to_json <neurosym.config.Config.to_json>`.
+Written atomically (:func:`neurosym.io.atomic_write`).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def save_learner(learner: Any, path: str | Path) -> None:
             for p, ss in sets.items()
         },
         "program": str(learner.program_),
-        "settings": learner.settings(),
+        "settings": learner.config.to_json(),
         "result": learner.result_.to_json() if learner.result_ is not None else None,
     }
     tensors = {f"weights.{p}": w.contiguous() for p, w in learner.weights_.items()}
@@ -61,15 +63,9 @@ def load_learner(cls: Any, path: str | Path) -> Any:
     meta = json.loads(header[_KEY])
     if meta.get("format") != FORMAT:
         raise NeurosymError(f"{path}: unsupported format {meta.get('format')!r} (this version reads {FORMAT})")
-    settings = dict(meta["settings"])
-    settings.setdefault("polish_rounds", 0)  # files from before repair and training noise: plain ∂ILP
-    settings.setdefault("gumbel_scale", 0.0)
-    preset = settings.pop("preset")
-    if isinstance(preset, dict):
-        from neurosym.logic.fuzzy import OperatorSet
+    from neurosym.ilp.config import LearnerConfig
 
-        preset = OperatorSet(**preset)
-    learner = cls(preset=preset, **settings)
+    learner = cls(LearnerConfig.from_json(meta["settings"]))  # files of earlier versions too
     learner.language_ = meta["language"]
     learner.clause_sets_ = {
         p: tuple(

@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import torch
@@ -22,22 +21,24 @@ from torch import Tensor
 
 from neurosym.errors import NeurosymError, ResourceLimitError
 from neurosym.ilp.clauses import ClauseSet, task_clause_sets
+from neurosym.ilp.config import (
+    AUTO,
+    AUTO_RESTARTS,
+    DTYPE_NAMES,
+    INITS,
+    LearnerConfig,
+    auto_choices,
+    parse_optimizers,
+)
 from neurosym.ilp.forward import CHECKPOINT_PAIRS, ForwardChainer
 from neurosym.ilp.grounding import AtomIndex, index_elements, used_existentials
 from neurosym.ilp.memory import MemoryEstimate, PredicateShape, check_fits, estimate
 from neurosym.logic.fuzzy import OperatorSet, get_preset
 from neurosym.tasks.ilp_task import ILPTask
 
-OPTIMIZERS = ("rmsprop", "adam", "sgd")
-INITS = ("normal", "uniform", "zeros")
-DTYPES = {"float32": torch.float32, "float64": torch.float64}
+DTYPES = {name: getattr(torch, name) for name in DTYPE_NAMES}
 SMALL_STEP = 1 << 23
 """Tensor elements per chaining step below which ``threads=None`` trains on one CPU thread."""
-AUTO_RESTARTS = {"cpu": ((16, 32, 64), 1 << 26), "cuda": ((32, 64, 128, 256, 512), 1 << 29)}
-"""By device type: the restart counts ``restarts="auto"`` chooses from, and the tensor elements per
-chaining step up to which it adds restarts (see :func:`auto_restarts`). On an H100 a step of
-even/succ2 took about the same time for 1, 16 and 64 restarts (kernel launches bound it;
-bench/ilp/STEP_TIME.md); more than 64 restarts has not been timed on a GPU."""
 LOG_EPS = 1e-7
 """Added inside the logs of the cross-entropy (not a clamp: the gradient never vanishes)."""
 
@@ -55,37 +56,12 @@ def predicate_shapes(clause_sets: Mapping[str, Sequence[ClauseSet]], index: Atom
     return shapes
 
 
-def auto_choices(device_type: str) -> tuple[int, ...]:
-    """The restart counts ``restarts="auto"`` picks from on a device of this type (``"cuda"``, ``"cpu"``, ...)."""
-    return AUTO_RESTARTS.get(device_type, AUTO_RESTARTS["cpu"])[0]
-
-
 def auto_restarts(work_per_restart: int, device_type: str = "cpu") -> int:
     """The largest of :func:`auto_choices` whose chaining step touches at most the device type's
     work limit (:data:`AUTO_RESTARTS`; at least the smallest): cheap tasks get more restarts, which
     is what turns a low per-restart success rate (fizz, buzz) into a likely success per run."""
     choices, work = AUTO_RESTARTS.get(device_type, AUTO_RESTARTS["cpu"])
     return max([r for r in choices if r * work_per_restart <= work], default=choices[0])
-
-
-def parse_optimizers(spec: str, lr: float) -> list[tuple[str, float]]:
-    """``"adam"`` or a portfolio ``"adam:0.1,rmsprop:0.5"`` -> ``[(name, lr), ...]``; restart ``r``
-    uses entry ``r % len``. An entry without ``:LR`` uses ``lr``."""
-    out = []
-    for part in str(spec).split(","):
-        name, _, value = part.strip().partition(":")
-        name = name.strip().lower()
-        if name not in OPTIMIZERS:
-            raise NeurosymError(f"unknown optimizer {name!r} in {spec!r}; valid choices: {', '.join(OPTIMIZERS)} "
-                                "(or a portfolio such as 'adam:0.1,rmsprop:0.5')")
-        try:
-            rate = float(value) if value.strip() else float(lr)
-        except ValueError:
-            raise NeurosymError(f"optimizer {part.strip()!r}: the learning rate after ':' must be a number") from None
-        if not (rate > 0 and math.isfinite(rate)):
-            raise NeurosymError(f"optimizer {part.strip()!r}: the learning rate must be a positive number")
-        out.append((name, rate))
-    return out
 
 
 class RowOptimizer:
@@ -142,7 +118,7 @@ class RowOptimizer:
             v[rows] = 0
 
 
-def make_optimizer(spec: str, params: list[Tensor], lr: float) -> RowOptimizer:
+def make_optimizer(spec: str, params: list[Tensor], lr: float | None) -> RowOptimizer:
     """A :class:`RowOptimizer` for ``spec`` (see :func:`parse_optimizers`)."""
     entries = parse_optimizers(spec, lr)
     R = params[0].shape[0]
@@ -204,42 +180,38 @@ class FitLayout:
                         steps=self.steps_T, dtype_bytes=torch.finfo(self.dtype).bits // 8, fused=fused_max)
 
 
-def fit_layout(settings: Any, task: ILPTask) -> FitLayout:
-    """The :class:`FitLayout` of fitting ``task`` with ``settings`` (a
-    :class:`~neurosym.ilp.learner.RuleLearner`); ``fit_layout(learner, task).estimate(R)`` is the
-    estimate the learner checks before it allocates anything."""
-    clause_sets = task_clause_sets(task, prune_renamings=settings.prune_renamings)
+def fit_layout(config: LearnerConfig, task: ILPTask) -> FitLayout:
+    """The :class:`FitLayout` of fitting ``task`` with ``config``; ``fit_layout(learner.config,
+    task).estimate(R)`` is the estimate the learner checks before it allocates anything."""
+    clause_sets = task_clause_sets(task, prune_renamings=config.prune_renamings)
     index = AtomIndex(task.constants, {**dict(task.extensional), **dict(task.intensional)})
-    operators = get_preset(settings.preset)
+    operators = get_preset(config.preset)
     pair_kernel = operators.clause_combination.strip().lower() in ("max", "godel")
     return FitLayout(clause_sets, index, predicate_shapes(clause_sets, index, pair_kernel), operators,
-                     settings.inference_steps or task.steps, len(task.train), DTYPES[settings.dtype])
+                     config.inference_steps or task.steps, len(task.train), DTYPES[config.dtype])
 
 
 class Trainer:
-    """Everything one fit needs on the device, built after the memory check.
+    """Everything one fit needs on the device, built after the memory check (``config``: the
+    learner's restarts, optimizer, preset, init, seed, dtype, ...)."""
 
-    ``settings`` is the :class:`~neurosym.ilp.learner.RuleLearner` (restarts, lr,
-    optimizer, preset, init, seed, dtype, ...).
-    """
-
-    def __init__(self, settings: Any, task: ILPTask, device: torch.device) -> None:
+    def __init__(self, config: LearnerConfig, task: ILPTask, device: torch.device) -> None:
         self.task = task
         self.device = device
-        layout = fit_layout(settings, task)
+        layout = fit_layout(config, task)
         self.dtype, self.steps_T, self.clause_sets, self.index, self.shapes = (
             layout.dtype, layout.steps_T, layout.clause_sets, layout.index, layout.shapes)
         self.extensional = dict(task.extensional)
         self.intensional = dict(task.intensional)
-        if settings.restarts == "auto":  # as many as are cheap, and fewer if memory says so
+        if config.restarts == AUTO:  # as many as are cheap, and fewer if memory says so
             R = auto_restarts(self.work_per_restart, device.type)
             candidates = [r for r in auto_choices(device.type) if r <= R][::-1]
         else:
-            candidates = [int(settings.restarts)]
+            candidates = [int(config.restarts)]
         for i, R in enumerate(candidates):
             self.estimate: MemoryEstimate = layout.estimate(R)
             try:
-                check_fits(self.estimate, device, fraction=settings.memory_fraction)
+                check_fits(self.estimate, device, fraction=config.memory_fraction)
                 break
             except ResourceLimitError:
                 if i == len(candidates) - 1:
@@ -259,11 +231,11 @@ class Trainer:
         self.example_atoms = torch.tensor(atoms, dtype=torch.int64, device=device)
         self.example_worlds = torch.tensor(worlds, dtype=torch.int64, device=device)
         self.labels = torch.tensor(labels, dtype=self.dtype, device=device).unsqueeze(1)  # [E, 1]
-        self.weights = init_weights(settings.init, settings.init_scale, settings.seed, R,
+        self.weights = init_weights(config.init, config.init_scale, config.seed, R,
                                     [s.pairs for s in self.shapes], device, self.dtype)
-        self.optimizer = make_optimizer(settings.optimizer, self.weights, settings.lr)
-        self.init_settings = (settings.init, settings.init_scale, settings.seed)
-        self.gumbel_scale = float(settings.gumbel_scale)
+        self.optimizer = make_optimizer(config.optimizer, self.weights, config.lr)
+        self.init_settings = (config.init, config.init_scale, config.seed)
+        self.gumbel_scale = float(config.gumbel_scale)
         self.attempts = [0] * R  # re-initialisations of each restart so far
         self.noise_generators = [self._noise_generator(r) for r in range(R)]
 
@@ -381,9 +353,3 @@ class Trainer:
             self.optimizer.reset_rows(mask)
         return out
 
-
-def allowed_errors(max_contradicted: float, labels: int) -> int:
-    """``max_contradicted`` as a count: an int as is, a float in (0, 1) as a fraction of ``labels``."""
-    if isinstance(max_contradicted, float) and 0 < max_contradicted < 1:
-        return math.floor(max_contradicted * labels)
-    return int(max_contradicted)

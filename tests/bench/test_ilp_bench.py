@@ -10,6 +10,7 @@ import pytest
 
 import neurosym.ilp
 from neurosym.bench.ilp_bench import (
+    BENCH_LEARNER,
     PAPER_SUCCESS_PERCENT,
     PAPER_TASKS,
     BenchSettings,
@@ -56,8 +57,10 @@ def test_recovered_means_same_least_model_as_the_intended_program():
 
 
 def _bench(tmp_path, tasks, **kw):
-    s = BenchSettings(tasks=tasks, restarts=kw.pop("restarts", 4), steps=kw.pop("steps", 150), device="cpu",
-                      seed=0, json=str(tmp_path / "bench.json"), progress=False, **kw)
+    learner = BENCH_LEARNER.replace(restarts=kw.pop("restarts", 4), steps=kw.pop("steps", 150),
+                                    device="cpu", seed=0)
+    s = BenchSettings(tasks=tasks, learner=learner, json=str(tmp_path / "bench.json"),
+                      progress=False, **kw)
     return run_bench(s)
 
 

@@ -47,7 +47,8 @@ def test_fit_finds_and_verifies_the_program(fitted):
     assert 1 <= result.restarts_succeeded <= result.restarts == 4
     assert result.clauses_generated == 15 and result.size == 1
     assert 0 < result.confidence <= 1 and result.device == "cpu" and result.seed == 0
-    assert result.steps_run % learner.check_every == 0 and result.steps_run < 200  # stopped early
+    # stopped early
+    assert result.steps_run % learner.config.check_every == 0 and result.steps_run < 200
     data = result.to_json()
     json.dumps(data)
     for key in ("task", "program", "verified", "restarts", "restarts_succeeded", "seconds", "device", "seed"):
@@ -85,7 +86,7 @@ def test_save_and_load_round_trip(fitted, tmp_path: Path):
         RuleLearner.load(tmp_path / "junk.safetensors")
 
 
-def test_a_file_saved_before_repair_and_noise_loads_as_plain_dilp(fitted, tmp_path: Path):
+def test_files_saved_by_earlier_versions_load(fitted, tmp_path: Path):
     from safetensors.torch import load_file, safe_open, save_file
 
     learner, _ = fitted
@@ -93,13 +94,22 @@ def test_a_file_saved_before_repair_and_noise_loads_as_plain_dilp(fitted, tmp_pa
     learner.save(path)
     with safe_open(str(path), framework="pt") as f:
         meta = json.loads(f.metadata()["neurosym.ilp"])
-    assert meta["settings"]["polish_rounds"] == learner.polish_rounds
-    for key in ("polish_rounds", "gumbel_scale"):  # as written by the previous version
-        del meta["settings"][key]
-    old = tmp_path / "old.safetensors"
-    save_file(load_file(str(path)), str(old), metadata={"neurosym.ilp": json.dumps(meta)})
-    loaded = RuleLearner.load(old)
-    assert (loaded.polish_rounds, loaded.gumbel_scale) == (0, 0.0)
+    assert meta["settings"] == learner.config.to_json()
+
+    def load_with(settings):
+        old = tmp_path / "old.safetensors"
+        header = json.dumps({**meta, "settings": settings})
+        save_file(load_file(str(path)), str(old), metadata={"neurosym.ilp": header})
+        return RuleLearner.load(old)
+
+    # the previous version: "polish_rounds", and lr always written (ignored by the portfolio)
+    previous = {**meta["settings"], "lr": 0.1, "polish_rounds": 2}
+    del previous["repair_rounds"]
+    assert load_with(previous).config == learner.config.replace(repair_rounds=2)
+    # before repair and training noise: plain ∂ILP
+    older = {k: v for k, v in previous.items() if k not in ("polish_rounds", "gumbel_scale")}
+    loaded = load_with(older)
+    assert (loaded.config.repair_rounds, loaded.config.gumbel_scale) == (0, 0.0)
     assert loaded.program_.same_clauses(learner.program_)
 
 
@@ -110,8 +120,12 @@ def test_unfitted_learner_and_bad_settings_raise_clear_errors():
         RuleLearner(optimizer="lbfgs")
     with pytest.raises(NeurosymError, match="preset"):
         RuleLearner(preset="nope")
-    with pytest.raises(NeurosymError, match="learning rate"):
-        RuleLearner(lr=-1)
+    with pytest.raises(NeurosymError, match=r"lr must be greater than 0"):
+        RuleLearner(lr=-1, optimizer="adam")
+    with pytest.raises(NeurosymError, match="the learning rate must be a positive number"):
+        RuleLearner(optimizer="adam:-1")
+    with pytest.raises(NeurosymError, match="has no setting 'step'"):
+        RuleLearner(step=10)
 
 
 def test_label_noise_best_program_reports_contradicted_labels():

@@ -38,4 +38,4 @@ def test_the_fused_kernels_slices_do_not_grow_with_restarts_while_a_head_atom_fi
 def test_fit_layout_estimates_what_the_learner_checks(preset, dtype):
     task = load_ilp_task("ilp/even")
     learner = RuleLearner(restarts=3, preset=preset, dtype=dtype, device="cpu")
-    assert fit_layout(learner, task).estimate(3) == learner.prepare(task).estimate
+    assert fit_layout(learner.config, task).estimate(3) == learner.prepare(task).estimate

@@ -1,4 +1,5 @@
-"""Repair of settled programs by one-clause swaps (neurosym.ilp.polish) and its use in RuleLearner."""
+"""Repair of settled programs by one-clause swaps (neurosym.ilp.repair) and its use in
+RuleLearner."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import torch
 from neurosym.ilp import RuleLearner
 from neurosym.ilp.clauses import task_clause_sets
 from neurosym.ilp.extract import extract_program, score_program, simplify_clause
-from neurosym.ilp.polish import neighbours, polish
+from neurosym.ilp.repair import neighbours, repair
 from neurosym.lang.datalog import parse_program
 from neurosym.tasks.ilp_task import load_ilp_task
 from tests.ilp.test_learner import predecessor_task
@@ -41,7 +42,7 @@ def test_one_wrong_clause_is_repaired_exactly():
     start = choice_of(sets, FIZZ_NEAR_MISS)
     before = score_program(extract_program(sets, start, task.target), worlds)
     assert before.contradicted == 2  # fizz(6), fizz(9) missed
-    out = polish(sets, start, task.target, worlds)
+    out = repair(sets, start, task.target, worlds)
     assert out.scores.contradicted == 0 and out.swaps == 1
     assert "fizz(X) :- fizz(Y), succ3(Y, X)." in str(out.program).splitlines()
     # only the second fizz clause changed
@@ -49,7 +50,7 @@ def test_one_wrong_clause_is_repaired_exactly():
     assert out.choice["fizz"][1] != start["fizz"][1]
 
 
-def test_polish_never_returns_a_worse_program_and_respects_its_limits():
+def test_repair_never_returns_a_worse_program_and_respects_its_limits():
     task = load_ilp_task("ilp/fizz")
     sets = task_clause_sets(task)
     worlds = list(task.train) + list(task.validation)
@@ -59,12 +60,12 @@ def test_polish_never_returns_a_worse_program_and_respects_its_limits():
                      int(torch.randint(len(s[1]), (1,), generator=gen)) if len(s) == 2 else 0)
                  for p, s in sets.items()}
         before = score_program(extract_program(sets, start, task.target), worlds).contradicted
-        out = polish(sets, start, task.target, worlds, rounds=2, budget=400)
+        out = repair(sets, start, task.target, worlds, rounds=2, budget=400)
         assert out.scores.contradicted <= before
         assert out.swaps <= 2 and out.evaluated <= 400
         assert out.scores == score_program(out.program, worlds)
         assert out.program == extract_program(sets, out.choice, task.target)
-    same = polish(sets, start, task.target, worlds, rounds=0)
+    same = repair(sets, start, task.target, worlds, rounds=0)
     assert same.choice == start and same.swaps == 0 and same.evaluated == 0
 
 
@@ -81,10 +82,10 @@ def test_neighbours_change_exactly_one_slot():
 
 def test_learner_repairs_a_settled_wrong_program_and_predicts_with_it():
     # zeros init and a negligible step: every restart's argmax stays pair 0, a wrong program;
-    # the last check (step == steps) polishes it
+    # the last check (step == steps) repairs it
     task = predecessor_task()
     settings = {"restarts": 2, "steps": 1, "init": "zeros", "optimizer": "sgd", "lr": 1e-12, "device": "cpu"}
-    plain = RuleLearner(**settings, polish_rounds=0).fit(task)
+    plain = RuleLearner(**settings, repair_rounds=0).fit(task)
     assert not plain.verified and plain.attempts_repaired == 0
     learner = RuleLearner(**settings)
     result = learner.fit(task)

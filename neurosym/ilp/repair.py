@@ -4,7 +4,7 @@
 clause pair. A restart whose weights have settled on a program that is one
 wrong clause away from a correct one (``fizz(X) :- zero(Y), succ3(Y, X)`` where
 ``fizz(Y)`` was needed, or a body atom with its variables swapped) stays wrong
-for as long as the gradient holds it there. :func:`polish` tries every single
+for as long as the gradient holds it there. :func:`repair` tries every single
 clause replacement -- in every template slot of every predicate, every clause
 of that slot's generated clause set -- scores each candidate program with the
 exact evaluator, moves to the best one when it contradicts fewer labels, and
@@ -26,8 +26,8 @@ Choice = dict[str, tuple[int, int]]
 
 
 @dataclass
-class Polished:
-    """What :func:`polish` found: the final ``choice``, its ``program`` and ``scores``;
+class Repair:
+    """What :func:`repair` found: the final ``choice``, its ``program`` and ``scores``;
     ``swaps``: clauses replaced on the way; ``evaluated``: candidate programs scored."""
 
     choice: Choice
@@ -49,7 +49,7 @@ def neighbours(clause_sets: Mapping[str, Sequence[ClauseSet]],
                     yield {**choice, pred: (i, k) if slot == 0 else (j, i)}
 
 
-def polish(
+def repair(
     clause_sets: Mapping[str, Sequence[ClauseSet]],
     choice: Mapping[str, tuple[int, int]],
     target: str,
@@ -58,7 +58,7 @@ def polish(
     allowed: int = 0,
     rounds: int = 3,
     budget: int = 5_000,
-) -> Polished:
+) -> Repair:
     """Hill-climb from ``choice`` by one-clause swaps until it contradicts at most ``allowed`` labels.
 
     Each round scores the whole one-swap neighbourhood (stopping early at a program within
@@ -91,4 +91,4 @@ def polish(
             break
         current, program, scores = best
         swaps += 1
-    return Polished(current, program, scores, swaps, len(seen) - 1)
+    return Repair(current, program, scores, swaps, len(seen) - 1)
