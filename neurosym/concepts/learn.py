@@ -32,7 +32,8 @@ import math
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal
 
 import torch
 
@@ -52,38 +53,52 @@ from neurosym.concepts.table import ConceptTable
 from neurosym.concepts.templates import Program, Template
 from neurosym.errors import NeurosymError
 from neurosym.lang.tree import ParseNode
+from neurosym.seq2seq.config import check, setting, to_json
 
 
-@dataclass
+@dataclass(frozen=True)
 class LearnConfig:
-    """Knobs of :class:`TemplateLearner`; the defaults are the measured SCAN settings."""
+    """Settings of :class:`TemplateLearner`; the defaults are the measured SCAN settings."""
 
-    restarts: int = 8            # independent soft models trained at once
-    max_length: int = 8          # longest template (SCAN's ``around`` needs 8)
-    reverse: str = "auto"        # reverse(child) items: "on", "off", or "auto" (allowed from the first repair round on)
-    per_length: bool = False     # one set of slots per template length (slower; see RESULTS.md)
-    subset: int = 150            # pairs in the first gradient round
-    coverage: int = 3            # pairs per concept and per (parent, position, child) in the subset
-    steps: int = 150             # Adam steps in the first round
-    refine_steps: int = 80       # Adam steps in later rounds
-    rounds: int = 6              # repair / re-initialise rounds at most
-    joint_max_pairs: int = 60    # at most this many training pairs: an exact joint search when repair leaves some wrong
-    repair: bool = True          # False (ablation): the MAP program of the lowest-loss restart, no rounds
-    lr: float = 0.1
-    noise: float = 0.05          # eps of the uniform-noise mixture in the loss
-    composite_token_bias: float = -4.0
-    candidates: int = 3          # templates per concept and restart offered to repair
-    warm_strength: float = 5.0   # nats by which a warm-started template leads
-    blame_threshold: float = 0.25
-    polish_steps: int = 10
-    patience: int = 30           # stop a round when no restart's argmax template changed for this many steps
-    min_steps: int = 40
-    dtype: str = "float32"
-    cpu_threads: int = 1         # torch threads during fit on CPU (0: leave as is); the chart's ops are small,
-                                 # and 2 threads measured 7x slower than 1 on the shared 2-core machine
+    RENAMED: ClassVar[dict[str, str]] = {"polish_steps": "confidence_steps"}  # in older checkpoints
+
+    restarts: int = setting(8, "independent soft models trained at once", minimum=1)
+    max_length: int = setting(8, "longest template (SCAN's 'around' needs 8)", minimum=1)
+    reverse: Literal["auto", "on", "off"] = setting(
+        "auto", "reverse(child) template items (auto: allowed from the first repair round on)")
+    per_length: bool = setting(False, "one set of slots per template length (slower; see RESULTS.md)")
+    subset: int = setting(150, "pairs in the first gradient round", minimum=1)
+    coverage: int = setting(3, "pairs per concept and per (parent, position, child) in the subset",
+                            minimum=0)
+    steps: int = setting(150, "Adam steps in the first round", minimum=0)
+    refine_steps: int = setting(80, "Adam steps in later rounds", minimum=0)
+    rounds: int = setting(6, "repair / re-initialise rounds at most", minimum=0)
+    joint_max_pairs: int = setting(60, "at most this many training pairs: an exact joint search when "
+                                   "repair leaves some wrong", minimum=0)
+    repair: bool = setting(True, "False (ablation): the MAP program of the lowest-loss restart, "
+                           "no rounds")
+    lr: float = setting(0.1, "Adam learning rate", minimum=0)
+    noise: float = setting(0.05, "eps of the uniform-noise mixture in the loss", minimum=0, maximum=0.99)
+    composite_token_bias: float = setting(-4.0, "initial logit offset of output tokens in the templates of "
+                                           "concepts with children")
+    candidates: int = setting(3, "templates per concept and restart offered to repair", minimum=1)
+    warm_strength: float = setting(5.0, "nats by which a warm-started template leads", minimum=0)
+    blame_threshold: float = setting(0.25, "failure fraction that blames a concept", minimum=0,
+                                     maximum=1)
+    confidence_steps: int = setting(10, "Adam steps from the final program that measure each "
+                                    "template's confidence", minimum=0)
+    patience: int = setting(30, "stop a round when no restart's argmax template changed for this "
+                            "many steps", minimum=0)
+    min_steps: int = setting(40, "steps a round runs at least before patience applies", minimum=0)
+    dtype: Literal["float32", "float64"] = setting("float32", "dtype of the chart")
+    cpu_threads: int = setting(1, "torch threads during fit on CPU (0: leave as is; the chart's ops "
+                               "are small, 2 threads measured 7x slower than 1)", minimum=0)
+
+    def __post_init__(self) -> None:
+        check(self)
 
     def to_json(self) -> dict:
-        return asdict(self)
+        return to_json(self)
 
 
 @dataclass
