@@ -94,9 +94,9 @@ def _coerce(kind: Any, value: Any) -> Any:
     """``value`` (from JSON or a command line) as type ``kind``; ValueError when it is not one."""
     args = typing.get_args(kind)
     if typing.get_origin(kind) in (typing.Union, types.UnionType):
-        if value is None or (isinstance(value, str) and value.lower() in ("none", "null")):
-            if type(None) in args:
-                return None
+        none = value is None or (isinstance(value, str) and value.lower() in ("none", "null"))
+        if none and type(None) in args:
+            return None
         return _coerce(next(a for a in args if a is not type(None)), value)
     if typing.get_origin(kind) is Literal:
         if value not in args:
