@@ -15,7 +15,7 @@ the list of valid values. From that one declaration this module derives
 
 Field metadata keys: ``help`` (str), ``minimum`` / ``maximum`` (inclusive bounds),
 ``fixed`` (set by the program, not an option: no override, no flag), ``flag``
-(False: no command-line flag). A class may map old field names to new
+(False: no command-line flag), ``metavar`` (the flag's value in help). A class may map old field names to new
 ones in ``RENAMED: ClassVar[dict[str, str]]``; :func:`from_json` and
 :func:`apply_overrides` accept the old names.
 
@@ -40,11 +40,10 @@ _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 
 
 def setting(default: Any, help: str, *, minimum: float | None = None, maximum: float | None = None,
-            fixed: bool = False, flag: bool = True) -> Any:
-    """A dataclass field carrying its help text and valid range (a mutable default is copied)."""
-    meta = {"help": help, "minimum": minimum, "maximum": maximum, "fixed": fixed, "flag": flag}
-    if isinstance(default, (dict, list)):
-        return dataclasses.field(default_factory=lambda: type(default)(default), metadata=meta)
+            fixed: bool = False, flag: bool = True, metavar: str | None = None) -> Any:
+    """A dataclass field (immutable ``default``) carrying its help text and valid range."""
+    meta = {"help": help, "minimum": minimum, "maximum": maximum, "fixed": fixed, "flag": flag,
+            "metavar": metavar}
     return dataclasses.field(default=default, metadata=meta)
 
 
@@ -188,22 +187,24 @@ def from_json(cls: type[C], data: Mapping[str, Any]) -> C:
 
 def add_flags(parser: argparse.ArgumentParser, cls: type) -> None:
     """One ``--field-name`` flag per field (not ``fixed``, not ``flag=False``), its help and default
-    from the metadata. Booleans that default to False become switches."""
+    from the metadata. Booleans become switches (``--no-<name>`` for one that defaults to True)."""
     kinds = _types(cls)
     for f in dataclasses.fields(cls):
         if f.metadata.get("fixed") or not f.metadata.get("flag", True):
             continue
         kind, default = kinds[f.name], f.default
         flag, help_text = "--" + f.name.replace("_", "-"), f.metadata.get("help", "")
-        if kind is bool and default is False:
-            parser.add_argument(flag, action="store_true", help=help_text)
+        if kind is bool:  # a switch; one that defaults to True also gets --no-<name>
+            action = "store_true" if default is False else argparse.BooleanOptionalAction
+            parser.add_argument(flag, action=action, default=default, help=help_text)
             continue
         choices = _choices(kind)
         base = next((a for a in (kind, *typing.get_args(kind)) if a in (int, float, str)), str)
         if default is not None and default is not dataclasses.MISSING:
             help_text += f" (default: {_show(default)})"
         parser.add_argument(flag, type=None if choices else base, choices=choices, help=help_text,
-                            default=None if default is dataclasses.MISSING else default)
+                            default=None if default is dataclasses.MISSING else default,
+                            metavar=f.metadata.get("metavar"))
 
 
 def from_args(cls: type[C], args: argparse.Namespace, **values: Any) -> C:
