@@ -56,13 +56,13 @@ MAX_ERRORS_WRITTEN = 200
 
 
 SPLITS_HELP = ("simple, length, addprim_jump, addprim_turn_left, template_around_right, "
-               "template_jump_around_right, template_opposite_right, template_right (or a split of --task); "
-               "required unless --eval-only")
+               "template_jump_around_right, template_opposite_right, template_right (or a split "
+               "of --task); required unless --eval-only")
 
 
 @dataclass(frozen=True)
 class RunSettings:
-    """Everything ``neurosym scan run`` takes; its flags and their help are generated from these fields."""
+    """Everything ``neurosym scan run`` takes; its flags and their help come from these fields."""
 
     split: str | None = setting(None, SPLITS_HELP)
     model: str = setting("lstm", "lstm, gru, lstm-attn, gru-attn, transformer, neurosym")
@@ -71,7 +71,8 @@ class RunSettings:
     steps: int | None = setting(None, "optimizer steps per seed (default: the model's; baselines: "
                                 "100000 examples / batch size)", minimum=0)
     device: str = setting("auto", "auto, cpu, cuda, cuda:1 ...")
-    data: str | None = setting(None, "folder with the official SCAN files (default: found automatically)")
+    data: str | None = setting(None, "folder with the official SCAN files (default: found "
+                               "automatically)")
     out: str = setting("runs/scan", "folder for the run folders and the summary JSON")
     json: str | None = setting(None, "also write the summary JSON here")
     resume: bool = setting(False, "continue interrupted runs from their checkpoints")
@@ -80,11 +81,12 @@ class RunSettings:
     task: str | None = setting(None, "a compositional task file (default: the bundled SCAN task)")
     options: dict[str, Any] = field(default_factory=dict, metadata={"flag": False})  # the model's
     # options: overrides of its configuration (-o KEY=VALUE, --batch-size, --lr)
-    dedupe_train: bool = setting(False, "keep one copy of repeated training lines (default: keep the "
-                                 "repeats as the split has them)")
-    train_eval: int = setting(2000, "distinct training examples decoded for train accuracy (0 = all)",
-                              minimum=0)
-    checkpoint_every: int = setting(1000, "steps between checkpoints (0 = only at the end)", minimum=0)
+    dedupe_train: bool = setting(False, "keep one copy of repeated training lines (default: keep "
+                                 "the repeats as the split has them)")
+    train_eval: int = setting(2000, "distinct training examples decoded for train accuracy "
+                              "(0 = all)", minimum=0)
+    checkpoint_every: int = setting(1000, "steps between checkpoints (0 = only at the end)",
+                                    minimum=0)
     log_every: int = setting(50, "steps per metrics.jsonl line", minimum=1)
     eval_every: int = setting(0, "also score test and train exact match every N steps (0 = only at "
                               "the end; metrics.jsonl event eval_during)", minimum=0)
@@ -525,20 +527,24 @@ def register_cli(*, task_sub: Any = None, ilp_sub: Any = None, scan_sub: Any) ->
     for name in SHORTCUTS:
         f = TrainConfig.__dataclass_fields__[name]
         p.add_argument("--" + name.replace("_", "-"), type=type(f.default), default=None,
-                       help=f"{f.metadata['help']} (default: the model's; the same as -o {name}=...)")
+                       help=f"{f.metadata['help']} (default: the model's; the same as "
+                       f"-o {name}=...)")
     p.add_argument("--option", "-o", action="append", type=_parse_option, default=[], metavar="KEY=VALUE",
-                   help="a model option, e.g. -o hidden=100 -o dropout=0.1 (the options are listed below)")
+                   help="a model option, e.g. -o hidden=100 -o dropout=0.1 (the options are "
+                   "listed below)")
     p.set_defaults(handler=_cmd_scan_run)
 
 
 def _options_help() -> str:
-    """Each model's options with default and help, from its configurations (models alike share a list)."""
+    """Each model's options with default and help, from its configurations (models with the same
+    options share a list)."""
     lists: dict[str, list[str]] = {}
     for name in learner_names():
-        text = "\n".join("  " + line for config in learner_defaults(name) for line in describe(config))
+        text = "\n".join("  " + line for config in learner_defaults(name)
+                         for line in describe(config))
         lists.setdefault(text, []).append(name)
-    return "\n\n".join(f"options of {', '.join(names)} (-o KEY=VALUE; default in parentheses):\n{text}"
-                       for text, names in lists.items())
+    return "\n\n".join(f"options of {', '.join(names)} (-o KEY=VALUE; default in "
+                       f"parentheses):\n{text}" for text, names in lists.items())
 
 
 def _cmd_scan_run(args: argparse.Namespace) -> int:

@@ -66,21 +66,23 @@ class LearnConfig:
     max_length: int = setting(8, "longest template (SCAN's 'around' needs 8)", minimum=1)
     reverse: Literal["auto", "on", "off"] = setting(
         "auto", "reverse(child) template items (auto: allowed from the first repair round on)")
-    per_length: bool = setting(False, "one set of slots per template length (slower; see RESULTS.md)")
+    per_length: bool = setting(False, "one set of slots per template length (slower; see "
+                               "RESULTS.md)")
     subset: int = setting(150, "pairs in the first gradient round", minimum=1)
     coverage: int = setting(3, "pairs per concept and per (parent, position, child) in the subset",
                             minimum=0)
     steps: int = setting(150, "Adam steps in the first round", minimum=0)
     refine_steps: int = setting(80, "Adam steps in later rounds", minimum=0)
     rounds: int = setting(6, "repair / re-initialise rounds at most", minimum=0)
-    joint_max_pairs: int = setting(60, "at most this many training pairs: an exact joint search when "
-                                   "repair leaves some wrong", minimum=0)
+    joint_max_pairs: int = setting(60, "at most this many training pairs: an exact joint search "
+                                   "when repair leaves some wrong", minimum=0)
     repair: bool = setting(True, "False (ablation): the MAP program of the lowest-loss restart, "
                            "no rounds")
     lr: float = setting(0.1, "Adam learning rate", minimum=0)
-    noise: float = setting(0.05, "eps of the uniform-noise mixture in the loss", minimum=0, maximum=0.99)
-    composite_token_bias: float = setting(-4.0, "initial logit offset of output tokens in the templates of "
-                                           "concepts with children")
+    noise: float = setting(0.05, "eps of the uniform-noise mixture in the loss", minimum=0,
+                           maximum=0.99)
+    composite_token_bias: float = setting(-4.0, "initial logit offset of output tokens in the "
+                                           "templates of concepts with children")
     candidates: int = setting(3, "templates per concept and restart offered to repair", minimum=1)
     warm_strength: float = setting(5.0, "nats by which a warm-started template leads", minimum=0)
     blame_threshold: float = setting(0.25, "failure fraction that blames a concept", minimum=0,
@@ -91,8 +93,8 @@ class LearnConfig:
                             "many steps", minimum=0)
     min_steps: int = setting(40, "steps a round runs at least before patience applies", minimum=0)
     dtype: Literal["float32", "float64"] = setting("float32", "dtype of the chart")
-    cpu_threads: int = setting(1, "torch threads during fit on CPU (0: leave as is; the chart's ops "
-                               "are small, 2 threads measured 7x slower than 1)", minimum=0)
+    cpu_threads: int = setting(1, "torch threads during fit on CPU (0: leave as is; the chart's "
+                               "ops are small, 2 threads measured 7x slower than 1)", minimum=0)
 
     def __post_init__(self) -> None:
         check(self)
@@ -159,7 +161,8 @@ class Rounds:
     def record(self, explained: float, wrong: int) -> dict:
         """Append this round's log entry (later stages add to it) and return it."""
         entry = {"round": self.round, "steps": self.steps, "subset": len(self.subset),
-                 "explained": explained, "wrong_pairs": wrong, "seconds": time.perf_counter() - self.start}
+                 "explained": explained, "wrong_pairs": wrong,
+                 "seconds": time.perf_counter() - self.start}
         self.log.append(entry)
         return entry
 
@@ -210,7 +213,10 @@ class TemplateLearner:
                                coverage=cfg.coverage, rng=rng)
         run = Rounds(subset, budget=max_steps if max_steps is not None else 10**9, start=start)
         self._descend(run, pairs, cfg.steps, callback)
-        best = self._rounds(run, pairs, used, gen, callback) if cfg.repair else self._best_restart(used)
+        if cfg.repair:
+            best = self._rounds(run, pairs, used, gen, callback)
+        else:
+            best = self._best_restart(used)
         best, ok = self._joint_step(run, pairs, best, used)
         # Occam tie-break on the pairs the program explains, then a short run for confidences.
         arities = {name: self.table.arity(name) for name in best.templates}
@@ -220,14 +226,14 @@ class TemplateLearner:
         program.confidence = self._confidences(program, pairs.take(run.subset))
         run.steps += cfg.confidence_steps
         final_loss = float(self._last_loss.min()) if self._last_loss is not None else None
-        return LearnResult(program, pairs.explained(ok), [b for b, good in enumerate(ok) if not good],
-                           run.round, run.steps, len(run.subset), time.perf_counter() - start, final_loss,
-                           run.log)
+        unexplained = [b for b, good in enumerate(ok) if not good]
+        return LearnResult(program, pairs.explained(ok), unexplained, run.round, run.steps,
+                           len(run.subset), time.perf_counter() - start, final_loss, run.log)
 
     def _rounds(self, run: Rounds, pairs: Pairs, used: list[str], gen: torch.Generator,
                 callback: Callback | None) -> Scored:
-        """Repair on the subset, check on all pairs; while some are wrong: add counterexamples to the
-        subset, redraw the blamed concepts in every restart, descend again (steps 3 and 4)."""
+        """Repair on the subset, check on all pairs; while some are wrong: add counterexamples to
+        the subset, redraw the blamed concepts in every restart, descend again (steps 3 and 4)."""
         cfg = self.config
         while True:
             run.best = self._repair(pairs.take(run.subset), used, run.best)
@@ -269,7 +275,8 @@ class TemplateLearner:
                     raise NeurosymError(f"output token {tok!r} is not in the learner's vocabulary")
 
     def _tensors(self, pairs: Pairs):
-        """Batched trees, ``outputs [B, L]`` (padded with V), ``lengths [B]``, ``weights [B]`` (sum 1)."""
+        """Batched trees, ``outputs [B, L]`` (padded with V), ``lengths [B]``, ``weights [B]``
+        (summing to 1)."""
         batch = batch_trees(list(pairs.trees), self.table, self.device)
         big_l = max(1, max(len(o) for o in pairs.outputs))
         pad = len(self.vocabulary)
@@ -369,7 +376,7 @@ class TemplateLearner:
         new = sorted((b for b in wrong if b not in in_subset),
                      key=lambda b: (len(pairs.outputs[b]), -pairs.weights[b], b))
         new = new[: max(self.config.subset // 2, 1)]
-        if new:  # long counterexamples cost L^3 in the chart: take the short ones while there are any
+        if new:  # long counterexamples cost L^3 in the chart: take short ones while there are any
             limit = max(2 * max(len(pairs.outputs[b]) for b in subset), len(pairs.outputs[new[0]]))
             new = [b for b in new if len(pairs.outputs[b]) <= limit]
         return new
@@ -383,8 +390,8 @@ class TemplateLearner:
 
     def _joint_step(self, run: Rounds, pairs: Pairs, best: Scored,
                     used: list[str]) -> tuple[Scored, list[bool]]:
-        """Few pairs, some wrong after the rounds: the joint search (step 5). Returns the program and
-        which pairs it explains."""
+        """Few pairs, some wrong after the rounds: the joint search (step 5). Returns the program
+        and which pairs it explains."""
         ok = pairs.check(best.templates)
         if not self.config.repair or all(ok) or len(pairs) > self.config.joint_max_pairs:
             return best, ok
@@ -392,9 +399,10 @@ class TemplateLearner:
         if joint is None:
             return best, ok
         run.log.append({"joint_search": True, "seconds": time.perf_counter() - run.start})
-        return Scored(joint, float(sum(pairs.weights))), [True] * len(pairs)  # it explains every pair
+        return Scored(joint, float(sum(pairs.weights))), [True] * len(pairs)  # explains every pair
 
-    def _joint_search(self, pairs: Pairs, best: Scored, used: list[str]) -> dict[str, Template] | None:
+    def _joint_search(self, pairs: Pairs, best: Scored,
+                      used: list[str]) -> dict[str, Template] | None:
         """Few pairs, some still wrong: search for one program explaining them all, over the restarts'
         candidates plus the templates read off each pair's output (see :func:`root_proposals`)."""
         assert self.space is not None

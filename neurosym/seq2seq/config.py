@@ -15,8 +15,8 @@ the list of valid values. From that one declaration this module derives
 
 Field metadata keys: ``help`` (str), ``minimum`` / ``maximum`` (inclusive bounds),
 ``fixed`` (set by the program, not an option: no override, no flag), ``flag``
-(False: no command-line flag), ``metavar`` (the flag's value in help). A class may map old field names to new
-ones in ``RENAMED: ClassVar[dict[str, str]]``; :func:`from_json` and
+(False: no command-line flag), ``metavar`` (the flag's value in help). A class may
+map old field names to new ones in ``RENAMED: ClassVar[dict[str, str]]``; :func:`from_json` and
 :func:`apply_overrides` accept the old names.
 
 Generic on purpose (nothing here knows about sequence models), so that one
@@ -86,7 +86,8 @@ def check(config: Any) -> None:
             isinstance(value, (int, float)) and not isinstance(value, bool)
             and ((low is not None and value < low) or (high is not None and value > high)))
         if bad:
-            raise NeurosymError(f"{name}.{f.name} = {value!r}: must be {_allowed(f, kinds[f.name])}")
+            allowed = _allowed(f, kinds[f.name])
+            raise NeurosymError(f"{name}.{f.name} = {value!r}: must be {allowed}")
 
 
 def _coerce(kind: Any, value: Any) -> Any:
@@ -133,8 +134,8 @@ def _type_name(kind: Any) -> str:
 
 
 def apply_overrides(overrides: Mapping[str, Any], *configs: Any, what: str) -> list[Any]:
-    """Copies of ``configs`` with ``overrides`` applied (each key goes to the config that has the field;
-    values are coerced to its type, then validated). ``what`` names the learner in errors."""
+    """Copies of ``configs`` with ``overrides`` applied (each key goes to the config that has the
+    field; values are coerced to its type, then validated). ``what`` names the learner in errors."""
     updates: list[dict[str, Any]] = [{} for _ in configs]
     for key, value in overrides.items():
         for i, config in enumerate(configs):
@@ -172,7 +173,8 @@ def _show(value: Any) -> str:
 
 def to_json(config: Any) -> dict[str, Any]:
     """The fields as a JSON-ready dict (tuples become lists)."""
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(config).items()}
+    return {k: list(v) if isinstance(v, tuple) else v
+            for k, v in dataclasses.asdict(config).items()}
 
 
 def from_json(cls: type[C], data: Mapping[str, Any]) -> C:

@@ -248,6 +248,7 @@ class NeurosymLearner:
 
 @register_learner("neurosym", defaults=(LearnConfig(),))
 def make_neurosym_learner(*, task: Any, device: torch.device, seed: int = 0, **options: Any) -> NeurosymLearner:
-    """Factory for ``--model neurosym``; ``options`` override :class:`LearnConfig` fields (e.g. restarts=4)."""
+    """Factory for ``--model neurosym``; ``options`` override :class:`LearnConfig` fields
+    (e.g. restarts=4)."""
     (config,) = apply_overrides(options, LearnConfig(), what="the neurosym model")
     return NeurosymLearner(task, device, seed, config)

@@ -140,9 +140,10 @@ class TrainConfig:
 
     batch_size: int = setting(32, "training batch size", minimum=1)
     lr: float = setting(1e-3, "Adam learning rate", minimum=0)
-    grad_clip: float = setting(5.0, "clip the gradient norm at this value (0: no clipping)", minimum=0)
-    teacher_forcing: float = setting(0.5, "probability that a batch is trained with teacher forcing",
-                                     minimum=0, maximum=1)
+    grad_clip: float = setting(5.0, "clip the gradient norm at this value (0: no clipping)",
+                               minimum=0)
+    teacher_forcing: float = setting(0.5, "probability that a batch is trained with teacher "
+                                     "forcing", minimum=0, maximum=1)
     train_examples: int = setting(100_000, "default step count = ceil(train_examples / batch_size)",
                                   minimum=1)
     warmup_steps: int = setting(0, "linear learning-rate warm-up over this many steps", minimum=0)
@@ -156,7 +157,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         check(self)
         if not all(0 <= b < 1 for b in self.adam_betas):
-            raise NeurosymError(f"TrainConfig.adam_betas = {self.adam_betas}: each must be in [0, 1)")
+            raise NeurosymError(f"TrainConfig.adam_betas = {self.adam_betas}: each must be in "
+                                "[0, 1)")
 
     def default_steps(self) -> int:
         return math.ceil(self.train_examples / self.batch_size)
@@ -406,8 +408,9 @@ class NeuralSeq2Seq:
         self.net.eval()
 
 
-def neural_learner(name: str, model_config: Any, train_config: TrainConfig, build: Callable[..., nn.Module],
-                   options: dict[str, Any], *, device: torch.device, seed: int) -> NeuralSeq2Seq:
+def neural_learner(name: str, model_config: Any, train_config: TrainConfig,
+                   build: Callable[..., nn.Module], options: dict[str, Any], *,
+                   device: torch.device, seed: int) -> NeuralSeq2Seq:
     """A baseline learner: ``options`` override the frozen network and training configs (checked),
     and ``build(src_vocab_size, tgt_vocab_size, config)`` makes the network."""
     net, tc = apply_overrides(options, model_config, train_config, what=f"the {name} model")

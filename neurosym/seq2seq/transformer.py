@@ -218,5 +218,5 @@ class TransformerSeq2Seq(nn.Module):
 
 @register_learner("transformer", defaults=(TRANSFORMER_DEFAULTS, TRANSFORMER_TRAIN_DEFAULTS))
 def make_transformer(*, task: Any = None, device: torch.device, seed: int = 0, **options: Any) -> NeuralSeq2Seq:
-    return neural_learner("transformer", TRANSFORMER_DEFAULTS, TRANSFORMER_TRAIN_DEFAULTS, TransformerSeq2Seq,
-                          options, device=device, seed=seed)
+    return neural_learner("transformer", TRANSFORMER_DEFAULTS, TRANSFORMER_TRAIN_DEFAULTS,
+                          TransformerSeq2Seq, options, device=device, seed=seed)

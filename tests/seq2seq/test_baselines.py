@@ -124,7 +124,8 @@ def test_max_decode_length_ignores_gold_and_covers_long_outputs():
 
 def test_transformer_cached_decoding_matches_full_decoder():
     torch.manual_seed(0)
-    net = TransformerSeq2Seq(10, 8, TransformerConfig(d_model=32, heads=4, layers=2, ff=64, dropout=0.0)).eval()
+    config = TransformerConfig(d_model=32, heads=4, layers=2, ff=64, dropout=0.0)
+    net = TransformerSeq2Seq(10, 8, config).eval()
     src = torch.randint(4, 10, (5, 7))
     src[0, 5:] = 0  # padding
     tgt = torch.randint(4, 8, (5, 9))

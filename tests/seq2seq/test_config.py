@@ -29,11 +29,13 @@ def test_json_round_trip_and_frozen(config):
 
 @pytest.mark.parametrize("make, message", [
     (lambda: RecurrentConfig(dropout=1.5), r"RecurrentConfig.dropout = 1.5: must be in \[0, 1\]"),
-    (lambda: TransformerConfig(positions="rotary"), "TransformerConfig.positions = 'rotary': must be one of"),
+    (lambda: TransformerConfig(positions="rotary"),
+     "TransformerConfig.positions = 'rotary': must be one of"),
     (lambda: TransformerConfig(d_model=30), "divisible by heads"),
     (lambda: TrainConfig(batch_size=0), "TrainConfig.batch_size = 0: must be >= 1"),
     (lambda: TrainConfig(adam_betas=(0.9, 1.0)), "adam_betas"),
-    (lambda: LearnConfig(reverse="sometimes"), "LearnConfig.reverse = 'sometimes': must be one of 'auto'"),
+    (lambda: LearnConfig(reverse="sometimes"),
+     "LearnConfig.reverse = 'sometimes': must be one of 'auto'"),
 ])
 def test_invalid_values_name_the_field_and_the_valid_range(make, message):
     with pytest.raises(NeurosymError, match=message):
@@ -41,8 +43,9 @@ def test_invalid_values_name_the_field_and_the_valid_range(make, message):
 
 
 def test_overrides_are_coerced_routed_and_checked():
-    net, train = apply_overrides({"hidden": "100", "lr": 1, "adam_betas": [0.5, 0.6], "embedding": "none"},
-                                 RecurrentConfig(), RECURRENT_TRAIN_DEFAULTS, what="the lstm model")
+    overrides = {"hidden": "100", "lr": 1, "adam_betas": [0.5, 0.6], "embedding": "none"}
+    net, train = apply_overrides(overrides, RecurrentConfig(), RECURRENT_TRAIN_DEFAULTS,
+                                 what="the lstm model")
     assert (net.hidden, net.embedding) == (100, None)
     assert (train.lr, train.adam_betas, train.batch_size) == (1.0, (0.5, 0.6), 32)
     (learn,) = apply_overrides({"repair": "false", "polish_steps": 4}, LearnConfig(), what="x")
@@ -69,8 +72,8 @@ def test_generated_flags_parse_back_to_the_config():
     assert "(default: None)" not in help_text
     args = parser.parse_args(["--restarts", "2", "--reverse", "off", "--per-length", "--noise", "0",
                               "--no-repair"])
-    assert from_args(LearnConfig, args) == LearnConfig(restarts=2, reverse="off", per_length=True, noise=0.0,
-                                                       repair=False)
+    assert from_args(LearnConfig, args) == LearnConfig(restarts=2, reverse="off", per_length=True,
+                                                       noise=0.0, repair=False)
     assert from_args(LearnConfig, parser.parse_args([])) == LearnConfig()
     with pytest.raises(SystemExit):
         parser.parse_args(["--reverse", "maybe"])
