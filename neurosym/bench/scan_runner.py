@@ -30,7 +30,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,37 +40,62 @@ from neurosym.bench.distributed import finish, init_distributed, rank_device, ru
 from neurosym.bench.run_folder import PLOT_MISSING, RunFolder
 from neurosym.errors import NeurosymError
 from neurosym.io import atomic_write_json
-from neurosym.seq2seq.base import Learner, exact_match, learner_names, make_learner
+from neurosym.seq2seq.base import (
+    Learner,
+    exact_match,
+    learner_defaults,
+    learner_names,
+    make_learner,
+)
+from neurosym.seq2seq.config import add_flags, check, describe, from_args, setting
+from neurosym.seq2seq.training import TrainConfig
 from neurosym.tasks.examples import Example
 from neurosym.versions import command_line, device_description, resolve_device, versions
 
 MAX_ERRORS_WRITTEN = 200
 
 
-@dataclass
-class RunSettings:
-    """Everything ``neurosym scan run`` takes (the CLI flags, one to one)."""
+SPLITS_HELP = ("simple, length, addprim_jump, addprim_turn_left, template_around_right, "
+               "template_jump_around_right, template_opposite_right, template_right (or a split "
+               "of --task); required unless --eval-only")
 
-    split: str | None
-    model: str = "lstm"
-    seeds: int = 1
-    first_seed: int = 0
-    steps: int | None = None
-    device: str = "auto"
-    data: str | None = None
-    out: str = "runs/scan"
-    json: str | None = None
-    resume: bool = False
-    eval_only: str | None = None
-    task: str | None = None
-    options: dict[str, Any] = field(default_factory=dict)
-    dedupe_train: bool = False
-    train_eval: int = 2000
-    checkpoint_every: int = 1000
-    log_every: int = 50
-    eval_every: int = 0  # > 0: also score test and train exact match every N steps (metrics.jsonl "event": "eval_during")
-    threads: int | None = None
-    progress: bool | None = None  # None: a bar on a terminal, periodic lines otherwise
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Everything ``neurosym scan run`` takes; its flags and their help come from these fields."""
+
+    split: str | None = setting(None, SPLITS_HELP)
+    model: str = setting("lstm", "lstm, gru, lstm-attn, gru-attn, transformer, neurosym")
+    seeds: int = setting(1, "number of seeds (first-seed, first-seed+1, ...)", minimum=1)
+    first_seed: int = setting(0, "the first seed", minimum=0)
+    steps: int | None = setting(None, "optimizer steps per seed (default: the model's; baselines: "
+                                "100000 examples / batch size)", minimum=0)
+    device: str = setting("auto", "auto, cpu, cuda, cuda:1 ...")
+    data: str | None = setting(None, "folder with the official SCAN files (default: found "
+                               "automatically)")
+    out: str = setting("runs/scan", "folder for the run folders and the summary JSON")
+    json: str | None = setting(None, "also write the summary JSON here")
+    resume: bool = setting(False, "continue interrupted runs from their checkpoints")
+    eval_only: str | None = setting(None, "evaluate the checkpoint of a run folder (no training)",
+                                    metavar="RUN_DIR")
+    task: str | None = setting(None, "a compositional task file (default: the bundled SCAN task)")
+    options: dict[str, Any] = field(default_factory=dict, metadata={"flag": False})  # the model's
+    # options: overrides of its configuration (-o KEY=VALUE, --batch-size, --lr)
+    dedupe_train: bool = setting(False, "keep one copy of repeated training lines (default: keep "
+                                 "the repeats as the split has them)")
+    train_eval: int = setting(2000, "distinct training examples decoded for train accuracy "
+                              "(0 = all)", minimum=0)
+    checkpoint_every: int = setting(1000, "steps between checkpoints (0 = only at the end)",
+                                    minimum=0)
+    log_every: int = setting(50, "steps per metrics.jsonl line", minimum=1)
+    eval_every: int = setting(0, "also score test and train exact match every N steps (0 = only at "
+                              "the end; metrics.jsonl event eval_during)", minimum=0)
+    threads: int | None = setting(None, "torch CPU threads (default: torch's)", minimum=1)
+    progress: bool | None = setting(None, "None: a bar on a terminal, periodic lines otherwise",
+                                    flag=False)
+
+    def __post_init__(self) -> None:
+        check(self)
 
 
 # ------------------------------------------------------------------------------------ data
@@ -384,8 +409,6 @@ def run_scan(settings: RunSettings) -> dict[str, Any]:
         raise NeurosymError("--split is required (e.g. --split simple); see 'neurosym scan run --help'")
     if settings.model not in learner_names():
         raise NeurosymError(f"unknown model {settings.model!r}; choose one of: {', '.join(learner_names())}")
-    if settings.seeds < 1:
-        raise NeurosymError(f"--seeds {settings.seeds}: give at least 1")
     task = load_task(settings.task)
     train, test, info = load_split(task, settings.split, settings.data, settings.dedupe_train)
     print(f"scan run: split {settings.split} ({info['train_size']} train, {info['test_size']} test; {info['split_note']})")
@@ -429,11 +452,9 @@ def eval_checkpoint(settings: RunSettings, device: torch.device) -> dict[str, An
     config = folder.read_config()
     if not folder.has_checkpoint():
         raise NeurosymError(f"{folder.checkpoint_dir}: no checkpoint here; pass a run folder written by 'neurosym scan run'")
-    settings.split = settings.split or config["split"]
-    settings.model = config["model"]
-    settings.options = config["options"]
     task_file = settings.task or (None if config.get("task", "").startswith("scan/scan (bundled)") else config.get("task"))
-    settings.task = task_file
+    settings = replace(settings, split=settings.split or config["split"], model=config["model"],
+                       options=config["options"], task=task_file)
     task = load_task(task_file)
     train, test, info = load_split(task, settings.split, settings.data or config.get("data"), config.get("dedupe_train", False))
     learner = _learner_from_config(config, task, device)
@@ -474,6 +495,9 @@ def _report(settings: RunSettings, summary: dict[str, Any], default_json: Path |
 
 
 # ------------------------------------------------------------------------------------ CLI
+SHORTCUTS = ("batch_size", "lr")  # model options that also have a flag of their own
+
+
 def _parse_option(text: str) -> tuple[str, Any]:
     key, sep, value = text.partition("=")
     if not sep or not key:
@@ -496,51 +520,37 @@ def register_cli(*, task_sub: Any = None, ilp_sub: Any = None, scan_sub: Any) ->
             "over seeds and writes a JSON summary. The add-primitive train sets repeat the lone primitive "
             "(10% of the lines); the repeats are kept as the split has them unless --dedupe-train."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        epilog=_options_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--split", help="simple, length, addprim_jump, addprim_turn_left, template_around_right, "
-                   "template_jump_around_right, template_opposite_right, template_right (or a split of --task)")
-    p.add_argument("--model", default="lstm", help="lstm, gru, lstm-attn, gru-attn, transformer, neurosym")
-    p.add_argument("--seeds", type=int, default=1, help="number of seeds (first-seed, first-seed+1, ...)")
-    p.add_argument("--first-seed", type=int, default=0)
-    p.add_argument("--steps", type=int, default=None,
-                   help="optimizer steps per seed (default: the model's; baselines: 100000 examples / batch size)")
-    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
-    p.add_argument("--data", default=None, help="folder with the official SCAN files (default: found automatically)")
-    p.add_argument("--out", default="runs/scan", help="folder for the run folders and the summary JSON")
-    p.add_argument("--json", default=None, help="also write the summary JSON here")
-    p.add_argument("--resume", action="store_true", help="continue interrupted runs from their checkpoints")
-    p.add_argument("--eval-only", metavar="RUN_DIR", default=None,
-                   help="evaluate the checkpoint of a run folder (no training)")
-    p.add_argument("--task", default=None, help="a compositional task file (default: the bundled SCAN task)")
-    p.add_argument("--batch-size", type=int, default=None, help="training batch size (default: the model's, 32)")
-    p.add_argument("--lr", type=float, default=None, help="learning rate (default: the model's)")
+    add_flags(p, RunSettings)
+    for name in SHORTCUTS:
+        f = TrainConfig.__dataclass_fields__[name]
+        p.add_argument("--" + name.replace("_", "-"), type=type(f.default), default=None,
+                       help=f"{f.metadata['help']} (default: the model's; the same as "
+                       f"-o {name}=...)")
     p.add_argument("--option", "-o", action="append", type=_parse_option, default=[], metavar="KEY=VALUE",
-                   help="a model option, e.g. -o hidden=100 -o dropout=0.1 -o teacher_forcing=1.0")
-    p.add_argument("--dedupe-train", action="store_true",
-                   help="keep one copy of repeated training lines (default: keep the repeats as the split has them)")
-    p.add_argument("--train-eval", type=int, default=2000,
-                   help="distinct training examples decoded for train accuracy (0 = all)")
-    p.add_argument("--checkpoint-every", type=int, default=1000, help="steps between checkpoints (0 = only at the end)")
-    p.add_argument("--log-every", type=int, default=50, help="steps per metrics.jsonl line")
-    p.add_argument("--eval-every", type=int, default=0,
-                   help="also score test and train exact match every N steps (0 = only at the end)")
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+                   help="a model option, e.g. -o hidden=100 -o dropout=0.1 (the options are "
+                   "listed below)")
     p.set_defaults(handler=_cmd_scan_run)
+
+
+def _options_help() -> str:
+    """Each model's options with default and help, from its configurations (models with the same
+    options share a list)."""
+    lists: dict[str, list[str]] = {}
+    for name in learner_names():
+        text = "\n".join("  " + line for config in learner_defaults(name)
+                         for line in describe(config))
+        lists.setdefault(text, []).append(name)
+    return "\n\n".join(f"options of {', '.join(names)} (-o KEY=VALUE; default in "
+                       f"parentheses):\n{text}" for text, names in lists.items())
 
 
 def _cmd_scan_run(args: argparse.Namespace) -> int:
     options = dict(args.option)
-    if args.batch_size is not None:
-        options["batch_size"] = args.batch_size
-    if args.lr is not None:
-        options["lr"] = args.lr
-    run_scan(RunSettings(
-        split=args.split, model=args.model, seeds=args.seeds, first_seed=args.first_seed, steps=args.steps,
-        device=args.device, data=args.data, out=args.out, json=args.json, resume=args.resume,
-        eval_only=args.eval_only, task=args.task, options=options, dedupe_train=args.dedupe_train,
-        train_eval=args.train_eval, checkpoint_every=args.checkpoint_every, log_every=args.log_every,
-        eval_every=args.eval_every,
-        threads=args.threads,
-    ))
+    for name in SHORTCUTS:
+        if getattr(args, name) is not None:
+            options[name] = getattr(args, name)
+    run_scan(from_args(RunSettings, args, options=options))
     return 0

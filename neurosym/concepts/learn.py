@@ -22,8 +22,8 @@ The recipe, each step measured in bench/neurosym/RESULTS.md:
    join the restarts' candidates and a backtracking search looks for one program that
    explains every pair (:func:`~neurosym.concepts.search.joint_search`) -- the move where
    several concepts must change together, which single repair swaps cannot make.
-6. **Generalise constants** (Occam) and **polish**: a short gradient run from the final
-   program gives each rule's confidence.
+6. **Generalise constants** (Occam) and **confidences**: a short gradient run from the
+   final program gives each template's confidence.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ import math
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal
 
 import torch
 
@@ -52,38 +53,54 @@ from neurosym.concepts.table import ConceptTable
 from neurosym.concepts.templates import Program, Template
 from neurosym.errors import NeurosymError
 from neurosym.lang.tree import ParseNode
+from neurosym.seq2seq.config import check, setting, to_json
 
 
-@dataclass
+@dataclass(frozen=True)
 class LearnConfig:
-    """Knobs of :class:`TemplateLearner`; the defaults are the measured SCAN settings."""
+    """Settings of :class:`TemplateLearner`; the defaults are the measured SCAN settings."""
 
-    restarts: int = 8            # independent soft models trained at once
-    max_length: int = 8          # longest template (SCAN's ``around`` needs 8)
-    reverse: str = "auto"        # reverse(child) items: "on", "off", or "auto" (allowed from the first repair round on)
-    per_length: bool = False     # one set of slots per template length (slower; see RESULTS.md)
-    subset: int = 150            # pairs in the first gradient round
-    coverage: int = 3            # pairs per concept and per (parent, position, child) in the subset
-    steps: int = 150             # Adam steps in the first round
-    refine_steps: int = 80       # Adam steps in later rounds
-    rounds: int = 6              # repair / re-initialise rounds at most
-    joint_max_pairs: int = 60    # at most this many training pairs: an exact joint search when repair leaves some wrong
-    repair: bool = True          # False (ablation): the MAP program of the lowest-loss restart, no rounds
-    lr: float = 0.1
-    noise: float = 0.05          # eps of the uniform-noise mixture in the loss
-    composite_token_bias: float = -4.0
-    candidates: int = 3          # templates per concept and restart offered to repair
-    warm_strength: float = 5.0   # nats by which a warm-started template leads
-    blame_threshold: float = 0.25
-    polish_steps: int = 10
-    patience: int = 30           # stop a round when no restart's argmax template changed for this many steps
-    min_steps: int = 40
-    dtype: str = "float32"
-    cpu_threads: int = 1         # torch threads during fit on CPU (0: leave as is); the chart's ops are small,
-                                 # and 2 threads measured 7x slower than 1 on the shared 2-core machine
+    RENAMED: ClassVar[dict[str, str]] = {"polish_steps": "confidence_steps"}  # in older checkpoints
+
+    restarts: int = setting(8, "independent soft models trained at once", minimum=1)
+    max_length: int = setting(8, "longest template (SCAN's 'around' needs 8)", minimum=1)
+    reverse: Literal["auto", "on", "off"] = setting(
+        "auto", "reverse(child) template items (auto: allowed from the first repair round on)")
+    per_length: bool = setting(False, "one set of slots per template length (slower; see "
+                               "RESULTS.md)")
+    subset: int = setting(150, "pairs in the first gradient round", minimum=1)
+    coverage: int = setting(3, "pairs per concept and per (parent, position, child) in the subset",
+                            minimum=0)
+    steps: int = setting(150, "Adam steps in the first round", minimum=0)
+    refine_steps: int = setting(80, "Adam steps in later rounds", minimum=0)
+    rounds: int = setting(6, "repair / re-initialise rounds at most", minimum=0)
+    joint_max_pairs: int = setting(60, "at most this many training pairs: an exact joint search "
+                                   "when repair leaves some wrong", minimum=0)
+    repair: bool = setting(True, "False (ablation): the MAP program of the lowest-loss restart, "
+                           "no rounds")
+    lr: float = setting(0.1, "Adam learning rate", minimum=0)
+    noise: float = setting(0.05, "eps of the uniform-noise mixture in the loss", minimum=0,
+                           maximum=0.99)
+    composite_token_bias: float = setting(-4.0, "initial logit offset of output tokens in the "
+                                           "templates of concepts with children")
+    candidates: int = setting(3, "templates per concept and restart offered to repair", minimum=1)
+    warm_strength: float = setting(5.0, "nats by which a warm-started template leads", minimum=0)
+    blame_threshold: float = setting(0.25, "failure fraction that blames a concept", minimum=0,
+                                     maximum=1)
+    confidence_steps: int = setting(10, "Adam steps from the final program that measure each "
+                                    "template's confidence", minimum=0)
+    patience: int = setting(30, "stop a round when no restart's argmax template changed for this "
+                            "many steps", minimum=0)
+    min_steps: int = setting(40, "steps a round runs at least before patience applies", minimum=0)
+    dtype: Literal["float32", "float64"] = setting("float32", "dtype of the chart")
+    cpu_threads: int = setting(1, "torch threads during fit on CPU (0: leave as is; the chart's "
+                               "ops are small, 2 threads measured 7x slower than 1)", minimum=0)
+
+    def __post_init__(self) -> None:
+        check(self)
 
     def to_json(self) -> dict:
-        return asdict(self)
+        return to_json(self)
 
 
 @dataclass
@@ -100,6 +117,54 @@ class LearnResult:
 
 
 Callback = Callable[[int, dict[str, float]], None]
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """Training pairs, index-aligned: parse trees, their outputs, and each pair's weight."""
+
+    trees: Sequence[ParseNode]
+    outputs: Sequence[tuple[str, ...]]
+    weights: Sequence[float]
+
+    def __len__(self) -> int:
+        return len(self.trees)
+
+    def take(self, idx: Sequence[int]) -> Pairs:
+        """The pairs at ``idx`` (a subset), in that order."""
+        return Pairs([self.trees[b] for b in idx], [self.outputs[b] for b in idx],
+                     [self.weights[b] for b in idx])
+
+    def check(self, templates: dict[str, Template]) -> list[bool]:
+        """Per pair: does exact execution of ``templates`` reproduce the output?"""
+        return explained_mask(templates, self.trees, self.outputs)
+
+    def explained(self, ok: Sequence[bool]) -> float:
+        """Weight fraction of the pairs marked ``ok``."""
+        return sum(w for w, good in zip(self.weights, ok) if good) / float(sum(self.weights))
+
+
+@dataclass
+class Rounds:
+    """What the learning rounds carry from one to the next: the subset trained on, the best
+    program so far, the steps spent (of ``budget``) and the log."""
+
+    subset: list[int]
+    budget: int
+    start: float
+    steps: int = 0
+    round: int = 0
+    best: Scored | None = None
+    previous_wrong: list[int] | None = None
+    log: list[dict] = field(default_factory=list)
+
+    def record(self, explained: float, wrong: int) -> dict:
+        """Append this round's log entry (later stages add to it) and return it."""
+        entry = {"round": self.round, "steps": self.steps, "subset": len(self.subset),
+                 "explained": explained, "wrong_pairs": wrong,
+                 "seconds": time.perf_counter() - self.start}
+        self.log.append(entry)
+        return entry
 
 
 class TemplateLearner:
@@ -127,98 +192,70 @@ class TemplateLearner:
         if self.device.type == "cpu" and self.config.cpu_threads > 0:
             torch.set_num_threads(self.config.cpu_threads)
         try:
-            return self._fit(trees, outputs, weights, callback, max_steps)
+            return self._fit(Pairs(trees, outputs, weights), callback, max_steps)
         finally:
             torch.set_num_threads(threads)
 
-    def _fit(self, trees, outputs, weights, callback, max_steps) -> LearnResult:
-        if not trees:
-            raise NeurosymError("no training pairs to learn from")
-        for out in outputs:
-            for tok in out:
-                if tok not in self.token_id:
-                    raise NeurosymError(f"output token {tok!r} is not in the learner's vocabulary")
+    def _fit(self, pairs: Pairs, callback: Callback | None, max_steps: int | None) -> LearnResult:
+        """Subset -> gradient descent -> rounds of (repair, check, blame, redraw, descend) -> joint
+        search -> Occam -> confidences (the module docstring's steps 1-6)."""
+        self._check_vocabulary(pairs)
         cfg = self.config
         start = time.perf_counter()
         rng = random.Random(self.seed)
         gen = torch.Generator().manual_seed(self.seed)
-        total_weight = float(sum(weights))
-        longest = max((len(o) for o in outputs), default=0)
-        if cfg.reverse not in ("auto", "on", "off"):
-            raise NeurosymError(f"reverse must be 'auto', 'on' or 'off', not {cfg.reverse!r}")
+        longest = max((len(o) for o in pairs.outputs), default=0)
         self._build(max(1, min(cfg.max_length, longest)), reverse=cfg.reverse == "on", gen=gen)
         self._options = {}
-        present = self.table.concepts_in(trees)
+        present = self.table.concepts_in(pairs.trees)
         used = [n for n in self.table.names if n in present]  # table order: runs are reproducible
-        subset = select_subset(trees, outputs, weights, size=cfg.subset, coverage=cfg.coverage, rng=rng)
-        log: list[dict] = []
-        steps_done = 0
-        budget = max_steps if max_steps is not None else 10**9
+        subset = select_subset(pairs.trees, pairs.outputs, pairs.weights, size=cfg.subset,
+                               coverage=cfg.coverage, rng=rng)
+        run = Rounds(subset, budget=max_steps if max_steps is not None else 10**9, start=start)
+        self._descend(run, pairs, cfg.steps, callback)
+        if cfg.repair:
+            best = self._rounds(run, pairs, used, gen, callback)
+        else:
+            best = self._best_restart(used)
+        best, ok = self._joint_step(run, pairs, best, used)
+        # Occam tie-break on the pairs the program explains, then a short run for confidences.
+        arities = {name: self.table.arity(name) for name in best.templates}
+        program = generalize_constants(Program(dict(best.templates), arities),
+                                       [t for t, good in zip(pairs.trees, ok) if good])
+        ok = pairs.check(program.templates)
+        program.confidence = self._confidences(program, pairs.take(run.subset))
+        run.steps += cfg.confidence_steps
+        final_loss = float(self._last_loss.min()) if self._last_loss is not None else None
+        unexplained = [b for b, good in enumerate(ok) if not good]
+        return LearnResult(program, pairs.explained(ok), unexplained, run.round, run.steps,
+                           len(run.subset), time.perf_counter() - start, final_loss, run.log)
 
-        steps_done += self._train(subset, trees, outputs, weights, min(cfg.steps, budget), steps_done, callback)
-        best: Scored | None = None
-        rounds = 0
-        previous_wrong: list[int] | None = None
+    def _rounds(self, run: Rounds, pairs: Pairs, used: list[str], gen: torch.Generator,
+                callback: Callback | None) -> Scored:
+        """Repair on the subset, check on all pairs; while some are wrong: add counterexamples to
+        the subset, redraw the blamed concepts in every restart, descend again (steps 3 and 4)."""
+        cfg = self.config
         while True:
-            if not cfg.repair:
-                best = self._best_restart(used)
-                break
-            best = self._repair(subset, trees, outputs, weights, used, best)
-            ok = explained_mask(best.templates, trees, outputs)
+            run.best = self._repair(pairs.take(run.subset), used, run.best)
+            ok = pairs.check(run.best.templates)
             wrong = [b for b, good in enumerate(ok) if not good]
-            entry = {"round": rounds, "steps": steps_done, "subset": len(subset),
-                     "explained": sum(w for w, g in zip(weights, ok) if g) / total_weight,
-                     "wrong_pairs": len(wrong), "seconds": time.perf_counter() - start}
-            if not wrong or rounds >= cfg.rounds or steps_done >= budget:
-                log.append(entry)
-                break
-            in_subset = set(subset)
-            new = sorted((b for b in wrong if b not in in_subset), key=lambda b: (len(outputs[b]), -weights[b], b))
-            new = new[: max(cfg.subset // 2, 1)]
-            if new:  # long counterexamples cost L^3 in the chart: take the short ones while there are any
-                limit = max(2 * max(len(outputs[b]) for b in subset), len(outputs[new[0]]))
-                new = [b for b in new if len(outputs[b]) <= limit]
-            pool = subset + new
-            # Blame on *all* training pairs: corrupted pairs are spread thin over the concepts, a wrong
-            # meaning makes most pairs using its concept fail.
-            fractions = blame(trees, ok, weights)
-            top = max(fractions.values(), default=0.0)
-            blamed = {n for n, f in fractions.items() if f >= max(cfg.blame_threshold, 0.5 * top)}
+            entry = run.record(pairs.explained(ok), len(wrong))
+            if not wrong or run.round >= cfg.rounds or run.steps >= run.budget:
+                return run.best
+            new = self._counterexamples(pairs, wrong, run.subset)
+            blamed = self._blamed(pairs, ok)
             entry.update(blamed=sorted(blamed), added=len(new))
-            log.append(entry)
-            if not blamed:
-                break  # isolated failures (corrupted pairs, or beyond the template space): report them
-            if previous_wrong == wrong:
-                break  # the last round changed nothing: stop and report what is left
-            previous_wrong = wrong
-            subset = pool
-            rounds += 1
+            if not blamed or run.previous_wrong == wrong:
+                # isolated failures (corrupted pairs, or beyond the template space), or the last
+                # round changed nothing: stop and report what is left
+                return run.best
+            run.previous_wrong, run.subset, run.round = wrong, run.subset + new, run.round + 1
             if cfg.reverse == "auto" and not self.space.reverse:
                 # the smaller space did not explain everything: allow reverse(child) items from now on
                 self._build(self.space.max_length, reverse=True, gen=gen)
                 entry["reverse"] = True
-            self._warm_start(best, blamed, gen)
-            steps = min(cfg.refine_steps, budget - steps_done)
-            steps_done += self._train(subset, trees, outputs, weights, steps, steps_done, callback)
-
-        ok = explained_mask(best.templates, trees, outputs)
-        if cfg.repair and not all(ok) and len(trees) <= cfg.joint_max_pairs:
-            joint = self._joint_search(trees, outputs, best, used)
-            if joint is not None:  # it explains every pair
-                best, ok = Scored(joint, total_weight), [True] * len(trees)
-                log.append({"joint_search": True, "seconds": time.perf_counter() - start})
-        # Occam tie-break on the pairs the program explains, then a short polish for confidences.
-        arities = {name: self.table.arity(name) for name in best.templates}
-        program = generalize_constants(Program(dict(best.templates), arities),
-                                       [t for t, good in zip(trees, ok) if good])
-        ok = explained_mask(program.templates, trees, outputs)
-        program.confidence = self._polish(program, subset, trees, outputs, weights)
-        steps_done += cfg.polish_steps
-        unexplained = [b for b, good in enumerate(ok) if not good]
-        explained = sum(w for w, g in zip(weights, ok) if g) / total_weight
-        final_loss = float(self._last_loss.min()) if self._last_loss is not None else None
-        return LearnResult(program, explained, unexplained, rounds, steps_done, len(subset),
-                           time.perf_counter() - start, final_loss, log)
+            self._warm_start(run.best, blamed, gen)
+            self._descend(run, pairs, cfg.refine_steps, callback)
 
     # ---- steps ----------------------------------------------------------------------------------
     def _build(self, max_length: int, *, reverse: bool, gen: torch.Generator) -> None:
@@ -229,16 +266,26 @@ class TemplateLearner:
                                    device=self.device, dtype=torch.float32)
         self._last_loss = None
 
-    def _tensors(self, idx: Sequence[int], trees, outputs, weights):
-        batch = batch_trees([trees[b] for b in idx], self.table, self.device)
-        big_l = max(1, max(len(outputs[b]) for b in idx))
+    def _check_vocabulary(self, pairs: Pairs) -> None:
+        if not len(pairs):
+            raise NeurosymError("no training pairs to learn from")
+        for out in pairs.outputs:
+            for tok in out:
+                if tok not in self.token_id:
+                    raise NeurosymError(f"output token {tok!r} is not in the learner's vocabulary")
+
+    def _tensors(self, pairs: Pairs):
+        """Batched trees, ``outputs [B, L]`` (padded with V), ``lengths [B]``, ``weights [B]``
+        (summing to 1)."""
+        batch = batch_trees(list(pairs.trees), self.table, self.device)
+        big_l = max(1, max(len(o) for o in pairs.outputs))
         pad = len(self.vocabulary)
-        out = torch.full((len(idx), big_l), pad, dtype=torch.long)
-        for row, b in enumerate(idx):
-            if outputs[b]:
-                out[row, : len(outputs[b])] = torch.tensor([self.token_id[t] for t in outputs[b]])
-        lengths = torch.tensor([len(outputs[b]) for b in idx], dtype=torch.long)
-        w = torch.tensor([weights[b] for b in idx], dtype=torch.float64)
+        out = torch.full((len(pairs), big_l), pad, dtype=torch.long)
+        for row, o in enumerate(pairs.outputs):
+            if o:
+                out[row, : len(o)] = torch.tensor([self.token_id[t] for t in o])
+        lengths = torch.tensor([len(o) for o in pairs.outputs], dtype=torch.long)
+        w = torch.tensor(list(pairs.weights), dtype=torch.float64)
         return batch, out.to(self.device), lengths.to(self.device), (w / w.sum()).to(self.device)
 
     def _loss(self, batch, out, lengths, w) -> torch.Tensor:
@@ -255,13 +302,18 @@ class TemplateLearner:
             ll = torch.logaddexp(ll + math.log1p(-eps), noise_ll + math.log(eps))
         return -(ll * w).sum(-1)
 
-    def _train(self, idx, trees, outputs, weights, steps, offset, callback) -> int:
-        """Adam on the restarts' logits over the pairs ``idx``; returns the steps taken (stops early when
+    def _descend(self, run: Rounds, pairs: Pairs, steps: int, callback: Callback | None) -> None:
+        """Gradient descent on the subset for up to ``steps`` of the budget left (step 2)."""
+        steps = min(steps, run.budget - run.steps)
+        run.steps += self._train(pairs.take(run.subset), steps, run.steps, callback)
+
+    def _train(self, pairs: Pairs, steps: int, offset: int, callback: Callback | None) -> int:
+        """Adam on the restarts' logits over ``pairs``; returns the steps taken (stops early when
         no restart's most probable program changed for ``patience`` steps)."""
         if steps <= 0:
             return 0
         assert self.model is not None
-        tensors = self._tensors(idx, trees, outputs, weights)
+        tensors = self._tensors(pairs)
         opt = torch.optim.Adam(self.model.parameters(), lr=self.config.lr)
         loss = None
         signature, stable_since = None, 0
@@ -285,7 +337,7 @@ class TemplateLearner:
             self._last_loss = loss.detach()
         return done
 
-    def _repair(self, subset, trees, outputs, weights, used: list[str], previous: Scored | None) -> Scored:
+    def _repair(self, subset: Pairs, used: list[str], previous: Scored | None) -> Scored:
         """Coordinate ascent from every restart's MAP program (and the previous best) on the subset."""
         assert self.model is not None
         cfg = self.config
@@ -312,16 +364,45 @@ class TemplateLearner:
         if last is not None:
             order.sort(key=lambda r: float(last[r]))
         starts = ([dict(previous.templates)] if previous is not None else []) + [per_restart[r] for r in order]
-        sub_trees = [trees[b] for b in subset]
-        sub_out = [outputs[b] for b in subset]
-        sub_w = [weights[b] for b in subset]
-        found = repair(options, starts, sub_trees, sub_out, sub_w)
+        found = repair(options, starts, subset.trees, subset.outputs, subset.weights)
         for n, ts in options.items():  # every round's candidates, for the joint search
             self._options.setdefault(n, [])
             self._options[n] += [t for t in ts if t not in self._options[n]]
         return Scored({n: found.templates[n] for n in used}, found.explained)
 
-    def _joint_search(self, trees, outputs, best: Scored, used: list[str]) -> dict[str, Template] | None:
+    def _counterexamples(self, pairs: Pairs, wrong: list[int], subset: list[int]) -> list[int]:
+        """Wrong pairs to add to the subset: the shortest (then heaviest) ones not in it yet."""
+        in_subset = set(subset)
+        new = sorted((b for b in wrong if b not in in_subset),
+                     key=lambda b: (len(pairs.outputs[b]), -pairs.weights[b], b))
+        new = new[: max(self.config.subset // 2, 1)]
+        if new:  # long counterexamples cost L^3 in the chart: take short ones while there are any
+            limit = max(2 * max(len(pairs.outputs[b]) for b in subset), len(pairs.outputs[new[0]]))
+            new = [b for b in new if len(pairs.outputs[b]) <= limit]
+        return new
+
+    def _blamed(self, pairs: Pairs, ok: list[bool]) -> set[str]:
+        """Concepts to redraw. Blame on *all* training pairs: corrupted pairs are spread thin over
+        the concepts, a wrong meaning makes most pairs using its concept fail."""
+        fractions = blame(pairs.trees, ok, pairs.weights)
+        top = max(fractions.values(), default=0.0)
+        return {n for n, f in fractions.items() if f >= max(self.config.blame_threshold, 0.5 * top)}
+
+    def _joint_step(self, run: Rounds, pairs: Pairs, best: Scored,
+                    used: list[str]) -> tuple[Scored, list[bool]]:
+        """Few pairs, some wrong after the rounds: the joint search (step 5). Returns the program
+        and which pairs it explains."""
+        ok = pairs.check(best.templates)
+        if not self.config.repair or all(ok) or len(pairs) > self.config.joint_max_pairs:
+            return best, ok
+        joint = self._joint_search(pairs, best, used)
+        if joint is None:
+            return best, ok
+        run.log.append({"joint_search": True, "seconds": time.perf_counter() - run.start})
+        return Scored(joint, float(sum(pairs.weights))), [True] * len(pairs)  # explains every pair
+
+    def _joint_search(self, pairs: Pairs, best: Scored,
+                      used: list[str]) -> dict[str, Template] | None:
         """Few pairs, some still wrong: search for one program explaining them all, over the restarts'
         candidates plus the templates read off each pair's output (see :func:`root_proposals`)."""
         assert self.space is not None
@@ -329,11 +410,12 @@ class TemplateLearner:
         for n in used:
             if best.templates[n] not in candidates[n]:
                 candidates[n].insert(0, best.templates[n])
-        read_off = root_proposals(trees, outputs, candidates, best.templates, max_items=self.space.max_length)
+        read_off = root_proposals(pairs.trees, pairs.outputs, candidates, best.templates,
+                                  max_items=self.space.max_length)
         for n, extra in read_off.items():
             if n in candidates:
                 candidates[n] += [t for t in extra if t not in candidates[n]]
-        found = joint_search(candidates, trees, outputs)
+        found = joint_search(candidates, pairs.trees, pairs.outputs)
         return {n: found[n] for n in used} if found is not None else None
 
     def _best_restart(self, used: list[str]) -> Scored:
@@ -351,12 +433,13 @@ class TemplateLearner:
             self.model.set_templates(r, program, strength=self.config.warm_strength)
         self.model.randomize(range(self.config.restarts), blamed_idx, gen)
 
-    def _polish(self, program: Program, subset, trees, outputs, weights) -> dict[str, float]:
-        """Train briefly from the final program; each rule's confidence is its probability afterwards."""
+    def _confidences(self, program: Program, subset: Pairs) -> dict[str, float]:
+        """Train briefly from the final program; each template's confidence is its probability
+        afterwards (step 6)."""
         assert self.model is not None
         for r in range(self.config.restarts):
             self.model.set_templates(r, program, strength=self.config.warm_strength)
-        self._train(subset, trees, outputs, weights, self.config.polish_steps, 0, None)
+        self._train(subset, self.config.confidence_steps, 0, None)
         conf = {}
         for name, template in program.templates.items():
             lp = max(self.model.template_log_prob(r, name, template) for r in range(self.config.restarts))

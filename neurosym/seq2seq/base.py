@@ -7,9 +7,10 @@ runner in ``neurosym.bench`` only talks to this interface.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Protocol
 
 import torch
 
@@ -64,13 +65,21 @@ class Learner(Protocol):
 
 
 _REGISTRY: dict[str, Callable[..., Learner]] = {}
+_DEFAULTS: dict[str, tuple[Any, ...]] = {}
 
 
-def register_learner(name: str) -> Callable[[Callable[..., Learner]], Callable[..., Learner]]:
-    """Decorator: make a learner factory available to ``make_learner`` and ``--model NAME``."""
+def register_learner(
+    name: str, *, defaults: tuple[Any, ...] = ()
+) -> Callable[[Callable[..., Learner]], Callable[..., Learner]]:
+    """Decorator: make a learner factory available to ``make_learner`` and ``--model NAME``.
+
+    ``defaults``: the frozen configurations (:mod:`neurosym.seq2seq.config`) whose fields are the
+    factory's options, as the factory's defaults; ``scan run --help`` lists them.
+    """
 
     def wrap(factory: Callable[..., Learner]) -> Callable[..., Learner]:
         _REGISTRY[name] = factory
+        _DEFAULTS[name] = defaults
         return factory
 
     return wrap
@@ -79,6 +88,12 @@ def register_learner(name: str) -> Callable[[Callable[..., Learner]], Callable[.
 def learner_names() -> list[str]:
     _import_builtin_learners()
     return sorted(_REGISTRY)
+
+
+def learner_defaults(name: str) -> tuple[Any, ...]:
+    """The default configurations of learner ``name`` (its options are their fields)."""
+    _import_builtin_learners()
+    return _DEFAULTS[name]
 
 
 def make_learner(name: str, *, task: Any = None, device: torch.device | str = "cpu", seed: int = 0, **options: Any) -> Learner:

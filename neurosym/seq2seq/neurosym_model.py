@@ -22,7 +22,6 @@ import json
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ from neurosym.errors import NeurosymError
 from neurosym.io import atomic_write, atomic_write_json
 from neurosym.lang.tree import ParseNode
 from neurosym.seq2seq.base import FitReport, ProgressCallback, register_learner
+from neurosym.seq2seq.config import apply_overrides, from_json
 from neurosym.tasks.examples import Example
 
 CHECKPOINT_FILE = "checkpoint.safetensors"
@@ -229,8 +229,7 @@ class NeurosymLearner:
                 f"{file}: written for a grammar with alternatives {sorted(meta['concepts'])}, "
                 f"but this task has {sorted(self.table.names)}; load it with the task it was trained on"
             )
-        known = {f.name for f in fields(LearnConfig)}
-        self.config = LearnConfig(**{k: v for k, v in meta["config"].items() if k in known})
+        self.config = from_json(LearnConfig, meta["config"])
         self.vocabulary = tuple(meta["vocabulary"])
         self.seed = int(meta["seed"])
         self.step = int(meta["step"])
@@ -247,27 +246,9 @@ class NeurosymLearner:
             self.model = model
 
 
-@register_learner("neurosym")
+@register_learner("neurosym", defaults=(LearnConfig(),))
 def make_neurosym_learner(*, task: Any, device: torch.device, seed: int = 0, **options: Any) -> NeurosymLearner:
-    """Factory for ``--model neurosym``; ``options`` are :class:`LearnConfig` fields (e.g. restarts=4)."""
-    known = {f.name: f for f in fields(LearnConfig)}
-    unknown = sorted(set(options) - set(known))
-    if unknown:
-        raise NeurosymError(f"unknown option(s) for the neurosym model: {', '.join(unknown)}; "
-                            f"known: {', '.join(sorted(known))}")
-    config = LearnConfig()
-    for key, value in options.items():
-        kind = type(getattr(config, key))
-        setattr(config, key, value if isinstance(value, kind) else _coerce(kind, value, key))
+    """Factory for ``--model neurosym``; ``options`` override :class:`LearnConfig` fields
+    (e.g. restarts=4)."""
+    (config,) = apply_overrides(options, LearnConfig(), what="the neurosym model")
     return NeurosymLearner(task, device, seed, config)
-
-
-def _coerce(kind: type, value: Any, key: str) -> Any:
-    try:
-        if kind is bool and isinstance(value, str):
-            if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
-                raise ValueError(value)
-            return value.lower() in ("true", "1", "yes")
-        return kind(value)
-    except (TypeError, ValueError):
-        raise NeurosymError(f"option {key}={value!r} for the neurosym model must be a {kind.__name__}") from None

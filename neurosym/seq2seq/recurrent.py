@@ -19,28 +19,44 @@ output layer with the new state.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from neurosym.errors import NeurosymError
 from neurosym.seq2seq.base import register_learner
+from neurosym.seq2seq.config import check, setting
 from neurosym.seq2seq.training import (
     EOS,
     PAD,
     SOS,
     NeuralSeq2Seq,
     TrainConfig,
+    neural_learner,
     sequence_exact,
     token_loss,
-    train_config_from,
 )
 
 RECURRENT_TRAIN_DEFAULTS = TrainConfig(
     batch_size=32, lr=1e-3, grad_clip=5.0, teacher_forcing=0.5, train_examples=100_000
 )
+
+
+@dataclass(frozen=True)
+class RecurrentConfig:
+    """The network of a recurrent learner; ``cell`` and ``attention`` come from the model's name."""
+
+    cell: Literal["lstm", "gru"] = setting("lstm", "recurrent cell", fixed=True)
+    attention: bool = setting(False, "additive attention over the encoder outputs", fixed=True)
+    hidden: int = setting(200, "units per recurrent layer", minimum=1)
+    layers: int = setting(2, "stacked recurrent layers", minimum=1)
+    dropout: float = setting(0.5, "dropout on embeddings and between layers", minimum=0, maximum=1)
+    embedding: int | None = setting(None, "embedding size (None: the hidden size)", minimum=1)
+
+    def __post_init__(self) -> None:
+        check(self)
 
 
 class RecurrentSeq2Seq(nn.Module):
@@ -50,17 +66,11 @@ class RecurrentSeq2Seq(nn.Module):
         self,
         src_vocab: int,
         tgt_vocab: int,
-        *,
-        cell: str = "lstm",
-        hidden: int = 200,
-        layers: int = 2,
-        dropout: float = 0.5,
-        attention: bool = False,
-        embedding: int | None = None,
+        config: RecurrentConfig = RecurrentConfig(),
     ) -> None:
         super().__init__()
-        if cell not in ("lstm", "gru"):
-            raise NeurosymError(f"unknown recurrent cell {cell!r}; use 'lstm' or 'gru'")
+        cell, hidden, layers, dropout = config.cell, config.hidden, config.layers, config.dropout
+        attention, embedding = config.attention, config.embedding
         rnn = nn.LSTM if cell == "lstm" else nn.GRU
         emb = embedding or hidden
         self.cell, self.hidden, self.layers, self.attention = cell, hidden, layers, attention
@@ -154,31 +164,16 @@ class RecurrentSeq2Seq(nn.Module):
         return torch.stack(out, dim=1)
 
 
-def _recurrent_factory(cell: str, attention: bool):
-    def factory(*, task: Any = None, device: torch.device, seed: int = 0, **options: Any) -> NeuralSeq2Seq:
-        tc = train_config_from(options, RECURRENT_TRAIN_DEFAULTS)
-        model_cfg = {
-            "cell": cell,
-            "attention": attention,
-            "hidden": int(options.pop("hidden", 200)),
-            "layers": int(options.pop("layers", 2)),
-            "dropout": float(options.pop("dropout", 0.5)),
-            "embedding": options.pop("embedding", None),
-        }
-        if options:
-            raise NeurosymError(f"unknown option(s) for the recurrent model: {', '.join(sorted(options))}")
-        return NeuralSeq2Seq(
-            name=f"{cell}{'-attn' if attention else ''}",
-            build=lambda sv, tv: RecurrentSeq2Seq(sv, tv, **model_cfg),
-            model_config=model_cfg,
-            train_config=tc,
-            device=device,
-            seed=seed,
-        )
+def _register(cell: Literal["lstm", "gru"], attention: bool) -> None:
+    name = f"{cell}{'-attn' if attention else ''}"
+    net = RecurrentConfig(cell=cell, attention=attention)
 
-    return factory
+    @register_learner(name, defaults=(net, RECURRENT_TRAIN_DEFAULTS))
+    def factory(*, task: Any = None, device: torch.device, seed: int = 0, **options: Any) -> NeuralSeq2Seq:
+        return neural_learner(name, net, RECURRENT_TRAIN_DEFAULTS, RecurrentSeq2Seq, options,
+                              device=device, seed=seed)
 
 
 for _cell in ("lstm", "gru"):
-    register_learner(_cell)(_recurrent_factory(_cell, False))
-    register_learner(f"{_cell}-attn")(_recurrent_factory(_cell, True))
+    _register(_cell, False)
+    _register(_cell, True)

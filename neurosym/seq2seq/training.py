@@ -40,6 +40,7 @@ from torch import nn
 from neurosym.errors import NeurosymError
 from neurosym.io import atomic_write, atomic_write_json
 from neurosym.seq2seq.base import FitReport, ProgressCallback
+from neurosym.seq2seq.config import apply_overrides, check, setting, to_json
 from neurosym.tasks.examples import Example
 
 PAD, SOS, EOS, UNK = 0, 1, 2, 3
@@ -133,20 +134,31 @@ def token_loss(logits: torch.Tensor, tgt_out: torch.Tensor) -> torch.Tensor:
     return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt_out.reshape(-1), ignore_index=PAD)
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainConfig:
     """Optimisation settings shared by the neural baselines (defaults: Lake & Baroni 2018, batched)."""
 
-    batch_size: int = 32
-    lr: float = 1e-3
-    grad_clip: float = 5.0
-    teacher_forcing: float = 0.5  # probability that a *batch* is trained with teacher forcing
-    train_examples: int = 100_000  # default step count = ceil(train_examples / batch_size)
-    warmup_steps: int = 0  # linear learning-rate warm-up (the Transformer uses it)
-    lr_decay: float = 0.0  # > 0: decay the learning rate linearly to 0 over this final fraction of the steps
-    adam_betas: tuple[float, float] = (0.9, 0.999)
-    eval_batch_size: int = 1024
-    max_decode_len: int | None = None  # None: max(60, 2 * longest training output + 10)
+    batch_size: int = setting(32, "training batch size", minimum=1)
+    lr: float = setting(1e-3, "Adam learning rate", minimum=0)
+    grad_clip: float = setting(5.0, "clip the gradient norm at this value (0: no clipping)",
+                               minimum=0)
+    teacher_forcing: float = setting(0.5, "probability that a batch is trained with teacher "
+                                     "forcing", minimum=0, maximum=1)
+    train_examples: int = setting(100_000, "default step count = ceil(train_examples / batch_size)",
+                                  minimum=1)
+    warmup_steps: int = setting(0, "linear learning-rate warm-up over this many steps", minimum=0)
+    lr_decay: float = setting(0.0, "> 0: decay the learning rate linearly to 0 over this final "
+                              "fraction of the steps", minimum=0, maximum=1)
+    adam_betas: tuple[float, float] = setting((0.9, 0.999), "Adam's betas, each in [0, 1)")
+    eval_batch_size: int = setting(1024, "inputs decoded at once when predicting", minimum=1)
+    max_decode_len: int | None = setting(None, "longest output decoded (None: max(60, 2 * longest "
+                                         "training output + 10))", minimum=1)
+
+    def __post_init__(self) -> None:
+        check(self)
+        if not all(0 <= b < 1 for b in self.adam_betas):
+            raise NeurosymError(f"TrainConfig.adam_betas = {self.adam_betas}: each must be in "
+                                "[0, 1)")
 
     def default_steps(self) -> int:
         return math.ceil(self.train_examples / self.batch_size)
@@ -211,7 +223,7 @@ class NeuralSeq2Seq:
         *,
         name: str,
         build: Callable[[int, int], nn.Module],
-        model_config: dict[str, Any],
+        model_config: Any,
         train_config: TrainConfig,
         device: torch.device,
         seed: int,
@@ -239,9 +251,8 @@ class NeuralSeq2Seq:
 
     def config(self) -> dict[str, Any]:
         """Everything needed to rebuild this learner: name, seed, model and training settings."""
-        tc = dict(self.train_config.__dict__)
-        tc["adam_betas"] = list(tc["adam_betas"])
-        return {"learner": self.name, "seed": self.seed, "model": self.model_config, "train": tc}
+        return {"learner": self.name, "seed": self.seed, "model": to_json(self.model_config),
+                "train": to_json(self.train_config)}
 
     def default_steps(self) -> int:
         """Steps ``fit(steps=None)`` runs: ``ceil(train_examples / batch_size)``."""
@@ -379,7 +390,7 @@ class NeuralSeq2Seq:
                 f"{file}: checkpoint of model {meta['config']['learner']!r}, but this learner is {self.name!r}; "
                 f"use --model {meta['config']['learner']}"
             )
-        if meta["config"]["model"] != self.model_config:
+        if meta["config"]["model"] != to_json(self.model_config):
             raise NeurosymError(
                 f"{file}: model settings differ from the checkpoint's {meta['config']['model']}; "
                 "build the learner with the checkpoint's settings (the runner reads them from config.json)"
@@ -397,13 +408,11 @@ class NeuralSeq2Seq:
         self.net.eval()
 
 
-def train_config_from(options: dict[str, Any], defaults: TrainConfig) -> TrainConfig:
-    """Override ``defaults`` with the keys of ``options`` that name TrainConfig fields (others are left)."""
-    cfg = TrainConfig(**defaults.__dict__)
-    for key in list(options):
-        if key in TrainConfig.__dataclass_fields__:
-            val = options.pop(key)
-            if key == "adam_betas":
-                val = tuple(val)
-            setattr(cfg, key, val)
-    return cfg
+def neural_learner(name: str, model_config: Any, train_config: TrainConfig,
+                   build: Callable[..., nn.Module], options: dict[str, Any], *,
+                   device: torch.device, seed: int) -> NeuralSeq2Seq:
+    """A baseline learner: ``options`` override the frozen network and training configs (checked),
+    and ``build(src_vocab_size, tgt_vocab_size, config)`` makes the network."""
+    net, tc = apply_overrides(options, model_config, train_config, what=f"the {name} model")
+    return NeuralSeq2Seq(name=name, build=lambda sv, tv: build(sv, tv, net), model_config=net,
+                         train_config=tc, device=device, seed=seed)

@@ -17,33 +17,48 @@ Decoding is greedy and free-running (the prefix is re-run at every step).
 from __future__ import annotations
 
 import math
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import torch
 from torch import nn
 
 from neurosym.errors import NeurosymError
 from neurosym.seq2seq.base import register_learner
+from neurosym.seq2seq.config import check, setting
 from neurosym.seq2seq.training import (
     EOS,
     PAD,
     SOS,
     NeuralSeq2Seq,
     TrainConfig,
+    neural_learner,
     sequence_exact,
     token_loss,
-    train_config_from,
 )
 
-TRANSFORMER_DEFAULTS: dict[str, Any] = {
-    "d_model": 128,
-    "heads": 8,
-    "layers": 3,
-    "ff": 512,
-    "dropout": 0.1,
-    "positions": "sinusoidal",
-    "max_positions": 512,
-}
+
+@dataclass(frozen=True)
+class TransformerConfig:
+    """The network of the ``transformer`` learner (SCAN-sized defaults)."""
+
+    d_model: int = setting(128, "model width (a multiple of heads)", minimum=1)
+    heads: int = setting(8, "attention heads", minimum=1)
+    layers: int = setting(3, "encoder layers, and as many decoder layers", minimum=1)
+    ff: int = setting(512, "feed-forward width", minimum=1)
+    dropout: float = setting(0.1, "dropout", minimum=0, maximum=1)
+    positions: Literal["sinusoidal", "learned"] = setting(
+        "sinusoidal", "position encoding (learned positions cannot represent unseen lengths)")
+    max_positions: int = setting(512, "longest sequence the position table covers", minimum=1)
+
+    def __post_init__(self) -> None:
+        check(self)
+        if self.d_model % self.heads:
+            raise NeurosymError(f"TransformerConfig.d_model = {self.d_model}: must be divisible by "
+                                f"heads ({self.heads})")
+
+
+TRANSFORMER_DEFAULTS = TransformerConfig()
 TRANSFORMER_TRAIN_DEFAULTS = TrainConfig(
     batch_size=32, lr=5e-4, grad_clip=5.0, teacher_forcing=1.0, train_examples=100_000,
     warmup_steps=500, adam_betas=(0.9, 0.98),
@@ -128,20 +143,11 @@ class TransformerSeq2Seq(nn.Module):
         self,
         src_vocab: int,
         tgt_vocab: int,
-        *,
-        d_model: int = 128,
-        heads: int = 8,
-        layers: int = 3,
-        ff: int = 512,
-        dropout: float = 0.1,
-        positions: str = "sinusoidal",
-        max_positions: int = 512,
+        config: TransformerConfig = TRANSFORMER_DEFAULTS,
     ) -> None:
         super().__init__()
-        if positions not in ("sinusoidal", "learned"):
-            raise NeurosymError(f"unknown positions {positions!r}; use 'sinusoidal' or 'learned'")
-        if d_model % heads:
-            raise NeurosymError(f"d_model {d_model} must be divisible by heads {heads}")
+        d_model, heads, layers, ff = config.d_model, config.heads, config.layers, config.ff
+        dropout, positions, max_positions = config.dropout, config.positions, config.max_positions
         self.d_model, self.max_positions = d_model, max_positions
         self.src_emb = nn.Embedding(src_vocab, d_model, padding_idx=PAD)
         self.tgt_emb = nn.Embedding(tgt_vocab, d_model, padding_idx=PAD)
@@ -210,17 +216,7 @@ class TransformerSeq2Seq(nn.Module):
         return torch.stack(out, dim=1)
 
 
-@register_learner("transformer")
+@register_learner("transformer", defaults=(TRANSFORMER_DEFAULTS, TRANSFORMER_TRAIN_DEFAULTS))
 def make_transformer(*, task: Any = None, device: torch.device, seed: int = 0, **options: Any) -> NeuralSeq2Seq:
-    tc = train_config_from(options, TRANSFORMER_TRAIN_DEFAULTS)
-    model_cfg = {k: type(v)(options.pop(k, v)) for k, v in TRANSFORMER_DEFAULTS.items()}
-    if options:
-        raise NeurosymError(f"unknown option(s) for the transformer: {', '.join(sorted(options))}")
-    return NeuralSeq2Seq(
-        name="transformer",
-        build=lambda sv, tv: TransformerSeq2Seq(sv, tv, **model_cfg),
-        model_config=model_cfg,
-        train_config=tc,
-        device=device,
-        seed=seed,
-    )
+    return neural_learner("transformer", TRANSFORMER_DEFAULTS, TRANSFORMER_TRAIN_DEFAULTS,
+                          TransformerSeq2Seq, options, device=device, seed=seed)

@@ -116,6 +116,20 @@ def test_cli_scan_run_and_errors(data_dir, tmp_path, capsys):
     assert "unknown model" in capsys.readouterr().err
 
 
+def test_scan_run_help_is_generated_from_the_settings(capsys):
+    with pytest.raises(SystemExit):
+        main(["scan", "run", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(default: None)" not in text and text.count("(default: 1000)") == 1
+    assert "--first-seed FIRST_SEED the first seed (default: 0)" in text
+    assert "--batch-size BATCH_SIZE training batch size (default: the model's;" in text
+    assert "--split SPLIT simple, length" in text and "required unless --eval-only" in text
+    assert "hidden (200): units per recurrent layer" in text  # the models' options, from configs
+    assert "restarts (8): independent soft models trained at once" in text
+    with pytest.raises(NeurosymError, match="RunSettings.seeds = 0: must be >= 1"):
+        RunSettings(split="simple", seeds=0)
+
+
 def test_add_primitive_repeats_kept_by_default(tmp_path):
     task = load_task(None)
     train, _, info = load_split(task, "addprim_jump", str(tmp_path), dedupe=False)
@@ -149,7 +163,7 @@ def test_scan_run_under_torchrun_equals_single_process(data_dir, tmp_path):
     for name, prefix in (("two", ["-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", str(port)]),
                          ("one", [])):
         cmd = [sys.executable, *prefix, *base, "--out", str(tmp_path / name), "--json", str(tmp_path / f"{name}.json")]
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, check=False)
         assert proc.returncode == 0, proc.stderr[-3000:]
         out[name] = json.loads((tmp_path / f"{name}.json").read_text())
     assert out["two"]["processes"] == 2 and out["one"]["processes"] == 1

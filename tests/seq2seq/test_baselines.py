@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -11,7 +12,7 @@ from safetensors import safe_open
 from neurosym.errors import NeurosymError
 from neurosym.seq2seq.base import exact_match, learner_names, make_learner
 from neurosym.seq2seq.training import CHECKPOINT_FILE, CHECKPOINT_JSON
-from neurosym.seq2seq.transformer import TransformerSeq2Seq
+from neurosym.seq2seq.transformer import TransformerConfig, TransformerSeq2Seq
 from neurosym.tasks.examples import Example
 
 BASELINES = ["lstm", "gru", "lstm-attn", "gru-attn", "transformer"]
@@ -78,7 +79,7 @@ def test_batched_decoding_equals_one_by_one(name):
     learner.fit(data, steps=40)
     inputs = [e.input for e in data]
     together = learner.predict(inputs)
-    learner.train_config.eval_batch_size = 1
+    learner.train_config = dataclasses.replace(learner.train_config, eval_batch_size=1)  # frozen
     assert [learner.predict([x])[0] for x in inputs] == together
 
 
@@ -123,7 +124,8 @@ def test_max_decode_length_ignores_gold_and_covers_long_outputs():
 
 def test_transformer_cached_decoding_matches_full_decoder():
     torch.manual_seed(0)
-    net = TransformerSeq2Seq(10, 8, d_model=32, heads=4, layers=2, ff=64, dropout=0.0).eval()
+    config = TransformerConfig(d_model=32, heads=4, layers=2, ff=64, dropout=0.0)
+    net = TransformerSeq2Seq(10, 8, config).eval()
     src = torch.randint(4, 10, (5, 7))
     src[0, 5:] = 0  # padding
     tgt = torch.randint(4, 8, (5, 9))

@@ -7,11 +7,14 @@ bench/neurosym/ (``run_all.py``) and RESULTS.md.
 
 from __future__ import annotations
 
+import json
 import random
 import time
 
 import pytest
 import torch
+from safetensors import safe_open
+from safetensors.torch import load_file, save_file
 
 from neurosym.concepts.templates import normalise_rule
 from neurosym.errors import NeurosymError
@@ -122,6 +125,15 @@ def test_checkpoint_round_trip(tmp_path, colours):
     inputs = [e.input for e in colours.split("fewshot").test]
     assert other.predict(inputs) == learner.predict(inputs) and other.rules() == learner.rules()
     assert torch.equal(other.model.logits, learner.model.logits)
+    # a checkpoint written before confidence_steps was called polish_steps loads the same
+    file = tmp_path / "ckpt" / "checkpoint.safetensors"
+    with safe_open(str(file), framework="pt") as f:
+        meta = json.loads(f.metadata()["neurosym"])
+    meta["config"]["polish_steps"] = meta["config"].pop("confidence_steps")
+    save_file(load_file(str(file)), str(file), metadata={"neurosym": json.dumps(meta)})
+    old = make_learner("neurosym", task=colours, device="cpu", seed=5)
+    old.load_checkpoint(tmp_path / "ckpt")
+    assert old.config == learner.config and old.rules() == learner.rules()
 
 
 def test_checkpoint_of_another_grammar_is_refused(tmp_path, colours, scan):
@@ -135,7 +147,7 @@ def test_checkpoint_of_another_grammar_is_refused(tmp_path, colours, scan):
 def test_bad_options_and_missing_task(colours):
     with pytest.raises(NeurosymError, match="unknown option.*restart"):
         make_learner("neurosym", task=colours, device="cpu", restart=3)
-    with pytest.raises(NeurosymError, match="must be a int"):
+    with pytest.raises(NeurosymError, match="must be an int"):
         make_learner("neurosym", task=colours, device="cpu", restarts="many")
     with pytest.raises(NeurosymError, match="needs a grammar task"):
         make_learner("neurosym", task=None, device="cpu")
