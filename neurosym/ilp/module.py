@@ -33,12 +33,29 @@ import torch
 from torch import Tensor, nn
 
 from neurosym.errors import NeurosymError
-from neurosym.ilp.clauses import ClauseSet, generate_clauses
+from neurosym.ilp.clauses import ClauseSet, generate_clauses, variable_names
 from neurosym.ilp.extract import extract_program
 from neurosym.ilp.forward import ForwardChainer
 from neurosym.ilp.grounding import AtomIndex
 from neurosym.ilp.training import init_weights
-from neurosym.logic.terms import Atom, Clause, Const, Program
+from neurosym.logic.terms import Atom, Clause, Const, Program, Var
+
+
+def _canonical(clause: Clause) -> ClauseSet:
+    """A user clause in the chainer's form: head variables renamed to the generator's ``X, Y``,
+    body-only variables to the next names, a one-atom body written twice (``p :- q, q``)."""
+    head_vars = list(clause.head.args)
+    if len(set(head_vars)) != len(head_vars):
+        raise NeurosymError(f"{clause}: a head with a repeated variable is not supported; "
+                            "fix: p(X, Y) :- q(X, Y), same(X, Y) with a background same/2")
+    extra = [v for a in clause.body for v in a.args if v not in head_vars]
+    extra = list(dict.fromkeys(extra))
+    names = variable_names(len(head_vars) + len(extra))
+    rename: dict[Var, Var] = dict(zip([*head_vars, *extra], names))
+    head = Atom(clause.head.pred, tuple(rename[v] for v in clause.head.args))
+    body = tuple(Atom(a.pred, tuple(rename[v] for v in a.args)) for a in clause.body)
+    body = body if len(body) == 2 else (body[0], body[0])
+    return ClauseSet(head.pred, head.arity, len(extra), False, (Clause(head, body),))
 
 
 class DifferentiableILP(nn.Module):
@@ -115,8 +132,7 @@ class DifferentiableILP(nn.Module):
                 if any(isinstance(t, Const) for a in (c.head, *c.body) for t in a.args):
                     raise NeurosymError(f"{c}: constants in clauses are not supported; "
                                         "fix: use a background predicate such as zero(X)")
-                body = c.body if len(c.body) == 2 else (c.body[0], c.body[0])
-                made.append(ClauseSet(pred, c.head.arity, 0, False, (Clause(c.head, body),)))
+                made.append(_canonical(c))
             sets[pred] = tuple(made)
         return cls(constants, extensional, sets, target, steps, **kwargs)
 
