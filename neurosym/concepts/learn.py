@@ -49,9 +49,10 @@ from neurosym.concepts.search import (
     root_proposals,
 )
 from neurosym.concepts.table import ConceptTable
-from neurosym.concepts.templates import Program, Template
+from neurosym.concepts.templates import Program
 from neurosym.errors import NeurosymError
 from neurosym.lang.tree import ParseNode
+from neurosym.tasks.template import Template
 
 
 @dataclass
@@ -208,8 +209,7 @@ class TemplateLearner:
                 best, ok = Scored(joint, total_weight), [True] * len(trees)
                 log.append({"joint_search": True, "seconds": time.perf_counter() - start})
         # Occam tie-break on the pairs the program explains, then a short polish for confidences.
-        arities = {name: self.table.arity(name) for name in best.templates}
-        program = generalize_constants(Program(dict(best.templates), arities),
+        program = generalize_constants(Program(dict(best.templates)),
                                        [t for t, good in zip(trees, ok) if good])
         ok = explained_mask(program.templates, trees, outputs)
         program.confidence = self._polish(program, subset, trees, outputs, weights)
@@ -345,7 +345,7 @@ class TemplateLearner:
     def _warm_start(self, best: Scored, blamed: set[str], gen: torch.Generator) -> None:
         """Every restart: the program's templates for trusted concepts, fresh random logits for blamed ones."""
         assert self.model is not None
-        program = Program(dict(best.templates), {n: self.table.arity(n) for n in best.templates})
+        program = Program(dict(best.templates))
         blamed_idx = sorted(self.table.index(n) for n in blamed)
         for r in range(self.config.restarts):
             self.model.set_templates(r, program, strength=self.config.warm_strength)
