@@ -30,7 +30,7 @@ class ItemKind(Enum):
 
 @dataclass(frozen=True)
 class Item:
-    """``Item(ItemKind.TOKEN, "I_JUMP")``, ``Item(ItemKind.CHILD, 0)`` or ``Item(ItemKind.REVERSE, 1)``.
+    """One item: ``Item(ItemKind.TOKEN, "I_JUMP")``, ``Item(ItemKind.CHILD, 0)``, ...
 
     ``value`` is the token, or the child's index (its name as written, in a task file's
     :class:`~neurosym.tasks.taskfile.MeaningSpec` before it is checked).
