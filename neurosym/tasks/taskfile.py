@@ -215,11 +215,12 @@ _ITEM_KINDS = {"child": ItemKind.CHILD, "reversed_child": ItemKind.REVERSE, "tok
 
 
 def read_meaning(node: Tree) -> MeaningSpec:
-    """One ``meaning`` line of the grammar (``twice(x) = x x``), its children still by name."""
+    """One parsed ``meaning`` line (``twice(x) = x x``), its children still named, not indexed."""
     name_token = node.children[0]
     params: tuple[str, ...] = ()
     params_where: tuple[Where, ...] = ()
-    items, items_where = [], []
+    items: list[Item] = []
+    items_where: list[Where] = []
     for child in node.children[1:]:
         if child.data == "params":
             params = tuple(str(t) for t in child.children)
