@@ -33,7 +33,6 @@ from typing import Any
 
 import torch
 
-from neurosym.concepts.templates import normalise_rule
 from neurosym.io import atomic_write_json, atomic_write_text
 from neurosym.seq2seq.base import exact_match, make_learner
 from neurosym.tasks.compositional import load_compositional_task
@@ -47,9 +46,7 @@ OTHER_TASKS = "toy/bells,fewshot/colours"
 
 
 def rules_match(learner: Any, task: Any) -> bool:
-    truth = {k: normalise_rule(v) for k, v in task.meaning_rules().items()}
-    learned = {k: normalise_rule(v) for k, v in learner.rules().items()}
-    return learned == truth
+    return learner.meanings() == task.templates
 
 
 def fit_and_score(task: Any, train: list[Example], tests: dict[str, list[Example]], seed: int,

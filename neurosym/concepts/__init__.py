@@ -4,7 +4,8 @@
 - :func:`batch_trees` -- parse trees as level-ordered index tensors (no loop over examples).
 - :class:`SoftTemplates` / :func:`root_probabilities` -- each concept's embedding read as a
   distribution over output templates; exact P(output | parse tree) by a span chart.
-- :class:`TemplateLearner` -- learns a :class:`Program` (one template per concept) from pairs.
+- :class:`TemplateLearner` -- learns a :class:`Program` (one
+  :class:`~neurosym.tasks.template.Template` per concept) from pairs.
 """
 
 from neurosym.concepts.batching import TreeBatch, TreeLevel, batch_trees
@@ -12,10 +13,10 @@ from neurosym.concepts.chart import root_probabilities
 from neurosym.concepts.composition import SoftTemplates, TemplateSpace
 from neurosym.concepts.learn import LearnConfig, LearnResult, TemplateLearner
 from neurosym.concepts.table import Concept, ConceptTable
-from neurosym.concepts.templates import Item, Program, Template, execute, normalise_rule
+from neurosym.concepts.templates import Program
 
 __all__ = [
-    "Concept", "ConceptTable", "Item", "LearnConfig", "LearnResult", "Program", "SoftTemplates",
-    "Template", "TemplateLearner", "TemplateSpace", "TreeBatch", "TreeLevel", "batch_trees", "execute",
-    "normalise_rule", "root_probabilities",
+    "Concept", "ConceptTable", "LearnConfig", "LearnResult", "Program", "SoftTemplates",
+    "TemplateLearner", "TemplateSpace", "TreeBatch", "TreeLevel", "batch_trees",
+    "root_probabilities",
 ]

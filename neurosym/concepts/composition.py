@@ -1,6 +1,6 @@
 """Soft output templates: every concept's embedding is read as a distribution over templates.
 
-A concept's meaning is a template (see :mod:`neurosym.concepts.templates`). The
+A concept's meaning is a template (see :mod:`neurosym.tasks.template`). The
 soft version is factorised: a softmax over the template length ``m in 0..M`` and,
 for each template *slot*, a softmax over the *choices*::
 
@@ -25,7 +25,8 @@ import torch
 from torch import nn
 
 from neurosym.concepts.table import ConceptTable
-from neurosym.concepts.templates import CHILD, REVERSE, TOKEN, Item, Program, Template
+from neurosym.concepts.templates import Program
+from neurosym.tasks.template import Item, ItemKind, Template
 
 
 @dataclass(frozen=True)
@@ -62,16 +63,16 @@ class TemplateSpace:
     def item(self, choice: int) -> Item:
         k = self.max_arity
         if choice < k:
-            return Item(CHILD, choice)
+            return Item(ItemKind.CHILD, choice)
         if self.reverse and choice < 2 * k:
-            return Item(REVERSE, choice - k)
-        return Item(TOKEN, self.vocabulary[choice - self.token_offset])
+            return Item(ItemKind.REVERSE, choice - k)
+        return Item(ItemKind.TOKEN, self.vocabulary[choice - self.token_offset])
 
     def choice(self, item: Item) -> int | None:
         """Inverse of :meth:`item`; None if the item is not expressible in this space."""
-        if item.kind == CHILD:
+        if item.kind is ItemKind.CHILD:
             return int(item.value) if int(item.value) < self.max_arity else None
-        if item.kind == REVERSE:
+        if item.kind is ItemKind.REVERSE:
             return self.max_arity + int(item.value) if self.reverse and int(item.value) < self.max_arity else None
         try:
             return self.token_offset + self.vocabulary.index(str(item.value))
@@ -224,7 +225,8 @@ class SoftTemplates(nn.Module):
                         alt[j] = int(top_i[ci, q, 1])
                         variants.append((score - float(top_v[ci, q, 0]) + float(top_v[ci, q, 1]), alt))
                 for sc, choices in variants:
-                    t = Template(tuple(self.space.item(ch) for ch in choices))
+                    items = tuple(self.space.item(ch) for ch in choices)
+                    t = Template(concept.name, concept.arity, items)
                     scored[t] = max(scored.get(t, float("-inf")), sc)
             best = sorted(scored.items(), key=lambda kv: -kv[1])[:k]
             out[concept.name] = [(sc, t) for t, sc in best]
@@ -241,8 +243,7 @@ class SoftTemplates(nn.Module):
             score, template = cands[0]
             templates[name] = template
             confidence[name] = float(torch.tensor(score).exp())
-        arities = {c.name: c.arity for c in self.table if c.name in templates}
-        return Program(templates, arities, confidence)
+        return Program(templates, confidence)
 
     @torch.no_grad()
     def template_log_prob(self, restart: int, name: str, template: Template) -> float:

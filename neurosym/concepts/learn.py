@@ -50,10 +50,11 @@ from neurosym.concepts.search import (
     root_proposals,
 )
 from neurosym.concepts.table import ConceptTable
-from neurosym.concepts.templates import Program, Template
+from neurosym.concepts.templates import Program
 from neurosym.errors import NeurosymError
 from neurosym.lang.tree import ParseNode
 from neurosym.seq2seq.config import check, setting, to_json
+from neurosym.tasks.template import Template
 
 
 @dataclass(frozen=True)
@@ -219,8 +220,7 @@ class TemplateLearner:
             best = self._best_restart(used)
         best, ok = self._joint_step(run, pairs, best, used)
         # Occam tie-break on the pairs the program explains, then a short run for confidences.
-        arities = {name: self.table.arity(name) for name in best.templates}
-        program = generalize_constants(Program(dict(best.templates), arities),
+        program = generalize_constants(Program(dict(best.templates)),
                                        [t for t, good in zip(pairs.trees, ok) if good])
         ok = pairs.check(program.templates)
         program.confidence = self._confidences(program, pairs.take(run.subset))
@@ -427,7 +427,7 @@ class TemplateLearner:
     def _warm_start(self, best: Scored, blamed: set[str], gen: torch.Generator) -> None:
         """Every restart: the program's templates for trusted concepts, fresh random logits for blamed ones."""
         assert self.model is not None
-        program = Program(dict(best.templates), {n: self.table.arity(n) for n in best.templates})
+        program = Program(dict(best.templates))
         blamed_idx = sorted(self.table.index(n) for n in blamed)
         for r in range(self.config.restarts):
             self.model.set_templates(r, program, strength=self.config.warm_strength)

@@ -22,10 +22,11 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from neurosym.concepts.templates import CHILD, REVERSE, TOKEN, Item, Program, Template, execute
+from neurosym.concepts.templates import Program
 from neurosym.lang.tree import ParseNode
+from neurosym.tasks.template import Item, ItemKind, Template, execute
 
 
 @dataclass(frozen=True)
@@ -132,30 +133,31 @@ def generalize_constants(program: Program, trees: Sequence[ParseNode]) -> Progra
     for (name, j), meanings in seen.items():
         template = templates[name]
         if all(m == tuple(reversed(m)) for m in meanings):
-            template = Template(tuple(Item(CHILD, j) if it.kind == REVERSE and int(it.value) == j else it
-                                      for it in template.items))
+            child, reversed_child = Item(ItemKind.CHILD, j), Item(ItemKind.REVERSE, j)
+            template = replace(template, items=tuple(
+                child if it == reversed_child else it for it in template.items))
         if len(meanings) == 1:
             (constant,) = meanings
             if constant:
                 template = _substitute(template, constant, j)
         templates[name] = template
-    return Program(templates, dict(program.arities), dict(program.confidence))
+    return Program(templates, dict(program.confidence))
 
 
 def _substitute(template: Template, constant: tuple[str, ...], child: int) -> Template:
-    """Every run of tokens spelling ``constant`` becomes ``Item(CHILD, child)``."""
+    """Every run of tokens spelling ``constant`` becomes ``Item(ItemKind.CHILD, child)``."""
     items = list(template.items)
     out: list[Item] = []
+    spelled = [Item(ItemKind.TOKEN, tok) for tok in constant]
     i, n = 0, len(constant)
     while i < len(items):
-        window = items[i: i + n]
-        if len(window) == n and all(it.kind == TOKEN and it.value == tok for it, tok in zip(window, constant)):
-            out.append(Item(CHILD, child))
+        if items[i: i + n] == spelled:
+            out.append(Item(ItemKind.CHILD, child))
             i += n
         else:
             out.append(items[i])
             i += 1
-    return Template(tuple(out))
+    return replace(template, items=tuple(out))
 
 
 def root_proposals(
@@ -186,37 +188,39 @@ def root_proposals(
             else:
                 options.append({m for t in candidates.get(child.rule, ()) if (m := execute({child.rule: t}, child)) is not None})
         for meanings in itertools.product(*(sorted(o) for o in options)):
-            for template in _segmentations(tuple(out), meanings, max_items)[:per_pair]:
+            for template in _segmentations(tree.rule, tuple(out), meanings, max_items)[:per_pair]:
                 bucket = found.setdefault(tree.rule, [])
                 if template not in bucket:
                     bucket.append(template)
     return found
 
 
-def _segmentations(out: tuple[str, ...], meanings: Sequence[tuple[str, ...]], max_items: int) -> list[Template]:
-    """Templates over children with these ``meanings`` that produce ``out``: the fewest items, and one more."""
+def _segmentations(name: str, out: tuple[str, ...], meanings: Sequence[tuple[str, ...]],
+                   max_items: int) -> list[Template]:
+    """Templates of ``name`` over children with these ``meanings`` that produce ``out``: the
+    fewest items, and one more."""
 
-    @functools.lru_cache(maxsize=None)
+    @functools.cache
     def rest(i: int) -> tuple[tuple[Item, ...], ...]:
         if i == len(out):
             return ((),)
         ways: list[tuple[Item, ...]] = []
         for j, m in enumerate(meanings):
             if m and out[i: i + len(m)] == m:
-                ways += [(Item(CHILD, j),) + tail for tail in rest(i + len(m))]
-        ways += [(Item(TOKEN, out[i]),) + tail for tail in rest(i + 1)]
+                ways += [(Item(ItemKind.CHILD, j),) + tail for tail in rest(i + len(m))]
+        ways += [(Item(ItemKind.TOKEN, out[i]),) + tail for tail in rest(i + 1)]
         ways = [w for w in ways if len(w) <= max_items]
         if not ways:
             return ()
         fewest = min(len(w) for w in ways)
         return tuple(sorted((w for w in ways if len(w) <= fewest + 1), key=_occam_key))
 
-    return [Template(items) for items in rest(0)]
+    return [Template(name, len(meanings), items) for items in rest(0)]
 
 
 def _occam_key(items: Sequence[Item]) -> tuple[int, int]:
     """Fewer output tokens written into the template first, then fewer items."""
-    return sum(it.kind == TOKEN for it in items), len(items)
+    return sum(it.kind is ItemKind.TOKEN for it in items), len(items)
 
 
 def joint_search(

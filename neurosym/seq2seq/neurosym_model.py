@@ -30,13 +30,14 @@ import torch
 from neurosym.concepts.composition import SoftTemplates, TemplateSpace
 from neurosym.concepts.learn import LearnConfig, TemplateLearner
 from neurosym.concepts.table import ConceptTable
-from neurosym.concepts.templates import Program, execute
+from neurosym.concepts.templates import Program
 from neurosym.errors import NeurosymError
 from neurosym.io import atomic_write, atomic_write_json
 from neurosym.lang.tree import ParseNode
 from neurosym.seq2seq.base import FitReport, ProgressCallback, register_learner
 from neurosym.seq2seq.config import apply_overrides, from_json
 from neurosym.tasks.examples import Example
+from neurosym.tasks.template import Template, execute
 
 CHECKPOINT_FILE = "checkpoint.safetensors"
 CHECKPOINT_JSON = "checkpoint.json"
@@ -159,11 +160,15 @@ class NeurosymLearner:
         return None
 
     # ------------------------------------------------------------------ reading what was learned
-    def rules(self) -> dict[str, str]:
-        """``{alternative: "twice(x) = x x", ...}``, the textual form of a task file's meaning block."""
+    def meanings(self) -> dict[str, Template]:
+        """``{alternative: template, ...}`` learned; compares with a task's ``templates``."""
         if self.program is None:
             raise NeurosymError("nothing learned yet: call fit() first")
-        return self.program.rules()
+        return dict(self.program.templates)
+
+    def rules(self) -> dict[str, str]:
+        """``{alternative: "twice(x) = x x", ...}``: the text of a task file's meaning block."""
+        return {name: str(t) for name, t in self.meanings().items()}
 
     def describe(self) -> str:
         """The learned rules with confidences, then the training pairs the program cannot explain."""

@@ -100,7 +100,7 @@ class Enumerator:
             else:
                 words.extend(combo[value].words)
         node = ParseNode(alt.name, tuple(c.node for c in combo))
-        return Item(node, tuple(words), template.apply([c.meaning for c in combo]))
+        return Item(node, tuple(words), template.execute([c.meaning for c in combo]))
 
     # sampling ---------------------------------------------------------------------------
     def unrank(self, rule: str, height: int, index: int) -> Item:

@@ -1,65 +1,18 @@
-"""Meanings of named alternatives: output templates over the children's meanings.
+"""The meaning block of a task file, checked against the grammar: one :class:`Template` per
+named alternative (see :mod:`neurosym.tasks.template`), and the meaning of a parse tree.
 
-``twice(x) = x x`` says: the meaning of ``twice`` is its first child's meaning,
-twice. A template is a sequence of output tokens (upper-case or quoted),
-children (by the positional name in the head) and ``reverse(x)`` (a child's
-meaning read backwards). Children are named in the order they appear in the
-alternative; ``walk = I_WALK`` has none; ``turn =`` means the empty sequence.
+``twice(x) = x x`` names the alternative's children in its head, in the order they appear in
+the alternative; the checks here resolve those names to child indices.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
-from dataclasses import dataclass
-
+from neurosym.errors import TaskFileError
+from neurosym.lang.grammar import load_parser, parse_with
 from neurosym.lang.tree import ParseNode
 from neurosym.tasks.cgrammar import InputGrammar
-from neurosym.tasks.taskfile import MeaningSpec, TaskSpec
-
-_BARE_TOKEN = re.compile(r"[A-Z][A-Za-z0-9_]*")
-
-Op = tuple[str, object]  # ("token", str) | ("child", int) | ("reverse", int)
-
-
-@dataclass(frozen=True)
-class Template:
-    """The meaning of one alternative. ``ops`` refer to children by index."""
-
-    name: str
-    params: tuple[str, ...]
-    ops: tuple[Op, ...]
-
-    def apply(self, children: Sequence[tuple[str, ...]]) -> tuple[str, ...]:
-        """Meaning of the alternative given its children's meanings (tuples of output tokens)."""
-        out: list[str] = []
-        for kind, value in self.ops:
-            if kind == "token":
-                out.append(value)  # type: ignore[arg-type]
-            elif kind == "child":
-                out.extend(children[value])  # type: ignore[index]
-            else:
-                out.extend(reversed(children[value]))  # type: ignore[index]
-        return tuple(out)
-
-    @property
-    def tokens(self) -> tuple[str, ...]:
-        """Output tokens the template writes itself (not those of its children)."""
-        return tuple(str(v) for k, v in self.ops if k == "token")
-
-    def __str__(self) -> str:
-        head = f"{self.name}({', '.join(self.params)})" if self.params else self.name
-        body = " ".join(
-            _token_text(str(v)) if k == "token"
-            else self.params[v] if k == "child" else f"reverse({self.params[v]})"  # type: ignore[index]
-            for k, v in self.ops
-        )
-        return f"{head} = {body}".rstrip()
-
-
-def _token_text(token: str) -> str:
-    """A token as the task file writes it: bare if upper-case-initial, else quoted."""
-    return token if _BARE_TOKEN.fullmatch(token) else f'"{token}"'
+from neurosym.tasks.taskfile import MeaningSpec, TaskSpec, read_meaning
+from neurosym.tasks.template import Item, ItemKind, Template, execute
 
 
 def build_templates(spec: TaskSpec, grammar: InputGrammar) -> dict[str, Template]:
@@ -103,32 +56,54 @@ def _check_meaning(spec: TaskSpec, grammar: InputGrammar, m: MeaningSpec) -> Tem
             f"{shown} names {len(m.params)} children but the alternative {m.name!r} has "
             f"{alt.arity} (children: {kids})", where,
             f"write the head as '{want}': one name per rule in the alternative, in order")
+    return _resolve(spec, m)
+
+
+def _resolve(spec: TaskSpec, m: MeaningSpec) -> Template:
+    """The template of one meaning line: its child names resolved to indices."""
     index: dict[str, int] = {}
     for i, (p, w) in enumerate(zip(m.params, m.params_where)):
         if p in index:
             raise spec.error(f"the child name {p!r} is used twice in {m.name!r}", w,
                              "give each child its own name")
         index[p] = i
-    ops: list[Op] = []
-    for item in m.items:
-        if item.kind == "token":
-            if not item.value or any(c.isspace() for c in item.value):
-                raise spec.error(f"the output token {item.value!r} must be one word", item.where,
+    items: list[Item] = []
+    for item, where in zip(m.items, m.items_where):
+        value = str(item.value)
+        if item.kind is ItemKind.TOKEN:
+            if not value or any(c.isspace() for c in value):
+                raise spec.error(f"the output token {value!r} must be one word", where,
                                  "write one token per quoted string, without spaces")
-            ops.append(("token", item.value))
-            continue
-        if item.value not in index:
+            items.append(item)
+        elif value in index:
+            items.append(Item(item.kind, index[value]))
+        else:
             have = ", ".join(m.params) if m.params else "no children"
             raise spec.error(
-                f"the meaning of {m.name!r} refers to a child {item.value!r} that does not exist "
-                f"({m.name!r} has {have})", item.where,
+                f"the meaning of {m.name!r} refers to a child {value!r} that does not exist "
+                f"({m.name!r} has {have})", where,
                 "use one of the names in the head; output tokens start with an upper-case letter "
                 "or are quoted (\"walk\")")
-        ops.append(("child" if item.kind == "child" else "reverse", index[item.value]))
-    return Template(m.name, m.params, tuple(ops))
+    return Template(m.name, len(m.params), tuple(items), m.params)
+
+
+def parse_template(text: str) -> Template:
+    """A template from its text, one meaning line: ``parse_template(str(t)) == t``.
+
+    >>> str(parse_template("around(u, d) = d u d u"))
+    'around(u, d) = d u d u'
+    """
+    spec = TaskSpec(path="<template>", text=text)
+    parser = load_parser("compositional", start="meaning")
+    tree = parse_with(parser, text.strip() + "\n", path=spec.path, error=TaskFileError,
+                      what="template", hint="write one meaning line, e.g. 'after(x, y) = y x'")
+    return _resolve(spec, read_meaning(tree))
 
 
 def interpret(node: ParseNode, templates: dict[str, Template]) -> tuple[str, ...]:
-    """The meaning of a parse tree: apply each alternative's template bottom-up."""
-    template = templates[node.rule]
-    return template.apply([interpret(c, templates) for c in node.children])
+    """The meaning of a parse tree (see :func:`~neurosym.tasks.template.execute`); KeyError if
+    one of its alternatives has no template."""
+    out = execute(templates, node)
+    if out is None:
+        raise KeyError(node.rule)
+    return out

@@ -16,6 +16,7 @@ from lark import Token, Tree
 
 from neurosym.errors import TaskFileError
 from neurosym.lang.grammar import load_parser, parse_with, position
+from neurosym.tasks.template import Item, ItemKind
 
 _GRAMMAR_BLOCK = re.compile(r"^[\t ]*grammar[\t ]*\{", re.MULTILINE)
 
@@ -62,21 +63,15 @@ class RuleSpec:
 
 
 @dataclass(frozen=True)
-class TemplateItem:
-    """One item of a meaning template: an output token, a child, or a reversed child."""
-
-    kind: str  # "token" | "child" | "reverse"
-    value: str
-    where: Where
-
-
-@dataclass(frozen=True)
 class MeaningSpec:
+    """One line of the meaning block as written: children are named (``Item(CHILD, "x")``)."""
+
     name: str
     params: tuple[str, ...]
-    items: tuple[TemplateItem, ...]
+    items: tuple[Item, ...]
     where: Where
     params_where: tuple[Where, ...]
+    items_where: tuple[Where, ...]
 
 
 Value = str | float | int | list
@@ -178,7 +173,7 @@ def read_task_spec(text: str, path: str | Path = "<string>") -> TaskSpec:
             if spec.meaning_where is not None:
                 raise _duplicate(spec, "meaning", _where(node))
             spec.meaning_where = _where(node)
-            spec.meanings = [_read_meaning(m) for m in node.children]
+            spec.meanings = [read_meaning(m) for m in node.children]
         elif kind == "enumerate":
             if spec.enumerate is not None:
                 raise spec.error("a second 'enumerate' statement", _where(node),
@@ -216,24 +211,27 @@ def _read_symbol(node: Tree) -> Symbol:
     return Symbol("ref", str(token), _where(token))
 
 
-def _read_meaning(node: Tree) -> MeaningSpec:
+_ITEM_KINDS = {"child": ItemKind.CHILD, "reversed_child": ItemKind.REVERSE, "token": ItemKind.TOKEN}
+
+
+def read_meaning(node: Tree) -> MeaningSpec:
+    """One parsed ``meaning`` line (``twice(x) = x x``), its children still named, not indexed."""
     name_token = node.children[0]
     params: tuple[str, ...] = ()
     params_where: tuple[Where, ...] = ()
-    items = []
+    items: list[Item] = []
+    items_where: list[Where] = []
     for child in node.children[1:]:
         if child.data == "params":
             params = tuple(str(t) for t in child.children)
             params_where = tuple(_where(t) for t in child.children)
-        elif child.data == "child":
-            items.append(TemplateItem("child", str(child.children[0]), _where(child.children[0])))
-        elif child.data == "reversed_child":
-            items.append(TemplateItem("reverse", str(child.children[0]), _where(child.children[0])))
-        else:  # token
-            token = child.children[0]
-            value = _unquote(token) if token.type == "STRING" else str(token)
-            items.append(TemplateItem("token", value, _where(token)))
-    return MeaningSpec(str(name_token), params, tuple(items), _where(name_token), params_where)
+            continue
+        token = child.children[0]
+        value = _unquote(token) if token.type == "STRING" else str(token)
+        items.append(Item(_ITEM_KINDS[child.data], value))
+        items_where.append(_where(token))
+    return MeaningSpec(str(name_token), params, tuple(items), _where(name_token), params_where,
+                       tuple(items_where))
 
 
 def _read_enumerate(spec: TaskSpec, node: Tree) -> EnumerateSpec:

@@ -12,6 +12,7 @@ from neurosym.concepts.chart import root_probabilities
 from neurosym.concepts.composition import TemplateSpace
 from neurosym.concepts.table import ConceptTable
 from neurosym.lang.tree import ParseNode as N
+from neurosym.tasks.template import ItemKind
 
 TABLE = ConceptTable({"pair": 2, "twice": 1, "a": 0, "b": 0})
 VOCAB = ("A", "B")
@@ -50,10 +51,10 @@ def _brute_force(tree, output, log_len, log_choice, space):
         total = 0.0
         for cut in range(len(s) + 1):
             head, tail = s[:cut], s[cut:]
-            if first.kind == "token":
+            if first.kind is ItemKind.TOKEN:
                 p = 1.0 if head == (first.value,) else 0.0
             else:
-                p = yields(node.children[first.value], head, reverse=first.kind == "reverse")
+                p = yields(node.children[first.value], head, reverse=first.kind is ItemKind.REVERSE)
             if p:
                 total += p * splits(node, rest, tail)
         return total

@@ -6,13 +6,13 @@ import pytest
 
 from neurosym.concepts.learn import LearnConfig, TemplateLearner, select_subset
 from neurosym.concepts.table import ConceptTable
-from neurosym.concepts.templates import CHILD, REVERSE, TOKEN, Item, Program, Template
+from neurosym.concepts.templates import Program
 from neurosym.lang.tree import ParseNode as N
+from neurosym.tasks.meaning import parse_template
 
 TABLE = ConceptTable({"pair": 2, "back": 1, "a": 0, "b": 0, "c": 0})
-TRUTH = Program({"pair": Template((Item(CHILD, 0), Item(CHILD, 1))), "back": Template((Item(REVERSE, 0),)),
-                 "a": Template((Item(TOKEN, "A"),)), "b": Template((Item(TOKEN, "B"),)),
-                 "c": Template((Item(TOKEN, "C"),))}, TABLE.to_json())
+TRUTH = Program({t.name: t for t in map(parse_template, [
+    "pair(x, y) = x y", "back(x) = reverse(x)", "a = A", "b = B", "c = C"])})
 
 
 def _data(with_back: bool):
@@ -30,8 +30,8 @@ def test_learns_the_rules_and_uses_reverse_only_when_needed(with_back):
     learner = TemplateLearner(TABLE, ["A", "B", "C"], LearnConfig(restarts=4, subset=60), seed=0)
     result = learner.fit(trees, outputs, [1.0] * len(trees))
     assert result.explained_weight == 1.0 and result.unexplained == []
-    expected = {k: v for k, v in TRUTH.rules().items() if with_back or k != "back"}
-    assert result.program.rules() == expected
+    expected = {k: v for k, v in TRUTH.templates.items() if with_back or k != "back"}
+    assert result.program.templates == expected
     assert learner.space.reverse == with_back  # "auto": the smaller space first
     assert all(0.0 < p <= 1.0 for p in result.program.confidence.values())
 

@@ -1,31 +1,16 @@
-"""Symbolic templates: execution, rule text, JSON, normalising parameter names."""
+"""A learned Program: execution, rule text, JSON."""
 
 import pytest
 
-from neurosym.concepts.templates import (
-    CHILD,
-    REVERSE,
-    TOKEN,
-    Item,
-    Program,
-    Template,
-    execute,
-    normalise_rule,
-)
+from neurosym.concepts.templates import Program
 from neurosym.errors import NeurosymError
 from neurosym.lang.tree import ParseNode as N
+from neurosym.tasks.meaning import parse_template
+from neurosym.tasks.template import execute
 
-PROGRAM = Program(
-    {
-        "after": Template((Item(CHILD, 1), Item(CHILD, 0))),
-        "twice": Template((Item(CHILD, 0), Item(CHILD, 0))),
-        "back": Template((Item(REVERSE, 0),)),
-        "walk": Template((Item(TOKEN, "W"),)),
-        "run": Template((Item(TOKEN, "R"),)),
-        "turn": Template(()),
-    },
-    {"after": 2, "twice": 1, "back": 1, "walk": 0, "run": 0, "turn": 0},
-)
+TEXTS = ["after(x, y) = y x", "twice(x) = x x", "back(x) = reverse(x)", "walk = W", "run = R",
+         "turn ="]
+PROGRAM = Program({t.name: t for t in map(parse_template, TEXTS)})
 
 
 def test_execute_composes_bottom_up():
@@ -47,22 +32,14 @@ def test_rule_text():
     assert rules["turn"] == "turn ="
 
 
+def test_describe_pads_the_confidences():
+    program = Program(dict(PROGRAM.templates), {"after": 0.5, "turn": 1.0})
+    lines = program.describe().splitlines()
+    assert lines[0] == "after(x, y) = y x      [p=0.500]" and lines[1] == "twice(x) = x x"
+
+
 def test_json_round_trip():
-    again = Program.from_json(PROGRAM.to_json())
-    assert again.templates == PROGRAM.templates and again.arities == PROGRAM.arities
-
-
-@pytest.mark.parametrize("text,expected", [
-    ("turned(u, d) = d u", "turned(x, y) = y x"),
-    ("around(u, d) = d u d u", "around(x, y) = y x y x"),
-    ("mirrored(m) = m reverse( m )", "mirrored(x) = x reverse(x)"),
-    ("jump = I_JUMP", "jump = I_JUMP"),
-    ("turn =", "turn ="),
-])
-def test_normalise_rule(text, expected):
-    assert normalise_rule(text) == expected
-
-
-def test_normalise_rejects_garbage():
-    with pytest.raises(NeurosymError):
-        normalise_rule("no equals sign here")
+    data = PROGRAM.to_json()
+    assert data["arities"]["after"] == 2 and data["templates"]["back"] == [["reverse", 0]]
+    again = Program.from_json(data)
+    assert again.templates == PROGRAM.templates and again.rules() == PROGRAM.rules()
