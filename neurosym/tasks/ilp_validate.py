@@ -23,6 +23,7 @@ from neurosym.errors import NeurosymError, TaskFileError
 from neurosym.logic.terms import Atom, Clause, Const, Program
 from neurosym.tasks.ilp_types import ILPTask, RuleTemplate, World
 
+RECURSIVE_STEPS = 4  # T of the Python and Popper front ends when none is given and T > 1 is needed
 Item = Hashable
 TemplateSpec = RuleTemplate | tuple[int, bool]
 
@@ -172,7 +173,7 @@ def _intensional(draft: TaskDraft) -> dict[str, int]:
 def _check_language(draft: TaskDraft, where: Locator) -> None:
     """Intensional arities, steps >= 1, a target, distinct predicate kinds, a training world."""
     for pred, arity in _intensional(draft).items():
-        if arity > 2:
+        if not 0 <= arity <= 2:
             raise where.error(("predicate", pred), "intensional_arity",
                               f"{pred}/{arity}: intensional predicates have arity 0, 1 or 2 in ∂ILP")
     if draft.steps is not None and draft.steps < 1:
