@@ -73,32 +73,48 @@ def make_task(
         target = preds[0]
     worlds = [_world("train", facts, positives, negatives, validation=False)]
     worlds += [
-        _world(f"validation{i + 1}", f, p, n, validation=True) for i, (f, p, n) in enumerate(validation)
+        _world(f"validation{i + 1}", f, p, n, validation=True)
+        for i, (f, p, n) in enumerate(validation)
     ]
     examples = [a for w in worlds for a in (*w.positives, *w.negatives)]
     draft = TaskDraft(
-        name=name, target=target, target_arity=next((a.arity for a in examples if a.pred == target), 0),
-        invented=dict(invented or {}), extensional=dict(extensional or {}),
+        name=name,
+        target=target,
+        target_arity=next((a.arity for a in examples if a.pred == target), 0),
+        invented=dict(invented or {}),
+        extensional=dict(extensional or {}),
         constants=[str(c) for c in constants] if constants is not None else None,
         templates={
             p: tuple(rule_template(t, p) for t in specs)
-            for p, specs in (templates if templates is not None else {target: [(0, False), (1, True)]}).items()
+            for p, specs in (
+                templates if templates is not None else {target: [(0, False), (1, True)]}
+            ).items()
         },
-        steps=steps, steps_when_recursive=RECURSIVE_STEPS, worlds=worlds,
+        steps=steps,
+        steps_when_recursive=RECURSIVE_STEPS,
+        worlds=worlds,
         solution=tuple(solution) if solution is not None else None,
     )
     return build_ilp_task(draft, Locator())
 
 
 def _world(
-    name: str, facts: Iterable[Atom], positives: Iterable[Atom], negatives: Iterable[Atom] | str,
-    *, validation: bool,
+    name: str,
+    facts: Iterable[Atom],
+    positives: Iterable[Atom],
+    negatives: Iterable[Atom] | str,
+    *,
+    validation: bool,
 ) -> DraftWorld:
     """One world; ``negatives`` is atoms or ``"closed_world"``."""
     if isinstance(negatives, str) and negatives != "closed_world":
         raise NeurosymError(f"negatives must be atoms or 'closed_world', got {negatives!r}")
     closed = isinstance(negatives, str)
     return DraftWorld(
-        name, list(facts), list(dict.fromkeys(positives)),
-        [] if closed else list(dict.fromkeys(negatives)), closed_world=closed, validation=validation,
+        name,
+        list(facts),
+        list(dict.fromkeys(positives)),
+        [] if closed else list(dict.fromkeys(negatives)),
+        closed_world=closed,
+        validation=validation,
     )

@@ -180,7 +180,8 @@ class _FileReader(_Loader):
         for stmt in tree.children:
             kind = stmt.data
             if kind in ("task_name", "target", "steps") and kind in seen_single:
-                raise self.fail(stmt, f"'{kind.replace('_name', '')}' is given twice", "keep only one")
+                what = kind.replace("_name", "")
+                raise self.fail(stmt, f"'{what}' is given twice", "keep only one")
             seen_single.add(kind)
             if kind == "task_name":
                 draft.name = str(stmt.children[0])
@@ -200,7 +201,7 @@ class _FileReader(_Loader):
             else:
                 top.append(stmt)
         draft.constants = constants or None
-        # The top-level statements form world "train" (if any), then `world` blocks, then validation.
+        # The top-level statements form world "train" (if any), then `world` and validation blocks.
         if top:
             self.world("train", False, None, top, constants)
         for kind, node, stmts in worlds:
@@ -215,7 +216,8 @@ class _FileReader(_Loader):
             if item.data == "const_range":
                 lo, hi = (int(t) for t in item.children)
                 if hi < lo:
-                    raise self.fail(item, f"empty range {lo}..{hi}", "write the smaller bound first")
+                    raise self.fail(item, f"empty range {lo}..{hi}",
+                                    "write the smaller bound first")
                 out += [str(i) for i in range(lo, hi + 1)]
             else:
                 out.append(self.constant(item))
@@ -230,7 +232,8 @@ class _FileReader(_Loader):
                 continue
             if kind == "invented":
                 if pname in self.draft.invented:
-                    raise self.fail(sig, f"invented predicate {pname} declared twice", "declare it once")
+                    raise self.fail(sig, f"invented predicate {pname} declared twice",
+                                    "declare it once")
                 self.draft.invented[pname] = arity
             else:
                 self.draft.target, self.draft.target_arity = pname, arity

@@ -13,7 +13,8 @@ from neurosym.logic.terms import Atom, Program
 
 @dataclass(frozen=True)
 class RuleTemplate:
-    """∂ILP rule template (v, int): v existential variables; int: may the body use intensional predicates."""
+    """∂ILP rule template (v, int): v existential variables; int: may the body use intensional
+    predicates."""
 
     existentials: int
     intensional: bool
@@ -24,7 +25,7 @@ class RuleTemplate:
 
 @dataclass(frozen=True)
 class World:
-    """One fact set with its labelled target atoms (negatives already expanded under closed world)."""
+    """One fact set with its labelled target atoms (closed-world negatives already expanded)."""
 
     name: str
     background: tuple[Atom, ...]
@@ -52,7 +53,7 @@ class ILPTask:
     validation: tuple[World, ...] = ()
     solution: Program | None = None
     path: str | None = None
-    # (line, column) of each `rules` statement, for errors raised later (e.g. a template with no clause).
+    # (line, column) of each `rules` statement, for later errors (e.g. a template with no clause).
     template_positions: dict[str, tuple[int, int]] = field(default_factory=dict)
     source_text: str | None = None
 
@@ -69,10 +70,14 @@ class ILPTask:
     def worlds(self) -> tuple[World, ...]:
         return self.train + self.validation
 
-    def error(self, message: str, pred: str | None = None, hint: str | None = None) -> TaskFileError:
+    def error(
+        self, message: str, pred: str | None = None, hint: str | None = None
+    ) -> TaskFileError:
         """A TaskFileError pointing at the `rules` line of ``pred`` (or at the file)."""
         line, column = self.template_positions.get(pred, (None, None)) if pred else (None, None)
-        return TaskFileError(message, path=self.path, line=line, column=column, text=self.source_text, hint=hint)
+        return TaskFileError(
+            message, path=self.path, line=line, column=column, text=self.source_text, hint=hint
+        )
 
     def summary(self) -> str:
         n_pos = sum(len(w.positives) for w in self.train)
@@ -81,6 +86,7 @@ class ILPTask:
         return (
             f"ILP task {self.name}: target {self.target}/{self.target_arity}, "
             f"{len(self.constants)} constants, {len(self.extensional)} extensional predicates, "
-            f"invented {inv}, {len(self.train)} training world(s) with {n_pos} positive / {n_neg} negative examples, "
+            f"invented {inv}, {len(self.train)} training world(s) with {n_pos} positive / "
+            f"{n_neg} negative examples, "
             f"{len(self.validation)} validation world(s), T={self.steps}"
         )

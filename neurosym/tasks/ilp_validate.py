@@ -53,7 +53,9 @@ class TaskDraft:
     constants: list[str] | None = None  # None: every constant of the atoms, in order of appearance
     templates: dict[str, tuple[RuleTemplate, ...]] = field(default_factory=dict)
     steps: int | None = None
-    steps_when_recursive: int | None = None  # T when steps is None and T > 1 is needed (None: error)
+    steps_when_recursive: int | None = (
+        None  # T when steps is None and T > 1 is needed (None: error)
+    )
     worlds: list[DraftWorld] = field(default_factory=list)
     solution: tuple[Clause, ...] | None = None
 
@@ -77,19 +79,20 @@ FIXES: dict[str, str] = {
     "invented_extensional": "invented predicates are auxiliary: give them another name",
     "no_train": "give a training world with background facts and examples",
     "fact_not_ground": "facts are ground: replace each variable by a constant",
-    "background_intensional": "facts use extensional predicates only; the target's atoms are examples",
+    "background_intensional": "facts use extensional predicates only; target atoms are examples",
     "unknown_predicate": "declare it as extensional {pred}/{arity}  (declared: {declared})",
     "fact_arity": "use {arity} argument(s) everywhere for {pred}",
     "constant_twice": "list each constant once",
     "example_not_ground": "examples are ground: replace each variable by a constant",
-    "example_not_target": "examples are {target}/{arity} atoms; facts of other predicates go in background",
+    "example_not_target": "examples are {target}/{arity} atoms; "
+    "facts of other predicates go in background",
     "example_arity": "write {target} with {arity} argument(s)",
     "undeclared_constant": "add it to constants= or fix the typo",
     "duplicate_example": "list each example once",
     "contradictory": "remove it from the positives or the negatives",
     "no_positives": "give at least one positive example",
     "no_negatives": "pass negative examples, or negatives='closed_world' to make every other "
-                    "target atom negative",
+    "target atom negative",
     "rules_unknown": "pass invented={{'{pred}': ARITY}} to invent it",
     "no_rules": "add templates={{'{pred}': [(0, False), (1, True)]}}",
     "template_count": "give one or two (v, intensional) pairs",
@@ -121,8 +124,14 @@ class Locator:
         where = self.source if item is None else self.positions.get(item, self.fallback)
         if where is None:
             return NeurosymError(f"{message}\n  fix: {fix}")
-        return TaskFileError(message, path=where.path, line=where.line, column=where.column,
-                             text=where.text, hint=fix)
+        return TaskFileError(
+            message,
+            path=where.path,
+            line=where.line,
+            column=where.column,
+            text=where.text,
+            hint=fix,
+        )
 
 
 def rule_template(spec: TemplateSpec, pred: str) -> RuleTemplate:
@@ -143,7 +152,7 @@ def rule_template(spec: TemplateSpec, pred: str) -> RuleTemplate:
 
 
 def build_ilp_task(draft: TaskDraft, where: Locator) -> ILPTask:
-    """Check ``draft`` (every rule of an ∂ILP task) and build the task; errors come from ``where``."""
+    """Check ``draft`` against every rule of an ∂ILP task and build it; ``where`` words errors."""
     _check_language(draft, where)
     extensional = _extensional(draft, where)
     constants = _constants(draft, where)
@@ -155,38 +164,59 @@ def build_ilp_task(draft: TaskDraft, where: Locator) -> ILPTask:
     solution = _solution(draft, {**extensional, **_intensional(draft)}, where)
     source = where.source
     return ILPTask(
-        name=draft.name, constants=tuple(constants), extensional=extensional, target=draft.target,
-        target_arity=draft.target_arity, invented=dict(draft.invented), templates=draft.templates,
-        steps=steps, train=tuple(train), validation=tuple(validation), solution=solution,
-        path=source.path if source else None, source_text=source.text if source else None,
+        name=draft.name,
+        constants=tuple(constants),
+        extensional=extensional,
+        target=draft.target,
+        target_arity=draft.target_arity,
+        invented=dict(draft.invented),
+        templates=draft.templates,
+        steps=steps,
+        train=tuple(train),
+        validation=tuple(validation),
+        solution=solution,
+        path=source.path if source else None,
+        source_text=source.text if source else None,
         template_positions={
-            key[1]: (pos.line, pos.column) for key, pos in where.positions.items()
+            key[1]: (pos.line, pos.column)
+            for key, pos in where.positions.items()
             if key[0] == "rules" and pos.line is not None
         },
     )
 
 
 def _intensional(draft: TaskDraft) -> dict[str, int]:
-    return {draft.target: draft.target_arity, **draft.invented} if draft.target else dict(draft.invented)
+    return (
+        {draft.target: draft.target_arity, **draft.invented}
+        if draft.target
+        else dict(draft.invented)
+    )
 
 
 def _check_language(draft: TaskDraft, where: Locator) -> None:
     """Intensional arities, steps >= 1, a target, distinct predicate kinds, a training world."""
     for pred, arity in _intensional(draft).items():
         if not 0 <= arity <= 2:
-            raise where.error(("predicate", pred), "intensional_arity",
-                              f"{pred}/{arity}: intensional predicates have arity 0, 1 or 2 in ∂ILP")
+            raise where.error(
+                ("predicate", pred),
+                "intensional_arity",
+                f"{pred}/{arity}: intensional predicates have arity 0, 1 or 2 in ∂ILP",
+            )
     if draft.steps is not None and draft.steps < 1:
         raise where.error(("steps",), "steps_positive", "steps must be at least 1")
     if draft.target is None:
         raise where.error(("target",), "no_target", "the task declares no target predicate")
     if draft.target in draft.invented:
-        raise where.error(None, "target_invented",
-                          f"{draft.target} is both the target and an invented predicate")
+        raise where.error(
+            None, "target_invented", f"{draft.target} is both the target and an invented predicate"
+        )
     for pred, arity in draft.invented.items():
         if pred in draft.extensional:
-            raise where.error(("predicate", pred), "invented_extensional",
-                              f"invented predicate {pred}/{arity} is also an extensional predicate")
+            raise where.error(
+                ("predicate", pred),
+                "invented_extensional",
+                f"invented predicate {pred}/{arity} is also an extensional predicate",
+            )
     if not any(not w.validation for w in draft.worlds):
         raise where.error(("train",), "no_train", "the task has no training examples")
 
@@ -201,18 +231,32 @@ def _extensional(draft: TaskDraft, where: Locator) -> dict[str, int]:
             if not a.is_ground:
                 raise where.error(item, "fact_not_ground", f"fact {a} is not ground")
             if a.pred in intensional:
-                raise where.error(item, "background_intensional",
-                                  f"background fact {a} uses intensional predicate {a.pred}")
+                raise where.error(
+                    item,
+                    "background_intensional",
+                    f"background fact {a} uses intensional predicate {a.pred}",
+                )
             if a.pred not in extensional:
                 if draft.extensional_closed:
                     declared = ", ".join(f"{p}/{n}" for p, n in extensional.items())
-                    raise where.error(item, "unknown_predicate", f"unknown predicate {a.pred}/{a.arity}",
-                                      pred=a.pred, arity=a.arity, declared=declared)
+                    raise where.error(
+                        item,
+                        "unknown_predicate",
+                        f"unknown predicate {a.pred}/{a.arity}",
+                        pred=a.pred,
+                        arity=a.arity,
+                        declared=declared,
+                    )
                 extensional[a.pred] = a.arity
             elif extensional[a.pred] != a.arity:
                 n = extensional[a.pred]
-                raise where.error(item, "fact_arity", f"arity mismatch: {a} has {a.arity} argument(s), "
-                                  f"{a.pred} has arity {n}", pred=a.pred, arity=n)
+                raise where.error(
+                    item,
+                    "fact_arity",
+                    f"arity mismatch: {a} has {a.arity} argument(s), {a.pred} has arity {n}",
+                    pred=a.pred,
+                    arity=n,
+                )
     return extensional
 
 
@@ -232,11 +276,17 @@ def _constants(draft: TaskDraft, where: Locator) -> list[str]:
     return constants
 
 
-def _world(draft: TaskDraft, w: int, world: DraftWorld, constants: list[str], where: Locator) -> World:
+def _world(
+    draft: TaskDraft, w: int, world: DraftWorld, constants: list[str], where: Locator
+) -> World:
     """Check one world's atoms and examples; expand its closed-world negatives."""
     target, arity, known = draft.target, draft.target_arity, set(constants)
     name = f"world {world.name}"
-    blocks = {"background": world.background, "positive": world.positives, "negative": world.negatives}
+    blocks = {
+        "background": world.background,
+        "positive": world.positives,
+        "negative": world.negatives,
+    }
     for label, atoms in blocks.items():
         for i, a in enumerate(atoms):
             item = (label, w, i)
@@ -244,19 +294,26 @@ def _world(draft: TaskDraft, w: int, world: DraftWorld, constants: list[str], wh
                 _check_example(draft, a, item, where)
             for c in a.ground_tuple():
                 if c not in known:
-                    raise where.error(item, "undeclared_constant",
-                                      f"constant {c} in {a} is not in the declared constants")
+                    raise where.error(
+                        item,
+                        "undeclared_constant",
+                        f"constant {c} in {a} is not in the declared constants",
+                    )
     for label in ("positive", "negative"):
         first: dict[Atom, int] = {}
         for i, a in enumerate(blocks[label]):
             if first.setdefault(a, i) != i:
-                raise where.error((label, w, i), "duplicate_example",
-                                  f"duplicate {label} example {a} in {name}")
+                raise where.error(
+                    (label, w, i), "duplicate_example", f"duplicate {label} example {a} in {name}"
+                )
     positives = set(world.positives)
     for i, a in enumerate(world.negatives):
         if a in positives:
-            raise where.error(("negative", w, i), "contradictory",
-                              f"contradictory examples: {a} is both positive and negative in {name}")
+            raise where.error(
+                ("negative", w, i),
+                "contradictory",
+                f"contradictory examples: {a} is both positive and negative in {name}",
+            )
     negatives = list(world.negatives)
     if world.closed_world:
         labelled = positives | set(negatives)
@@ -265,11 +322,16 @@ def _world(draft: TaskDraft, w: int, world: DraftWorld, constants: list[str], wh
             if a not in labelled:
                 negatives.append(a)
     if not world.positives:
-        raise where.error(("world", w), "no_positives", f"{name} has no positive examples", target=target)
+        raise where.error(
+            ("world", w), "no_positives", f"{name} has no positive examples", target=target
+        )
     if not negatives:
-        raise where.error(("world", w), "no_negatives", f"{name} has no negative examples", target=target)
-    return World(world.name, tuple(dict.fromkeys(world.background)), tuple(world.positives),
-                 tuple(negatives))
+        raise where.error(
+            ("world", w), "no_negatives", f"{name} has no negative examples", target=target
+        )
+    return World(
+        world.name, tuple(dict.fromkeys(world.background)), tuple(world.positives), tuple(negatives)
+    )
 
 
 def _check_example(draft: TaskDraft, a: Atom, item: Item, where: Locator) -> None:
@@ -278,11 +340,21 @@ def _check_example(draft: TaskDraft, a: Atom, item: Item, where: Locator) -> Non
         raise where.error(item, "example_not_ground", f"example {a} is not ground")
     if a.pred != target:
         noun = where.target_noun.format(target=target, arity=arity)
-        raise where.error(item, "example_not_target", f"example {a} is not an atom of the {noun}",
-                          target=target, arity=arity)
+        raise where.error(
+            item,
+            "example_not_target",
+            f"example {a} is not an atom of the {noun}",
+            target=target,
+            arity=arity,
+        )
     if a.arity != arity:
-        raise where.error(item, "example_arity", f"arity mismatch: {a} has {a.arity} argument(s), "
-                          f"target {target} has arity {arity}", target=target, arity=arity)
+        raise where.error(
+            item,
+            "example_arity",
+            f"arity mismatch: {a} has {a.arity} argument(s), target {target} has arity {arity}",
+            target=target,
+            arity=arity,
+        )
 
 
 def _templates_and_steps(draft: TaskDraft, where: Locator) -> int:
@@ -290,21 +362,33 @@ def _templates_and_steps(draft: TaskDraft, where: Locator) -> int:
     intensional = _intensional(draft)
     for pred in draft.templates:
         if pred not in intensional:
-            raise where.error(("rules", pred), "rules_unknown", f"rules given for {pred}, which is "
-                              "neither the target nor an invented predicate",
-                              pred=pred, intensional=", ".join(intensional))
+            raise where.error(
+                ("rules", pred),
+                "rules_unknown",
+                f"rules given for {pred}, which is neither the target nor an invented predicate",
+                pred=pred,
+                intensional=", ".join(intensional),
+            )
     for pred in intensional:
         if pred not in draft.templates:
-            raise where.error(("rules", pred), "no_rules", f"no rule templates for {pred}", pred=pred)
+            raise where.error(
+                ("rules", pred), "no_rules", f"no rule templates for {pred}", pred=pred
+            )
         n = len(draft.templates[pred])
         if not 1 <= n <= 2:
-            raise where.error(("rules", pred), "template_count",
-                              f"{pred} needs one or two rule templates, got {n}", pred=pred)
+            raise where.error(
+                ("rules", pred),
+                "template_count",
+                f"{pred} needs one or two rule templates, got {n}",
+                pred=pred,
+            )
     if draft.steps is not None:
         return draft.steps
     if draft.invented or any(t.intensional for ts in draft.templates.values() for t in ts):
         if draft.steps_when_recursive is None:
-            raise where.error(("steps",), "no_steps", "the number of forward-chaining steps is missing")
+            raise where.error(
+                ("steps",), "no_steps", "the number of forward-chaining steps is missing"
+            )
         return draft.steps_when_recursive
     return 1
 
@@ -318,13 +402,19 @@ def _solution(draft: TaskDraft, known: dict[str, int], where: Locator) -> Progra
         item = ("solution", i)
         for a in (clause.head, *clause.body):
             if a.pred not in known:
-                raise where.error(item, "solution_unknown", f"solution uses unknown predicate {a.pred}")
+                raise where.error(
+                    item, "solution_unknown", f"solution uses unknown predicate {a.pred}"
+                )
             if known[a.pred] != a.arity:
-                raise where.error(item, "solution_arity", f"arity mismatch in solution: {a} "
-                                  f"(arity of {a.pred} is {known[a.pred]})")
+                raise where.error(
+                    item,
+                    "solution_arity",
+                    f"arity mismatch in solution: {a} (arity of {a.pred} is {known[a.pred]})",
+                )
         if clause.head.pred not in intensional:
-            raise where.error(item, "solution_head",
-                              f"solution clause defines {clause.head.pred}, which is not intensional")
+            raise where.error(
+                item,
+                "solution_head",
+                f"solution clause defines {clause.head.pred}, which is not intensional",
+            )
     return Program(draft.solution)
-
-

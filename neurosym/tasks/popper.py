@@ -64,14 +64,15 @@ DEFAULT_EXISTENTIALS = 1
 # check -> fix in Popper words (see neurosym.tasks.ilp_validate.FIXES for the checks).
 _FIXES = {
     "intensional_arity": "learn a predicate of arity at most 2 (e.g. split a ternary relation)",
-    "background_intensional": "examples of the target predicate belong in exs.pl as pos(...) or neg(...)",
+    "background_intensional": "examples of the target predicate belong in exs.pl "
+                              "as pos(...) or neg(...)",
     "fact_arity": "fix the fact or the body_pred({pred}, N) declaration",
     "example_not_target": "examples are {target}/{arity} atoms (see head_pred in bias.pl)",
     "example_arity": "examples are {target}/{arity} atoms (see head_pred in bias.pl)",
     "contradictory": "remove one of the two",
     "no_positives": "add examples like  pos({target}(...)).",
-    "no_negatives": "add examples like  neg({target}(...)).  or read the folder with closed_world=True "
-                    "(every target atom that is not pos becomes negative)",
+    "no_negatives": "add examples like  neg({target}(...)).  or read the folder with "
+                    "closed_world=True (every target atom that is not pos becomes negative)",
 }
 
 # ----- a small Prolog reader: enough to split clauses and read ground facts -----------------------
@@ -131,9 +132,11 @@ class _Source:
         line, column = (where.line, where.column) if not isinstance(where, tuple) else where
         return Position(str(self.path), self.text, line, column)
 
-    def error(self, where: _Tok | _Term | tuple[int, int], message: str, hint: str) -> TaskFileError:
+    def error(self, where: _Tok | _Term | tuple[int, int], message: str,
+              hint: str) -> TaskFileError:
         at = self.at(where)
-        return TaskFileError(message, path=at.path, line=at.line, column=at.column, text=at.text, hint=hint)
+        return TaskFileError(message, path=at.path, line=at.line, column=at.column, text=at.text,
+                             hint=hint)
 
     def clauses(self) -> list[list[_Tok]]:
         """Token lists of the clauses, each ending with its '.' token."""
@@ -398,11 +401,13 @@ def read_popper(
     _read_background(bk, world, where, extensional, intensional, notes)
     _read_examples(exs, world, where, target, notes)
     if closed_world and world.negatives:
-        notes.append("closed_world=True: the neg(...) examples are kept and every other target atom is added")
+        notes.append("closed_world=True: the neg(...) examples are kept and every other target "
+                     "atom is added")
 
     recursive = recursion or bool(invented)
     v = existentials
-    tpls = {p: (RuleTemplate(v, False), RuleTemplate(v, recursive or p != target)) for p in intensional}
+    tpls = {p: (RuleTemplate(v, False), RuleTemplate(v, recursive or p != target))
+            for p in intensional}
     for pred, specs in (templates or {}).items():
         tpls[pred] = tuple(rule_template(t, pred) for t in specs)
     draft = TaskDraft(
@@ -428,7 +433,8 @@ def _read_background(bk: _Source, world: DraftWorld, where: Locator, extensional
         notes.append(f"bk.pl: {count} fact(s) of {key} dropped: not declared as body_pred in bias.pl")
 
 
-def _read_examples(exs: _Source, world: DraftWorld, where: Locator, target: str, notes: list[str]) -> None:
+def _read_examples(exs: _Source, world: DraftWorld, where: Locator, target: str,
+                   notes: list[str]) -> None:
     """The pos(...) and neg(...) examples of exs.pl into ``world``, each kept once."""
     seen: dict[str, set[Atom]] = {"positive": set(), "negative": set()}
     duplicates = 0
