@@ -40,7 +40,6 @@ step when no template may use an intensional predicate, else ``T = 4``.
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,10 +47,33 @@ from pathlib import Path
 
 from neurosym.errors import NeurosymError, TaskFileError
 from neurosym.logic.terms import Atom, Const
-from neurosym.tasks.ilp_task import ILPTask, RuleTemplate, World
+from neurosym.tasks.ilp_types import ILPTask, RuleTemplate
+from neurosym.tasks.ilp_validate import (
+    RECURSIVE_STEPS,
+    DraftWorld,
+    Locator,
+    Position,
+    TaskDraft,
+    TemplateSpec,
+    build_ilp_task,
+    rule_template,
+)
 
 DEFAULT_EXISTENTIALS = 1
-DEFAULT_RECURSIVE_STEPS = 4
+
+# check -> fix in Popper words (see neurosym.tasks.ilp_validate.FIXES for the checks).
+_FIXES = {
+    "intensional_arity": "learn a predicate of arity at most 2 (e.g. split a ternary relation)",
+    "background_intensional": "examples of the target predicate belong in exs.pl "
+                              "as pos(...) or neg(...)",
+    "fact_arity": "fix the fact or the body_pred({pred}, N) declaration",
+    "example_not_target": "examples are {target}/{arity} atoms (see head_pred in bias.pl)",
+    "example_arity": "examples are {target}/{arity} atoms (see head_pred in bias.pl)",
+    "contradictory": "remove one of the two",
+    "no_positives": "add examples like  pos({target}(...)).",
+    "no_negatives": "add examples like  neg({target}(...)).  or read the folder with "
+                    "closed_world=True (every target atom that is not pos becomes negative)",
+}
 
 # ----- a small Prolog reader: enough to split clauses and read ground facts -----------------------
 
@@ -106,9 +128,15 @@ class _Source:
         except UnicodeDecodeError as e:
             raise NeurosymError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
 
-    def error(self, where: _Tok | _Term | tuple[int, int], message: str, hint: str) -> TaskFileError:
+    def at(self, where: _Tok | _Term | tuple[int, int]) -> Position:
         line, column = (where.line, where.column) if not isinstance(where, tuple) else where
-        return TaskFileError(message, path=str(self.path), line=line, column=column, text=self.text, hint=hint)
+        return Position(str(self.path), self.text, line, column)
+
+    def error(self, where: _Tok | _Term | tuple[int, int], message: str,
+              hint: str) -> TaskFileError:
+        at = self.at(where)
+        return TaskFileError(message, path=at.path, line=at.line, column=at.column, text=at.text,
+                             hint=hint)
 
     def clauses(self) -> list[list[_Tok]]:
         """Token lists of the clauses, each ending with its '.' token."""
@@ -304,9 +332,6 @@ def _read_bias(src: _Source, notes: list[str]) -> tuple[tuple[str, int, _Term], 
                 raise src.error(term, f"{name} takes a predicate name and an arity", f"write e.g.  {name}(edge, 2).")
             pname, arity = term.args[0].value, int(term.args[1].value)
             if name == "head_pred":
-                if arity > 2:
-                    raise src.error(term.args[1], f"head_pred {pname}/{arity}: the target has arity 0, 1 or 2 in ∂ILP",
-                                    "learn a predicate of arity at most 2 (e.g. split a ternary relation)")
                 if heads:
                     raise src.error(term, f"a second head_pred ({pname}/{arity}); only one target is supported",
                                     f"keep one head_pred (the first is {heads[0][0]}/{heads[0][1]}) and make one task per target")
@@ -332,38 +357,11 @@ def _read_bias(src: _Source, notes: list[str]) -> tuple[tuple[str, int, _Term], 
     return heads[0], body, recursion
 
 
-def _templates(
-    given: Mapping[str, Iterable[RuleTemplate | tuple[int, bool]]] | None,
-    intensional: Mapping[str, int],
-    target: str,
-    recursive: bool,
-    existentials: int,
-) -> dict[str, tuple[RuleTemplate, ...]]:
-    v = existentials
-    out: dict[str, tuple[RuleTemplate, ...]] = {}
-    for pred in intensional:
-        if pred == target:
-            out[pred] = (RuleTemplate(v, False), RuleTemplate(v, recursive))
-        else:
-            out[pred] = (RuleTemplate(v, False), RuleTemplate(v, True))
-    for pred, tpls in (given or {}).items():
-        if pred not in intensional:
-            raise NeurosymError(
-                f"templates given for {pred!r}, which is neither the target ({target}) nor an invented predicate; "
-                f"pass invented={{{pred!r}: ARITY}} to invent it"
-            )
-        parsed = tuple(t if isinstance(t, RuleTemplate) else RuleTemplate(int(t[0]), bool(t[1])) for t in tpls)
-        if not 1 <= len(parsed) <= 2 or any(t.existentials < 0 for t in parsed):
-            raise NeurosymError(f"templates for {pred}: give one or two (v, int) pairs with v >= 0, got {parsed}")
-        out[pred] = parsed
-    return out
-
-
 def read_popper(
     folder: str | Path,
     *,
     existentials: int = DEFAULT_EXISTENTIALS,
-    templates: Mapping[str, Iterable[RuleTemplate | tuple[int, bool]]] | None = None,
+    templates: Mapping[str, Iterable[TemplateSpec]] | None = None,
     invented: Mapping[str, int] | None = None,
     steps: int | None = None,
     closed_world: bool = False,
@@ -392,28 +390,53 @@ def read_popper(
     if not extensional:
         raise bias.error(head_term, "bias.pl declares no body_pred (the predicates rules may use)",
                          "add lines like  body_pred(edge, 2).")
+    invented = dict(invented or {})
+    intensional = {target: tarity, **invented}
+    where = Locator(source=Position(str(bias.path), bias.text), fixes=_FIXES,
+                    target_noun="head_pred {target}/{arity}")
+    where.positions[("predicate", target)] = bias.at(head_term)
+    where.positions.update({("rules", p): bias.at(head_term) for p in intensional})
+    where.positions[("world", 0)] = exs.at((1, 1))
+    world = DraftWorld("train", closed_world=closed_world)
+    _read_background(bk, world, where, extensional, intensional, notes)
+    _read_examples(exs, world, where, target, notes)
+    if closed_world and world.negatives:
+        notes.append("closed_world=True: the neg(...) examples are kept and every other target "
+                     "atom is added")
 
-    # Background: facts of the body predicates.
-    background: list[Atom] = []
+    recursive = recursion or bool(invented)
+    v = existentials
+    tpls = {p: (RuleTemplate(v, False), RuleTemplate(v, recursive or p != target))
+            for p in intensional}
+    for pred, specs in (templates or {}).items():
+        tpls[pred] = tuple(rule_template(t, pred) for t in specs)
+    draft = TaskDraft(
+        name=name or folder.name, target=target, target_arity=tarity, invented=invented,
+        extensional=extensional, extensional_closed=True, templates=tpls, steps=steps,
+        steps_when_recursive=RECURSIVE_STEPS, worlds=[world],
+    )
+    return PopperImport(build_ilp_task(draft, where), notes)
+
+
+def _read_background(bk: _Source, world: DraftWorld, where: Locator, extensional: Mapping[str, int],
+                     intensional: Mapping[str, int], notes: list[str]) -> None:
+    """The facts of bk.pl into ``world``; facts of predicates that are not body_pred are dropped."""
     dropped: dict[str, int] = {}
     for term in _read_terms(bk, notes):
         a = _ground_atom(bk, term, "a fact")
-        if a.pred == target and a.arity == tarity:
-            raise bk.error(term, f"bk.pl has a fact of the target predicate {target}/{tarity}",
-                           "examples of the target belong in exs.pl as pos(...) or neg(...)")
-        if a.pred not in extensional:
+        if a.pred not in extensional and a.pred not in intensional:
             dropped[f"{a.pred}/{a.arity}"] = dropped.get(f"{a.pred}/{a.arity}", 0) + 1
             continue
-        if a.arity != extensional[a.pred]:
-            raise bk.error(term, f"arity mismatch: {a} has {a.arity} argument(s), body_pred {a.pred} has arity "
-                           f"{extensional[a.pred]}", f"fix the fact or the body_pred({a.pred}, N) declaration")
-        background.append(a)
+        where.positions[("background", 0, len(world.background))] = bk.at(term)
+        world.background.append(a)
     for key, count in sorted(dropped.items()):
         notes.append(f"bk.pl: {count} fact(s) of {key} dropped: not declared as body_pred in bias.pl")
 
-    # Examples.
-    pos: dict[Atom, _Term] = {}
-    neg: dict[Atom, _Term] = {}
+
+def _read_examples(exs: _Source, world: DraftWorld, where: Locator, target: str,
+                   notes: list[str]) -> None:
+    """The pos(...) and neg(...) examples of exs.pl into ``world``, each kept once."""
+    seen: dict[str, set[Atom]] = {"positive": set(), "negative": set()}
     duplicates = 0
     for term in _read_terms(exs, notes):
         if term.kind != "compound" or term.value not in ("pos", "neg") or len(term.args) != 1:
@@ -421,62 +444,16 @@ def read_popper(
             raise exs.error(term, f"expected pos(...) or neg(...), found {found}",
                             f"write examples as  pos({target}(...)).  and  neg({target}(...)).")
         a = _ground_atom(exs, term.args[0], "an example")
-        if a.pred != target or a.arity != tarity:
-            raise exs.error(term.args[0], f"example {a} is not an atom of the head_pred {target}/{tarity}",
-                            f"examples are {target}/{tarity} atoms (see head_pred in bias.pl)")
-        bucket = pos if term.value == "pos" else neg
-        if a in bucket:
+        label = "positive" if term.value == "pos" else "negative"
+        if a in seen[label]:
             duplicates += 1
             continue
-        bucket[a] = term
+        seen[label].add(a)
+        atoms = world.positives if label == "positive" else world.negatives
+        where.positions[(label, 0, len(atoms))] = exs.at(term.args[0])
+        atoms.append(a)
     if duplicates:
         notes.append(f"exs.pl: {duplicates} duplicate example(s) kept once")
-    for a, term in neg.items():
-        if a in pos:
-            p = pos[a]
-            raise exs.error(term, f"contradictory examples: {a} is pos (line {p.line}) and neg",
-                            "remove one of the two")
-    if not pos:
-        raise exs.error((1, 1), "exs.pl has no pos(...) examples", f"add examples like  pos({target}(...)).")
-
-    # Constants: every constant of the background and the examples, in order of appearance.
-    seen: dict[str, None] = {}
-    for a in [*background, *pos, *neg]:
-        for c in a.ground_tuple():
-            seen.setdefault(c, None)
-    constants = tuple(seen)
-    if closed_world:
-        if neg:
-            notes.append("closed_world=True: the neg(...) examples are kept and every other target atom is added")
-        for args in itertools.product(constants, repeat=tarity):
-            a = Atom(target, tuple(Const(c) for c in args))
-            if a not in pos and a not in neg:
-                neg[a] = head_term
-    if not neg:
-        raise exs.error((1, 1), "exs.pl has no neg(...) examples",
-                        f"add examples like  neg({target}(...)).  or read the folder with closed_world=True "
-                        "(every target atom that is not pos becomes negative)")
-
-    invented = dict(invented or {})
-    for pname, arity in invented.items():
-        if pname in extensional or pname == target or not 0 <= arity <= 2:
-            raise NeurosymError(f"invented predicate {pname}/{arity}: pick a new name and an arity of 0, 1 or 2")
-    intensional = {target: tarity, **invented}
-    tpls = _templates(templates, intensional, target, recursion or bool(invented), existentials)
-    uses_intensional = any(t.intensional for ts in tpls.values() for t in ts)
-    if steps is None:
-        steps = DEFAULT_RECURSIVE_STEPS if uses_intensional or invented else 1
-    if steps < 1:
-        raise NeurosymError(f"steps must be at least 1, got {steps}")
-
-    world = World("train", tuple(dict.fromkeys(background)), tuple(pos), tuple(neg))
-    task = ILPTask(
-        name=name or folder.name, constants=constants, extensional=extensional, target=target,
-        target_arity=tarity, invented=invented, templates=tpls, steps=steps, train=(world,),
-        path=str(bias.path), template_positions={p: (head_term.line, head_term.column) for p in intensional},
-        source_text=bias.text,
-    )
-    return PopperImport(task, notes)
 
 
 def load_popper_task(folder: str | Path, **options) -> ILPTask:
