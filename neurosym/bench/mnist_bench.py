@@ -28,7 +28,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from neurosym.concepts.percept import (DigitCNN, PerceptEncoder, images_to_tensor, permute_rows,
-                                      swap_search)
+                                      permutation_search)
 from neurosym.concepts.table import ConceptTable
 from neurosym.errors import NeurosymError
 from neurosym.ilp.module import DifferentiableILP
@@ -218,7 +218,7 @@ def _train_hybrid(relation, seed, pix, labels, train, test, unseen, templates, s
 def _repair_percepts(ilp: DifferentiableILP, v0: Tensor, encoder: PerceptEncoder, a: Tensor, b: Tensor,
                      y: Tensor) -> list[int]:
     """Swap concept rows while that lowers the best restart's training loss
-    (:func:`~neurosym.concepts.percept.swap_search`); returns the permutation applied."""
+    (:func:`~neurosym.concepts.percept.permutation_search`); returns the permutation applied."""
     rel = ilp.relation(ilp(v0))[:, 0]
     pa = torch.cat([encoder.probabilities(a[i:i + 1000]) for i in range(0, len(a), 1000)])
     pb = torch.cat([encoder.probabilities(b[i:i + 1000]) for i in range(0, len(b), 1000)])
@@ -229,7 +229,7 @@ def _repair_percepts(ilp: DifferentiableILP, v0: Tensor, encoder: PerceptEncoder
         p = perceived_pair(rel[best:best + 1], pa[:, perm], pb[:, perm])
         return float(-(t * torch.log(p + LOG_EPS) + (1 - t) * torch.log(1 - p + LOG_EPS)).mean())
 
-    perm = swap_search(loss, rel.shape[1])
+    perm = permutation_search(loss, rel.shape[1])
     permute_rows(encoder, perm)
     return perm.tolist()
 

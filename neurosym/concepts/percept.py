@@ -92,27 +92,42 @@ def images_to_tensor(images, device: torch.device | str = "cpu") -> Tensor:
     return (t.to(device=device, dtype=torch.float32) / 255.0).unsqueeze(1)
 
 
-def swap_search(loss: Callable[[Tensor], float], size: int, rounds: int = 50) -> Tensor:
-    """Hill-climb over permutations of ``size`` concept rows by swapping two at a time.
+def neighbours(perm: Tensor) -> list[Tensor]:
+    """Permutations one move from ``perm``: swap two rows, reverse a block of consecutive rows, or
+    move such a block elsewhere (the moves that repair a chain of concepts laid out in pieces)."""
+    n, out = len(perm), []
+    for i in range(n):
+        for j in range(i + 1, n):
+            swapped = perm.clone()
+            swapped[[i, j]] = swapped[[j, i]]
+            out.append(swapped)
+            if j - i >= 2:
+                out.append(torch.cat([perm[:i], perm[i:j + 1].flip(0), perm[j + 1:]]))
+            block, rest = perm[i:j + 1], torch.cat([perm[:i], perm[j + 1:]])
+            for k in range(len(rest) + 1):
+                if k != i:
+                    out.append(torch.cat([rest[:k], block, rest[k:]]))
+    return out
+
+
+def permutation_search(loss: Callable[[Tensor], float], size: int, rounds: int = 50) -> Tensor:
+    """Hill-climb over permutations of ``size`` concept rows (:func:`neighbours`).
 
     ``loss(perm)`` scores a permutation (int64 ``[size]``; new row ``c`` = old row ``perm[c]``,
-    so percept probabilities become ``p[:, perm]``). Each round takes the swap that lowers the
+    so percept probabilities become ``p[:, perm]``). Each round takes the move that lowers the
     loss most; stops when none does (or after ``rounds``). Returns the best permutation found.
     Gradient descent cannot move a percept from one concept row to another far away when the
-    rules tie the rows together (a chain ``succ``); a swap can, exactly as clause swaps repair
-    a settled program.
+    rules tie the rows together (a chain ``succ``); such a move can, as clause swaps repair a
+    settled program.
     """
     perm = torch.arange(size)
     best = loss(perm)
     for _ in range(rounds):
         found = None
-        for i in range(size):
-            for j in range(i + 1, size):
-                trial = perm.clone()
-                trial[[i, j]] = trial[[j, i]]
-                value = loss(trial)
-                if value < best - 1e-9:
-                    best, found = value, trial
+        for trial in neighbours(perm):
+            value = loss(trial)
+            if value < best - 1e-9:
+                best, found = value, trial
         if found is None:
             break
         perm = found
