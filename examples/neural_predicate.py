@@ -17,7 +17,13 @@ import torch
 from neurosym.bench.mnist_bench import addition_relation, digit_encoder
 from neurosym.concepts.percept import images_to_tensor
 from neurosym.errors import NeurosymError
-from neurosym.tasks.mnist import TEST_RANGE, TRAIN_RANGE, addition_pairs, read_mnist, synthetic_digits
+from neurosym.tasks.mnist import (
+    TEST_RANGE,
+    TRAIN_RANGE,
+    addition_pairs,
+    read_mnist,
+    synthetic_digits,
+)
 
 try:
     images, labels = read_mnist()

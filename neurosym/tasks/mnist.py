@@ -24,7 +24,7 @@ from neurosym.errors import NeurosymError
 MNIST_DATA_ENV = "NEUROSYM_MNIST_DATA"
 IMAGES_FILE = "t10k-images-idx3-ubyte.gz"
 LABELS_FILE = "t10k-labels-idx1-ubyte.gz"
-TRAIN_RANGE = range(0, 8000)
+TRAIN_RANGE = range(8000)
 """Images percepts are drawn from during training."""
 TEST_RANGE = range(8000, 10000)
 """Images percepts are drawn from at test time (never seen in training)."""
@@ -50,7 +50,8 @@ def default_mnist_dir() -> Path | None:
 
 def _read_idx(path: Path, offset: int, magic: int) -> np.ndarray:
     try:
-        raw = gzip.open(path).read()
+        with gzip.open(path) as f:
+            raw = f.read()
     except (OSError, EOFError) as exc:
         raise NeurosymError(f"{path}: cannot read the gzip'd IDX file ({exc})") from None
     if len(raw) < offset or int.from_bytes(raw[:4], "big") != magic:

@@ -5,8 +5,14 @@ from __future__ import annotations
 import pytest
 import torch
 
-from neurosym.concepts.percept import (DigitCNN, PerceptEncoder, images_to_tensor, neighbours,
-                                      permutation_search, permute_rows)
+from neurosym.concepts.percept import (
+    DigitCNN,
+    PerceptEncoder,
+    images_to_tensor,
+    neighbours,
+    permutation_search,
+    permute_rows,
+)
 from neurosym.concepts.table import ConceptTable
 from neurosym.errors import NeurosymError
 

@@ -8,8 +8,16 @@ import numpy as np
 import pytest
 
 from neurosym.errors import NeurosymError
-from neurosym.tasks.mnist import (IMAGES_FILE, LABELS_FILE, TEST_RANGE, TRAIN_RANGE, addition_pairs,
-                                  default_mnist_dir, read_mnist, relation_pairs)
+from neurosym.tasks.mnist import (
+    IMAGES_FILE,
+    LABELS_FILE,
+    TEST_RANGE,
+    TRAIN_RANGE,
+    addition_pairs,
+    default_mnist_dir,
+    read_mnist,
+    relation_pairs,
+)
 
 
 def write_idx(folder, images: np.ndarray, labels: np.ndarray) -> None:
