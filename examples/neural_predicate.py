@@ -32,15 +32,15 @@ except NeurosymError as err:
     images, labels = synthetic_digits()
 torch.manual_seed(0)
 pixels = images_to_tensor(images)
-pairs = addition_pairs(labels, TRAIN_RANGE, 1500, seed=0)       # only the sums are labels
-encoder = digit_encoder()                                        # DigitCNN -> 10 concept rows
-plus = addition_relation()                                       # [10, 10, 19] from the program
+pairs = addition_pairs(labels, TRAIN_RANGE, 1500, seed=0)  # only the sums are labels
+encoder = digit_encoder()  # DigitCNN -> 10 concept rows
+plus = addition_relation()  # [10, 10, 19] from the program
 optimizer = torch.optim.Adam(encoder.parameters(), lr=1e-3)
 for i in range(0, len(pairs), 8):
-    a = encoder.probabilities(pixels[pairs.first[i:i + 8]])      # [B, 10] P(digit(X, A))
-    b = encoder.probabilities(pixels[pairs.second[i:i + 8]])
-    p_sum = torch.einsum("abn,xa,xb->xn", plus, a, b)            # [B, 19] P(addition(X, Y, n))
-    target = torch.as_tensor(pairs.label[i:i + 8]).unsqueeze(1)
+    a = encoder.probabilities(pixels[pairs.first[i : i + 8]])  # [B, 10] P(digit(X, A))
+    b = encoder.probabilities(pixels[pairs.second[i : i + 8]])
+    p_sum = torch.einsum("abn,xa,xb->xn", plus, a, b)  # [B, 19] P(addition(X, Y, n))
+    target = torch.as_tensor(pairs.label[i : i + 8]).unsqueeze(1)
     loss = -torch.log(p_sum.gather(1, target) + 1e-7).mean()
     optimizer.zero_grad()
     loss.backward()
@@ -49,5 +49,7 @@ for i in range(0, len(pairs), 8):
 test = list(TEST_RANGE)
 with torch.no_grad():
     predicted = encoder(pixels[test]).argmax(1).numpy()
-print(f"digit accuracy on {len(test)} unseen images (never labelled): "
-      f"{(predicted == labels[test]).mean():.1%}")
+print(
+    f"digit accuracy on {len(test)} unseen images (never labelled): "
+    f"{(predicted == labels[test]).mean():.1%}"
+)

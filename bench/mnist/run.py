@@ -41,15 +41,32 @@ def deepproblog(seed: int, epochs: int, device: str) -> RunResult | str:
         return f"not run: {PEER_PYTHON} missing (bash bench/mnist/setup_peers.sh)"
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "dpl.json"
-        cmd = [str(PEER_PYTHON), str(HERE / "deepproblog_addition.py"), "--seed", str(seed),
-               "--epochs", str(epochs), "--device", device, "--json", str(out)]
+        cmd = [
+            str(PEER_PYTHON),
+            str(HERE / "deepproblog_addition.py"),
+            "--seed",
+            str(seed),
+            "--epochs",
+            str(epochs),
+            "--device",
+            device,
+            "--json",
+            str(out),
+        ]
         proc = subprocess.run(cmd, check=False, capture_output=True, text=True, cwd="/")
         if proc.returncode != 0 or not out.exists():
             return f"failed (exit {proc.returncode}): {proc.stderr.strip()[-400:]}"
         data = json.loads(out.read_text())
-    return RunResult("addition", "DeepProbLog (exact inference)", seed, data["sum_accuracy"], None,
-                     data["digit_accuracy"], seconds=data["train_seconds"],
-                     extra={"versions": data.get("versions", {})})
+    return RunResult(
+        "addition",
+        "DeepProbLog (exact inference)",
+        seed,
+        data["sum_accuracy"],
+        None,
+        data["digit_accuracy"],
+        seconds=data["train_seconds"],
+        extra={"versions": data.get("versions", {})},
+    )
 
 
 def table(results: list[dict]) -> str:
@@ -59,33 +76,47 @@ def table(results: list[dict]) -> str:
     def yes(x):
         return "" if x is None else ("yes" if x else "no")
 
-    header = ("| task | method | seed | target acc % | unseen combos % | digit acc % | mirrored digit "
-              "acc % | program = intended | right via digit map | seconds |")
+    header = (
+        "| task | method | seed | target acc % | unseen combos % | digit acc % | mirrored digit "
+        "acc % | program = intended | right via digit map | seconds |"
+    )
     rows = [header, "|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
-        rows.append(f"| {r['task']} | {r['method']} | {r['seed']} | {pct(r['target_accuracy'])} | "
-                    f"{pct(r['unseen_accuracy'])} | {pct(r['digit_accuracy'])} | "
-                    f"{pct(r.get('mirrored_digit_accuracy'))} | {yes(r['recovered'])} | "
-                    f"{yes(r.get('right_through_digit_map'))} | {r['seconds']:.0f} |")
+        rows.append(
+            f"| {r['task']} | {r['method']} | {r['seed']} | {pct(r['target_accuracy'])} | "
+            f"{pct(r['unseen_accuracy'])} | {pct(r['digit_accuracy'])} | "
+            f"{pct(r.get('mirrored_digit_accuracy'))} | {yes(r['recovered'])} | "
+            f"{yes(r.get('right_through_digit_map'))} | {r['seconds']:.0f} |"
+        )
     return "\n".join(rows)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--tasks", default="addition,less_than,predecessor",
-                    help="comma-separated: addition and/or " + ", ".join(RELATIONS))
+    ap.add_argument(
+        "--tasks",
+        default="addition,less_than,predecessor",
+        help="comma-separated: addition and/or " + ", ".join(RELATIONS),
+    )
     ap.add_argument("--seeds", default="0,1,2,3,4", help="comma-separated seeds")
     ap.add_argument("--device", default="cpu", help="cpu, cuda or auto")
-    ap.add_argument("--epochs", type=int, default=1, help="addition epochs (DeepProbLog gets the same)")
+    ap.add_argument(
+        "--epochs", type=int, default=1, help="addition epochs (DeepProbLog gets the same)"
+    )
     ap.add_argument("--relation-epochs", type=int, default=10, help="epochs of the relation tasks")
     ap.add_argument("--no-peers", action="store_true", help="do not run DeepProbLog")
     ap.add_argument("--json", default=None, help="write every result here (atomically)")
     args = ap.parse_args(argv)
     device = str(resolve_device(args.device))
     images, labels = read_mnist()
-    record = {"command": command_line(), "device": device, "versions": versions(),
-              "data": "MNIST test set; training percepts 0-7999, test percepts 8000-9999",
-              "results": [], "notes": []}
+    record = {
+        "command": command_line(),
+        "device": device,
+        "versions": versions(),
+        "data": "MNIST test set; training percepts 0-7999, test percepts 8000-9999",
+        "results": [],
+        "notes": [],
+    }
     for task in args.tasks.split(","):
         for seed in (int(s) for s in args.seeds.split(",")):
             if task == "addition":
@@ -97,8 +128,9 @@ def main(argv: list[str] | None = None) -> int:
                     else:
                         found.append(peer)
             else:
-                found = run_relation(task, seed, images, labels, epochs=args.relation_epochs,
-                                     device=device)
+                found = run_relation(
+                    task, seed, images, labels, epochs=args.relation_epochs, device=device
+                )
             for r in found:
                 print(json.dumps(r.to_json()), flush=True)
                 record["results"].append(r.to_json())

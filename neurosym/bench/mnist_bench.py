@@ -44,8 +44,11 @@ from neurosym.tasks.mnist import TEST_RANGE, TRAIN_RANGE, DigitPairs, addition_p
 DIGITS = [str(d) for d in range(10)]
 RELATIONS = {
     # relation: (templates of the learned digit relation, steps T, intended program)
-    "less_than": ([(0, False), (1, True)], 9,
-                  "t(X, Y) :- succ(X, Y). t(X, Y) :- t(X, Z), succ(Z, Y)."),
+    "less_than": (
+        [(0, False), (1, True)],
+        9,
+        "t(X, Y) :- succ(X, Y). t(X, Y) :- t(X, Z), succ(Z, Y).",
+    ),
     "predecessor": ([(0, False)], 1, "t(X, Y) :- succ(X, Y)."),
 }
 """The digit-level relation ``t(C, D)`` each image task asks for (a ``less_than`` image pair has
@@ -62,8 +65,9 @@ def perceived_pair(relation: Tensor, first: Tensor, second: Tensor) -> Tensor:
 
 
 def digit_background() -> list[Atom]:
-    return [Atom("zero", (Const("0"),))] + [Atom("succ", (Const(str(i)), Const(str(i + 1))))
-                                            for i in range(9)]
+    return [Atom("zero", (Const("0"),))] + [
+        Atom("succ", (Const(str(i)), Const(str(i + 1)))) for i in range(9)
+    ]
 
 
 def digit_encoder(dim: int = 84) -> PerceptEncoder:
@@ -74,7 +78,9 @@ def digit_encoder(dim: int = 84) -> PerceptEncoder:
 @torch.no_grad()
 def digit_confusion(encoder: PerceptEncoder, images: Tensor, labels: np.ndarray) -> np.ndarray:
     """``[10, 10]`` counts: row = true digit, column = the encoder's argmax concept."""
-    pred = torch.cat([encoder(images[i:i + 1000]).argmax(1).cpu() for i in range(0, len(images), 1000)])
+    pred = torch.cat(
+        [encoder(images[i : i + 1000]).argmax(1).cpu() for i in range(0, len(images), 1000)]
+    )
     out = np.zeros((10, 10), dtype=np.int64)
     np.add.at(out, (labels.astype(np.int64), pred.numpy()), 1)
     return out
@@ -87,7 +93,7 @@ def digit_accuracy(encoder: PerceptEncoder, images: Tensor, labels: np.ndarray) 
 
 
 class PairBaseline(nn.Module):
-    """Pure neural baseline: the same CNN on both images, concatenated features -> MLP -> ``out``."""
+    """Pure neural baseline: the same CNN on both images, features concatenated, MLP -> ``out``."""
 
     def __init__(self, out: int, dim: int = 84) -> None:
         super().__init__()
@@ -123,13 +129,16 @@ class RunResult:
 def _batches(n: int, batch: int, rng: np.random.Generator):
     order = rng.permutation(n)
     for i in range(0, n, batch):
-        yield torch.from_numpy(order[i:i + batch])
+        yield torch.from_numpy(order[i : i + batch])
 
 
 def _pairs_tensors(pairs: DigitPairs, images: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     dev = images.device
-    return (images[torch.from_numpy(pairs.first).to(dev)], images[torch.from_numpy(pairs.second).to(dev)],
-            torch.from_numpy(pairs.label).to(dev))
+    return (
+        images[torch.from_numpy(pairs.first).to(dev)],
+        images[torch.from_numpy(pairs.second).to(dev)],
+        torch.from_numpy(pairs.label).to(dev),
+    )
 
 
 def held_out_combinations(relation: str, count: int, seed: int) -> frozenset[tuple[int, int]]:
@@ -144,17 +153,32 @@ def held_out_combinations(relation: str, count: int, seed: int) -> frozenset[tup
     return frozenset(chosen)
 
 
-def _unseen_pairs(labels: np.ndarray, relation: str, held: frozenset, count: int, seed: int) -> DigitPairs:
+def _unseen_pairs(
+    labels: np.ndarray, relation: str, held: frozenset, count: int, seed: int
+) -> DigitPairs:
     """Test pairs whose digit combination is one of ``held`` (never in training)."""
     everything = frozenset((a, b) for a in range(10) for b in range(10))
     return relation_pairs(labels, TEST_RANGE, count, seed + 1, relation, exclude=everything - held)
 
 
-def run_relation(relation: str, seed: int, images: np.ndarray, labels: np.ndarray, *,
-                 train_pairs: int = 4000, test_pairs: int = 1000, epochs: int = 10, batch: int = 32,
-                 restarts: int = 4, held_out: int = 10, device: str = "cpu",
-                 baseline: bool = True, rule_lr: float = 0.5, balance: float = 3.0,
-                 repair: bool = True) -> list[RunResult]:
+def run_relation(
+    relation: str,
+    seed: int,
+    images: np.ndarray,
+    labels: np.ndarray,
+    *,
+    train_pairs: int = 4000,
+    test_pairs: int = 1000,
+    epochs: int = 10,
+    batch: int = 32,
+    restarts: int = 4,
+    held_out: int = 10,
+    device: str = "cpu",
+    baseline: bool = True,
+    rule_lr: float = 0.5,
+    balance: float = 3.0,
+    repair: bool = True,
+) -> list[RunResult]:
     """∂ILP's hybrid task ``relation`` on MNIST pairs: rules + encoder jointly, and the baseline.
 
     Adam: 1e-3 for the encoder, ``rule_lr`` for the clause weights; ``balance`` weighs the
@@ -171,35 +195,85 @@ def run_relation(relation: str, seed: int, images: np.ndarray, labels: np.ndarra
     test = relation_pairs(labels, TEST_RANGE, test_pairs, seed + 1, relation)
     unseen = _unseen_pairs(labels, relation, held, test_pairs, seed)
     templates, steps, intended = RELATIONS[relation]
-    out = [_train_hybrid(relation, seed, pix, labels, train, test, unseen, templates, steps, intended,
-                         epochs, batch, restarts, dev, rule_lr, balance, repair)]
+    out = [
+        _train_hybrid(
+            relation,
+            seed,
+            pix,
+            labels,
+            train,
+            test,
+            unseen,
+            templates,
+            steps,
+            intended,
+            epochs,
+            batch,
+            restarts,
+            dev,
+            rule_lr,
+            balance,
+            repair,
+        )
+    ]
     if baseline:
         out.append(_train_baseline(relation, seed, pix, train, test, unseen, 1, epochs, batch, dev))
     return out
 
 
-def _train_hybrid(relation, seed, pix, labels, train, test, unseen, templates, steps, intended,
-                  epochs, batch, restarts, dev, rule_lr, balance, repair) -> RunResult:
+def _train_hybrid(
+    relation,
+    seed,
+    pix,
+    labels,
+    train,
+    test,
+    unseen,
+    templates,
+    steps,
+    intended,
+    epochs,
+    batch,
+    restarts,
+    dev,
+    rule_lr,
+    balance,
+    repair,
+) -> RunResult:
     start = time.perf_counter()
     gen = torch.Generator().manual_seed(seed)
     encoder = digit_encoder().to(dev)
-    ilp = DifferentiableILP.from_templates(DIGITS, {"zero": 1, "succ": 2}, {"t": 2}, {"t": templates},
-                                           "t", steps, restarts=restarts, seed=seed).to(dev)
+    ilp = DifferentiableILP.from_templates(
+        DIGITS,
+        {"zero": 1, "succ": 2},
+        {"t": 2},
+        {"t": templates},
+        "t",
+        steps,
+        restarts=restarts,
+        seed=seed,
+    ).to(dev)
     v0 = ilp.background([digit_background()])
     a, b, y = _pairs_tensors(train, pix)
     rng = np.random.default_rng(int(torch.randint(1 << 30, (1,), generator=gen)))
     swaps: list[list[int]] = []
     for epoch in range(epochs):
         # a fresh optimizer each epoch: the repair below moves concept rows under Adam's state
-        opt = torch.optim.Adam([{"params": encoder.parameters(), "lr": 1e-3},
-                                {"params": ilp.parameters(), "lr": rule_lr}])
+        opt = torch.optim.Adam(
+            [
+                {"params": encoder.parameters(), "lr": 1e-3},
+                {"params": ilp.parameters(), "lr": rule_lr},
+            ]
+        )
         for idx in _batches(len(train), batch, rng):
             idx = idx.to(dev)
             rel = ilp.relation(ilp(v0))[:, 0]  # [R, 10, 10]
             pa, pb = encoder.probabilities(a[idx]), encoder.probabilities(b[idx])
             p = perceived_pair(rel, pa, pb)
             t = y[idx].to(p.dtype).unsqueeze(1)
-            loss = -(t * torch.log(p + LOG_EPS) + (1 - t) * torch.log(1 - p + LOG_EPS)).mean(0).sum()
+            loss = (
+                -(t * torch.log(p + LOG_EPS) + (1 - t) * torch.log(1 - p + LOG_EPS)).mean(0).sum()
+            )
             if balance:  # keep the batch's mean percept spread over the concepts (no collapse)
                 mean = torch.cat([pa, pb]).mean(0)
                 loss = loss + balance * (mean * torch.log(mean + LOG_EPS)).sum()
@@ -213,31 +287,45 @@ def _train_hybrid(relation, seed, pix, labels, train, test, unseen, templates, s
         rel = ilp.relation(ilp(v0))[:, 0]
         best = int(_relation_losses(rel, encoder, a, b, y).argmin())
         program, confidence = ilp.program(best)
-        acc = {name: _relation_accuracy(rel[best:best + 1], encoder, *_pairs_tensors(pairs, pix))
-               for name, pairs in (("test", test), ("unseen", unseen))}
+        acc = {
+            name: _relation_accuracy(rel[best : best + 1], encoder, *_pairs_tensors(pairs, pix))
+            for name, pairs in (("test", test), ("unseen", unseen))
+        }
     recovered = _same_relation(program, intended)
     conf = digit_confusion(encoder, pix[8000:], labels[8000:])
     reversed_acc = float(np.trace(conf[:, ::-1]) / conf.sum())
     via_map = _relation_via_digit_map(program, intended, conf.argmax(1))
-    return RunResult(relation, "neurosym (rules + CNN)", seed, acc["test"], acc["unseen"],
-                     float(np.trace(conf) / conf.sum()), reversed_acc, str(program).strip(), recovered,
-                     via_map, confidence, seconds,
-                     {"restart": best, "confusion": conf.tolist(), "row_permutations": swaps})
+    return RunResult(
+        relation,
+        "neurosym (rules + CNN)",
+        seed,
+        acc["test"],
+        acc["unseen"],
+        float(np.trace(conf) / conf.sum()),
+        reversed_acc,
+        str(program).strip(),
+        recovered,
+        via_map,
+        confidence,
+        seconds,
+        {"restart": best, "confusion": conf.tolist(), "row_permutations": swaps},
+    )
 
 
 @torch.no_grad()
-def _repair_percepts(ilp: DifferentiableILP, v0: Tensor, encoder: PerceptEncoder, a: Tensor, b: Tensor,
-                     y: Tensor) -> list[int]:
+def _repair_percepts(
+    ilp: DifferentiableILP, v0: Tensor, encoder: PerceptEncoder, a: Tensor, b: Tensor, y: Tensor
+) -> list[int]:
     """Swap concept rows while that lowers the best restart's training loss
     (:func:`~neurosym.concepts.percept.permutation_search`); returns the permutation applied."""
     rel = ilp.relation(ilp(v0))[:, 0]
-    pa = torch.cat([encoder.probabilities(a[i:i + 1000]) for i in range(0, len(a), 1000)])
-    pb = torch.cat([encoder.probabilities(b[i:i + 1000]) for i in range(0, len(b), 1000)])
+    pa = torch.cat([encoder.probabilities(a[i : i + 1000]) for i in range(0, len(a), 1000)])
+    pb = torch.cat([encoder.probabilities(b[i : i + 1000]) for i in range(0, len(b), 1000)])
     t = y.to(pa.dtype).unsqueeze(1)
     best = int(_relation_losses(rel, encoder, a, b, y).argmin())
 
     def loss(perm: Tensor) -> float:
-        p = perceived_pair(rel[best:best + 1], pa[:, perm], pb[:, perm])
+        p = perceived_pair(rel[best : best + 1], pa[:, perm], pb[:, perm])
         return float(-(t * torch.log(p + LOG_EPS) + (1 - t) * torch.log(1 - p + LOG_EPS)).mean())
 
     perm = permutation_search(loss, rel.shape[1])
@@ -245,17 +333,23 @@ def _repair_percepts(ilp: DifferentiableILP, v0: Tensor, encoder: PerceptEncoder
     return perm.tolist()
 
 
-def _relation_losses(rel: Tensor, encoder: PerceptEncoder, a: Tensor, b: Tensor, y: Tensor) -> Tensor:
+def _relation_losses(
+    rel: Tensor, encoder: PerceptEncoder, a: Tensor, b: Tensor, y: Tensor
+) -> Tensor:
     """Training cross-entropy of each restart ``[R]`` (picks the restart that is reported)."""
     total = torch.zeros(rel.shape[0], device=rel.device)
     for i in range(0, len(a), 1000):
-        p = perceived_pair(rel, encoder.probabilities(a[i:i + 1000]), encoder.probabilities(b[i:i + 1000]))
-        t = y[i:i + 1000].to(p.dtype).unsqueeze(1)
+        p = perceived_pair(
+            rel, encoder.probabilities(a[i : i + 1000]), encoder.probabilities(b[i : i + 1000])
+        )
+        t = y[i : i + 1000].to(p.dtype).unsqueeze(1)
         total += -(t * torch.log(p + LOG_EPS) + (1 - t) * torch.log(1 - p + LOG_EPS)).sum(0)
     return total
 
 
-def _relation_accuracy(rel: Tensor, encoder: PerceptEncoder, a: Tensor, b: Tensor, y: Tensor) -> float:
+def _relation_accuracy(
+    rel: Tensor, encoder: PerceptEncoder, a: Tensor, b: Tensor, y: Tensor
+) -> float:
     """Symbolic prediction: argmax concept of each image, then the crisp relation (> 0.5)."""
     ca, cb = encoder(a).argmax(1), encoder(b).argmax(1)
     pred = (rel[0][ca, cb] > 0.5).long()
@@ -267,7 +361,9 @@ def _same_relation(program, intended: str) -> bool:
     from neurosym.logic.evaluator import least_model
 
     facts = digit_background()
-    return least_model(facts, program).tuples("t") == least_model(facts, parse_program(intended)).tuples("t")
+    return least_model(facts, program).tuples("t") == least_model(
+        facts, parse_program(intended)
+    ).tuples("t")
 
 
 def _relation_via_digit_map(program, intended: str, digit_map: np.ndarray) -> bool:
@@ -280,8 +376,12 @@ def _relation_via_digit_map(program, intended: str, digit_map: np.ndarray) -> bo
     facts = digit_background()
     learned = least_model(facts, program).tuples("t")
     truth = least_model(facts, parse_program(intended)).tuples("t")
-    return all(((DIGITS[digit_map[x]], DIGITS[digit_map[z]]) in learned) == ((DIGITS[x], DIGITS[z]) in truth)
-               for x in range(10) for z in range(10))
+    return all(
+        ((DIGITS[digit_map[x]], DIGITS[digit_map[z]]) in learned)
+        == ((DIGITS[x], DIGITS[z]) in truth)
+        for x in range(10)
+        for z in range(10)
+    )
 
 
 def _train_baseline(task, seed, pix, train, test, unseen, out, epochs, batch, dev) -> RunResult:
@@ -295,8 +395,11 @@ def _train_baseline(task, seed, pix, train, test, unseen, out, epochs, batch, de
         for idx in _batches(len(train), batch, rng):
             idx = idx.to(dev)
             logits = model(a[idx], b[idx])
-            loss = (F.binary_cross_entropy_with_logits(logits[:, 0], y[idx].float()) if out == 1
-                    else F.cross_entropy(logits, y[idx]))
+            loss = (
+                F.binary_cross_entropy_with_logits(logits[:, 0], y[idx].float())
+                if out == 1
+                else F.cross_entropy(logits, y[idx])
+            )
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -309,8 +412,14 @@ def _train_baseline(task, seed, pix, train, test, unseen, out, epochs, batch, de
         pred = (logits[:, 0] > 0).long() if out == 1 else logits.argmax(1)
         return float((pred == py).float().mean())
 
-    return RunResult(task, "neural baseline (CNN x2 + MLP)", seed, accuracy(test),
-                     accuracy(unseen) if unseen is not None else None, seconds=seconds)
+    return RunResult(
+        task,
+        "neural baseline (CNN x2 + MLP)",
+        seed,
+        accuracy(test),
+        accuracy(unseen) if unseen is not None else None,
+        seconds=seconds,
+    )
 
 
 def addition_relation() -> Tensor:
@@ -323,9 +432,18 @@ def addition_relation() -> Tensor:
     return rel
 
 
-def run_addition(seed: int, images: np.ndarray, labels: np.ndarray, *, train_pairs: int = 4000,
-                 test_pairs: int = 1000, epochs: int = 1, batch: int = 2, device: str = "cpu",
-                 baseline: bool = True) -> list[RunResult]:
+def run_addition(
+    seed: int,
+    images: np.ndarray,
+    labels: np.ndarray,
+    *,
+    train_pairs: int = 4000,
+    test_pairs: int = 1000,
+    epochs: int = 1,
+    batch: int = 2,
+    device: str = "cpu",
+    baseline: bool = True,
+) -> list[RunResult]:
     """MNIST addition with the sum program given: only the encoder learns."""
     torch.manual_seed(seed)
     dev = torch.device(device)
@@ -341,8 +459,9 @@ def run_addition(seed: int, images: np.ndarray, labels: np.ndarray, *, train_pai
     for _ in range(epochs):
         for idx in _batches(len(train), batch, rng):
             idx = idx.to(dev)
-            p = torch.einsum("cdn,bc,bd->bn", plus, encoder.probabilities(a[idx]),
-                             encoder.probabilities(b[idx]))  # [B, 19] P(sum = n)
+            p = torch.einsum(
+                "cdn,bc,bd->bn", plus, encoder.probabilities(a[idx]), encoder.probabilities(b[idx])
+            )  # [B, 19] P(sum = n)
             loss = -torch.log(p.gather(1, y[idx].unsqueeze(1)) + LOG_EPS).mean()
             opt.zero_grad()
             loss.backward()
@@ -352,9 +471,20 @@ def run_addition(seed: int, images: np.ndarray, labels: np.ndarray, *, train_pai
         ta, tb, ty = _pairs_tensors(test, pix)
         pred = encoder(ta).argmax(1) + encoder(tb).argmax(1)
         acc = float((pred == ty).float().mean())
-    out = [RunResult("addition", "neurosym (program given)", seed, acc, None,
-                     digit_accuracy(encoder, pix[8000:], labels[8000:]),
-                     "addition(X, Y, Z) :- digit(X, A), digit(Y, B), plus(A, B, Z).", None, None, seconds)]
+    out = [
+        RunResult(
+            "addition",
+            "neurosym (program given)",
+            seed,
+            acc,
+            None,
+            digit_accuracy(encoder, pix[8000:], labels[8000:]),
+            "addition(X, Y, Z) :- digit(X, A), digit(Y, B), plus(A, B, Z).",
+            None,
+            None,
+            seconds,
+        )
+    ]
     if baseline:
         out.append(_train_baseline("addition", seed, pix, train, test, None, 19, epochs, 32, dev))
     return out

@@ -1,4 +1,4 @@
-"""Percepts: a network maps a raw input (an image) to a distribution over the rows of a concept table.
+"""Percepts: a network maps a raw input (an image) to a distribution over concept-table rows.
 
 A concept is a row of one learned table (:class:`~neurosym.concepts.table.ConceptTable`
 gives each name its row); a :class:`PerceptEncoder` embeds an input with any
@@ -30,8 +30,12 @@ class DigitCNN(nn.Module):
     def __init__(self, out: int = 84) -> None:
         super().__init__()
         self.convolutions = nn.Sequential(
-            nn.Conv2d(1, 6, 5), nn.MaxPool2d(2), nn.ReLU(),
-            nn.Conv2d(6, 16, 5), nn.MaxPool2d(2), nn.ReLU(),
+            nn.Conv2d(1, 6, 5),
+            nn.MaxPool2d(2),
+            nn.ReLU(),
+            nn.Conv2d(6, 16, 5),
+            nn.MaxPool2d(2),
+            nn.ReLU(),
         )
         self.head = nn.Sequential(nn.Linear(16 * 4 * 4, 120), nn.ReLU(), nn.Linear(120, out))
         self.out_features = out
@@ -40,8 +44,9 @@ class DigitCNN(nn.Module):
         if images.dim() == 3:
             images = images.unsqueeze(1)
         if images.dim() != 4 or tuple(images.shape[1:]) != (1, 28, 28):
-            raise NeurosymError(f"DigitCNN takes images [B, 28, 28] or [B, 1, 28, 28], "
-                                f"got {tuple(images.shape)}")
+            raise NeurosymError(
+                f"DigitCNN takes images [B, 28, 28] or [B, 1, 28, 28], got {tuple(images.shape)}"
+            )
         return self.head(self.convolutions(images).flatten(1))
 
 
@@ -54,7 +59,9 @@ class PerceptEncoder(nn.Module):
     ``[B, len(table)]``. :meth:`probabilities` is its exponential.
     """
 
-    def __init__(self, features: nn.Module, table: ConceptTable, dim: int, scale: float = 10.0) -> None:
+    def __init__(
+        self, features: nn.Module, table: ConceptTable, dim: int, scale: float = 10.0
+    ) -> None:
         super().__init__()
         if dim <= 0 or scale <= 0:
             raise NeurosymError(f"PerceptEncoder needs dim > 0 and scale > 0, got {dim}, {scale}")
@@ -70,8 +77,10 @@ class PerceptEncoder(nn.Module):
     def forward(self, inputs: Tensor) -> Tensor:
         feats = self.features(inputs)
         if feats.dim() != 2 or feats.shape[1] != self.rows.embedding_dim:
-            raise NeurosymError(f"the percept network returned shape {tuple(feats.shape)}; "
-                                f"expected [batch, {self.rows.embedding_dim}] (the encoder's dim)")
+            raise NeurosymError(
+                f"the percept network returned shape {tuple(feats.shape)}; "
+                f"expected [batch, {self.rows.embedding_dim}] (the encoder's dim)"
+            )
         scores = F.normalize(feats, dim=1) @ F.normalize(self.rows.weight, dim=1).t()
         return torch.log_softmax(self.scale * scores, dim=1)
 
@@ -85,7 +94,7 @@ class PerceptEncoder(nn.Module):
 
 
 def images_to_tensor(images, device: torch.device | str = "cpu") -> Tensor:
-    """uint8 ``[N, 28, 28]`` (numpy or torch) -> float32 ``[N, 1, 28, 28]`` in [0, 1] on ``device``."""
+    """uint8 ``[N, 28, 28]`` (numpy or torch) -> float32 ``[N, 1, 28, 28]`` in [0, 1]."""
     t = torch.tensor(images) if not isinstance(images, Tensor) else images
     if t.dtype != torch.uint8:
         raise NeurosymError(f"images must be uint8 [N, 28, 28], got dtype {t.dtype}")
@@ -102,8 +111,8 @@ def neighbours(perm: Tensor) -> list[Tensor]:
             swapped[[i, j]] = swapped[[j, i]]
             out.append(swapped)
             if j - i >= 2:
-                out.append(torch.cat([perm[:i], perm[i:j + 1].flip(0), perm[j + 1:]]))
-            block, rest = perm[i:j + 1], torch.cat([perm[:i], perm[j + 1:]])
+                out.append(torch.cat([perm[:i], perm[i : j + 1].flip(0), perm[j + 1 :]]))
+            block, rest = perm[i : j + 1], torch.cat([perm[:i], perm[j + 1 :]])
             for k in range(len(rest) + 1):
                 if k != i:
                     out.append(torch.cat([rest[:k], block, rest[k:]]))

@@ -1,4 +1,4 @@
-"""∂ILP forward chaining as a ``torch.nn.Module``: valuations of background facts in, target values out.
+"""∂ILP forward chaining as a ``torch.nn.Module``: background valuations in, target values out.
 
 :class:`DifferentiableILP` owns the soft program (one clause-pair weight tensor
 ``[R, K1 * K2']`` per learned predicate, as :class:`~neurosym.ilp.learner.RuleLearner`
@@ -46,8 +46,10 @@ def _canonical(clause: Clause) -> ClauseSet:
     body-only variables to the next names, a one-atom body written twice (``p :- q, q``)."""
     head_vars = list(clause.head.args)
     if len(set(head_vars)) != len(head_vars):
-        raise NeurosymError(f"{clause}: a head with a repeated variable is not supported; "
-                            "fix: p(X, Y) :- q(X, Y), same(X, Y) with a background same/2")
+        raise NeurosymError(
+            f"{clause}: a head with a repeated variable is not supported; "
+            "fix: p(X, Y) :- q(X, Y), same(X, Y) with a background same/2"
+        )
     extra = [v for a in clause.body for v in a.args if v not in head_vars]
     extra = list(dict.fromkeys(extra))
     names = variable_names(len(head_vars) + len(extra))
@@ -67,71 +69,118 @@ class DifferentiableILP(nn.Module):
     programs evaluated together. Float dtype and device follow the module (``.to()``).
     """
 
-    def __init__(self, constants: Sequence[str], extensional: Mapping[str, int],
-                 clause_sets: Mapping[str, Sequence[ClauseSet]], target: str, steps: int, *,
-                 restarts: int = 1, operators: str = "dilp", init_scale: float = 1.0,
-                 seed: int = 0) -> None:
+    def __init__(
+        self,
+        constants: Sequence[str],
+        extensional: Mapping[str, int],
+        clause_sets: Mapping[str, Sequence[ClauseSet]],
+        target: str,
+        steps: int,
+        *,
+        restarts: int = 1,
+        operators: str = "dilp",
+        init_scale: float = 1.0,
+        seed: int = 0,
+    ) -> None:
         super().__init__()
         if target not in clause_sets:
-            raise NeurosymError(f"target {target} has no clauses; intensional predicates: "
-                                f"{', '.join(clause_sets)}")
+            raise NeurosymError(
+                f"target {target} has no clauses; intensional predicates: {', '.join(clause_sets)}"
+            )
         if steps < 1 or restarts < 1:
             raise NeurosymError(f"steps and restarts must be >= 1, got {steps} and {restarts}")
         self.clause_sets = {p: tuple(s) for p, s in clause_sets.items()}
-        self.target, self.steps, self.restarts, self.operators = target, int(steps), int(restarts), operators
+        self.target, self.steps, self.restarts, self.operators = (
+            target,
+            int(steps),
+            int(restarts),
+            operators,
+        )
         intensional = {p: s[0].arity for p, s in self.clause_sets.items()}
         self.index = AtomIndex([str(c) for c in constants], {**dict(extensional), **intensional})
-        self.pair_shapes = {p: (len(s[0]), len(s[1]) if len(s) == 2 else 1)
-                            for p, s in self.clause_sets.items()}
+        self.pair_shapes = {
+            p: (len(s[0]), len(s[1]) if len(s) == 2 else 1) for p, s in self.clause_sets.items()
+        }
         learned = [p for p, (k1, k2) in self.pair_shapes.items() if k1 * k2 > 1]
         sizes = [self.pair_shapes[p][0] * self.pair_shapes[p][1] for p in learned]
-        init = init_weights("normal", init_scale, seed, self.restarts, sizes, torch.device("cpu"),
-                            torch.float32) if learned else []
-        self.weights = nn.ParameterDict({p: nn.Parameter(w.detach()) for p, w in zip(learned, init)})
+        init = (
+            init_weights(
+                "normal", init_scale, seed, self.restarts, sizes, torch.device("cpu"), torch.float32
+            )
+            if learned
+            else []
+        )
+        self.weights = nn.ParameterDict(
+            {p: nn.Parameter(w.detach()) for p, w in zip(learned, init)}
+        )
         self._chainers: dict[str, ForwardChainer] = {}
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def from_templates(cls, constants: Sequence[str], extensional: Mapping[str, int],
-                       intensional: Mapping[str, int], templates: Mapping[str, Sequence[tuple[int, bool]]],
-                       target: str, steps: int, **kwargs) -> DifferentiableILP:
+    def from_templates(
+        cls,
+        constants: Sequence[str],
+        extensional: Mapping[str, int],
+        intensional: Mapping[str, int],
+        templates: Mapping[str, Sequence[tuple[int, bool]]],
+        target: str,
+        steps: int,
+        **kwargs,
+    ) -> DifferentiableILP:
         """Clauses generated from ∂ILP rule templates ``{pred: [(v, int), ...]}`` (one or two per
         intensional predicate, the target among them)."""
         sets = {}
         for pred, arity in intensional.items():
             tpls = templates.get(pred, ())
             if not 1 <= len(tpls) <= 2:
-                raise NeurosymError(f"{pred} needs one or two rule templates (v, int), got {len(tpls)}")
-            sets[pred] = tuple(generate_clauses(pred, arity, v, bool(i), extensional, intensional)
-                               for v, i in tpls)
+                raise NeurosymError(
+                    f"{pred} needs one or two rule templates (v, int), got {len(tpls)}"
+                )
+            sets[pred] = tuple(
+                generate_clauses(pred, arity, v, bool(i), extensional, intensional) for v, i in tpls
+            )
             for tpl, s in zip(tpls, sets[pred]):
                 if not s.clauses:
-                    raise NeurosymError(f"rule template {tpl} of {pred}/{arity} generates no clause")
+                    raise NeurosymError(
+                        f"rule template {tpl} of {pred}/{arity} generates no clause"
+                    )
         return cls(constants, extensional, sets, target, steps, **kwargs)
 
     @classmethod
-    def from_program(cls, constants: Sequence[str], extensional: Mapping[str, int],
-                     program: Program | Sequence[Clause], target: str, steps: int,
-                     **kwargs) -> DifferentiableILP:
+    def from_program(
+        cls,
+        constants: Sequence[str],
+        extensional: Mapping[str, int],
+        program: Program | Sequence[Clause],
+        target: str,
+        steps: int,
+        **kwargs,
+    ) -> DifferentiableILP:
         """Deduction mode: the given clauses, fixed. ∂ILP's form: at most two clauses per
         predicate, one or two body atoms each (a one-atom body ``p :- q`` is run as ``p :- q, q``),
         arity <= 2, no constants in clauses."""
         by_head: dict[str, list[Clause]] = {}
-        for c in (program.clauses if isinstance(program, Program) else program):
+        for c in program.clauses if isinstance(program, Program) else program:
             by_head.setdefault(c.head.pred, []).append(c)
         sets = {}
         for pred, clauses in by_head.items():
             if len(clauses) > 2:
-                raise NeurosymError(f"{pred} has {len(clauses)} clauses; ∂ILP's chaining takes at "
-                                    "most two per predicate; fix: define the rest with an auxiliary predicate")
+                raise NeurosymError(
+                    f"{pred} has {len(clauses)} clauses; ∂ILP's chaining takes at "
+                    "most two per predicate; fix: define the rest with an auxiliary predicate"
+                )
             made = []
             for c in clauses:
                 if not 1 <= len(c.body) <= 2:
-                    raise NeurosymError(f"{c}: ∂ILP's chaining takes bodies of one or two atoms; "
-                                        "fix: split the body with an auxiliary predicate")
+                    raise NeurosymError(
+                        f"{c}: ∂ILP's chaining takes bodies of one or two atoms; "
+                        "fix: split the body with an auxiliary predicate"
+                    )
                 if any(isinstance(t, Const) for a in (c.head, *c.body) for t in a.args):
-                    raise NeurosymError(f"{c}: constants in clauses are not supported; "
-                                        "fix: use a background predicate such as zero(X)")
+                    raise NeurosymError(
+                        f"{c}: constants in clauses are not supported; "
+                        "fix: use a background predicate such as zero(X)"
+                    )
                 made.append(_canonical(c))
             sets[pred] = tuple(made)
         return cls(constants, extensional, sets, target, steps, **kwargs)
@@ -141,7 +190,9 @@ class DifferentiableILP(nn.Module):
         """The forward chainer whose index tensors live on ``device`` (built once per device)."""
         key = str(device)
         if key not in self._chainers:
-            self._chainers[key] = ForwardChainer(self.index, self.clause_sets, self.operators, device)
+            self._chainers[key] = ForwardChainer(
+                self.index, self.clause_sets, self.operators, device
+            )
         return self._chainers[key]
 
     def _device_dtype(self) -> tuple[torch.device, torch.dtype]:
@@ -157,24 +208,38 @@ class DifferentiableILP(nn.Module):
     def percept_positions(self, pred: str, items: Sequence[str], concepts: Sequence[str]) -> Tensor:
         """Valuation positions of ``pred(item, concept)``: int64 ``[I, C]``."""
         if self.index.arities.get(pred) != 2:
-            raise NeurosymError(f"neural predicate {pred} must be a binary background predicate "
-                                f"pred(Item, Concept); the language has {dict(self.index.arities)}")
+            raise NeurosymError(
+                f"neural predicate {pred} must be a binary background predicate "
+                f"pred(Item, Concept); the language has {dict(self.index.arities)}"
+            )
         for name, kind in [(c, "concept") for c in concepts] + [(i, "item") for i in items]:
             if name not in self.index.constant_id:
-                raise NeurosymError(f"{kind} {name!r} of neural predicate {pred} is not a constant of "
-                                    f"the language; fix: add it to the constants")
-        rows = [[self.index.position(Atom(pred, (Const(i), Const(c)))) for c in concepts] for i in items]
+                raise NeurosymError(
+                    f"{kind} {name!r} of neural predicate {pred} is not a constant of "
+                    f"the language; fix: add it to the constants"
+                )
+        rows = [
+            [self.index.position(Atom(pred, (Const(i), Const(c)))) for c in concepts] for i in items
+        ]
         return torch.tensor(rows, dtype=torch.int64)
 
-    def with_percepts(self, valuation: Tensor, pred: str, items: Sequence[str], concepts: Sequence[str],
-                      probs: Tensor) -> Tensor:
+    def with_percepts(
+        self,
+        valuation: Tensor,
+        pred: str,
+        items: Sequence[str],
+        concepts: Sequence[str],
+        probs: Tensor,
+    ) -> Tensor:
         """``valuation`` ``[A, W]`` with ``pred(items[i], concepts[c])`` set to ``probs[w, i, c]``
         (``probs`` ``[W, I, C]``, e.g. a :class:`~neurosym.concepts.percept.PerceptEncoder`'s
         probabilities); differentiable in ``probs``."""
         W, I, C = valuation.shape[1], len(items), len(concepts)
         if probs.dim() != 3 or tuple(probs.shape) != (W, I, C):
-            raise NeurosymError(f"percept probabilities for {pred} have shape {tuple(probs.shape)}; "
-                                f"expected [worlds={W}, items={I}, concepts={C}]")
+            raise NeurosymError(
+                f"percept probabilities for {pred} have shape {tuple(probs.shape)}; "
+                f"expected [worlds={W}, items={I}, concepts={C}]"
+            )
         pos = self.percept_positions(pred, items, concepts).to(valuation.device).reshape(-1)
         worlds = torch.arange(W, device=valuation.device)
         values = probs.to(valuation.dtype).permute(1, 2, 0).reshape(I * C, W)
@@ -182,7 +247,7 @@ class DifferentiableILP(nn.Module):
 
     # ------------------------------------------------------------------ inference
     def probabilities(self) -> dict[str, Tensor]:
-        """Clause-pair weights after the softmax, ``{pred: [R, K1, K2']}`` (1 for fixed predicates)."""
+        """Clause-pair weights after the softmax, ``{pred: [R, K1, K2']}`` (1: fixed predicates)."""
         device, dtype = self._device_dtype()
         out = {}
         for pred, (k1, k2) in self.pair_shapes.items():
@@ -195,8 +260,10 @@ class DifferentiableILP(nn.Module):
     def forward(self, valuation: Tensor) -> Tensor:
         """T chaining steps: background ``[A, W]`` (or ``[A, R, W]``) -> valuation ``[A, R, W]``."""
         if valuation.shape[0] != self.index.size:
-            raise NeurosymError(f"the valuation has {valuation.shape[0]} atoms; this language has "
-                                f"{self.index.size} (build it with background())")
+            raise NeurosymError(
+                f"the valuation has {valuation.shape[0]} atoms; this language has "
+                f"{self.index.size} (build it with background())"
+            )
         return self.chainer(valuation.device).run(valuation, self.probabilities(), self.steps)
 
     def values(self, valuation: Tensor, atoms: Sequence[Atom]) -> Tensor:

@@ -32,7 +32,8 @@ TEST_RANGE = range(8000, 10000)
 
 def mnist_candidates() -> list[Path]:
     """Where the MNIST folder is looked for, in order: ``$NEUROSYM_MNIST_DATA``, then
-    ``../shared/mnist`` beside the repository, then ``../shared/mnist`` from the current directory."""
+    ``../shared/mnist`` beside the repository, then ``../shared/mnist`` from the working directory.
+    """
     from neurosym.resources import tasks_dir
 
     out = [Path(os.environ[MNIST_DATA_ENV])] if os.environ.get(MNIST_DATA_ENV) else []
@@ -55,8 +56,9 @@ def _read_idx(path: Path, offset: int, magic: int) -> np.ndarray:
     except (OSError, EOFError) as exc:
         raise NeurosymError(f"{path}: cannot read the gzip'd IDX file ({exc})") from None
     if len(raw) < offset or int.from_bytes(raw[:4], "big") != magic:
-        raise NeurosymError(f"{path}: not an MNIST IDX file (bad header); "
-                            "fix: use the official t10k files")
+        raise NeurosymError(
+            f"{path}: not an MNIST IDX file (bad header); fix: use the official t10k files"
+        )
     return np.frombuffer(raw, np.uint8, offset=offset)
 
 
@@ -70,14 +72,18 @@ def read_mnist(folder: str | Path | None = None) -> tuple[np.ndarray, np.ndarray
         found = default_mnist_dir()
         if found is None:
             looked = ", ".join(str(p) for p in mnist_candidates())
-            raise NeurosymError(f"MNIST files ({IMAGES_FILE}, {LABELS_FILE}) not found; looked in "
-                                f"{looked}; fix: set ${MNIST_DATA_ENV} to the folder")
+            raise NeurosymError(
+                f"MNIST files ({IMAGES_FILE}, {LABELS_FILE}) not found; looked in "
+                f"{looked}; fix: set ${MNIST_DATA_ENV} to the folder"
+            )
         folder = found
     folder = Path(folder)
     for name in (IMAGES_FILE, LABELS_FILE):
         if not (folder / name).is_file():
-            raise NeurosymError(f"{folder / name}: missing; fix: point to a folder with "
-                                f"{IMAGES_FILE} and {LABELS_FILE}")
+            raise NeurosymError(
+                f"{folder / name}: missing; fix: point to a folder with "
+                f"{IMAGES_FILE} and {LABELS_FILE}"
+            )
     images = _read_idx(folder / IMAGES_FILE, 16, 2051)
     labels = _read_idx(folder / LABELS_FILE, 8, 2049)
     if images.size != labels.size * 28 * 28:
@@ -111,8 +117,14 @@ def addition_pairs(labels: np.ndarray, pool: range, count: int, seed: int) -> Di
     return DigitPairs(first, second, (labels[first].astype(np.int64) + labels[second]))
 
 
-def relation_pairs(labels: np.ndarray, pool: range, count: int, seed: int, relation: str,
-                   exclude: frozenset[tuple[int, int]] = frozenset()) -> DigitPairs:
+def relation_pairs(
+    labels: np.ndarray,
+    pool: range,
+    count: int,
+    seed: int,
+    relation: str,
+    exclude: frozenset[tuple[int, int]] = frozenset(),
+) -> DigitPairs:
     """``count`` image pairs from ``pool``, half of them positive for ``relation`` on their digits
     (``less_than``: a < b; ``predecessor``: a + 1 == b), digit combinations in ``exclude`` left
     out (to test on combinations never seen in training)."""
@@ -126,7 +138,9 @@ def relation_pairs(labels: np.ndarray, pool: range, count: int, seed: int, relat
     pos = [c for c in combos if holds[relation](*c)]
     neg = [c for c in combos if not holds[relation](*c)]
     if not pos or not neg:
-        raise NeurosymError(f"{relation}: the excluded combinations leave no positive or negative pair")
+        raise NeurosymError(
+            f"{relation}: the excluded combinations leave no positive or negative pair"
+        )
     firsts, seconds, out = [], [], []
     for i in range(count):
         side = pos if i % 2 == 0 else neg
@@ -135,8 +149,11 @@ def relation_pairs(labels: np.ndarray, pool: range, count: int, seed: int, relat
         seconds.append(rng.choice(by_digit[b]))
         out.append(1 if side is pos else 0)
     perm = rng.permutation(count)
-    return DigitPairs(np.asarray(firsts, np.int64)[perm], np.asarray(seconds, np.int64)[perm],
-                      np.asarray(out, np.int64)[perm])
+    return DigitPairs(
+        np.asarray(firsts, np.int64)[perm],
+        np.asarray(seconds, np.int64)[perm],
+        np.asarray(out, np.int64)[perm],
+    )
 
 
 def synthetic_digits(seed: int = 0, count: int = 10000) -> tuple[np.ndarray, np.ndarray]:

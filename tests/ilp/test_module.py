@@ -18,7 +18,9 @@ LT = "lt(X, Y) :- succ(X, Y). lt(X, Y) :- lt(X, Z), succ(Z, Y)."
 
 
 def deduce(program: str, constants, extensional, facts, target, steps=6) -> DifferentiableILP:
-    return DifferentiableILP.from_program(constants, extensional, parse_program(program), target, steps)
+    return DifferentiableILP.from_program(
+        constants, extensional, parse_program(program), target, steps
+    )
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -36,8 +38,16 @@ def test_deduction_equals_exact_evaluator_on_random_graphs(seed: int) -> None:
 
 
 def test_templates_learn_predecessor_and_program_reads_back() -> None:
-    ilp = DifferentiableILP.from_templates(DIGITS, {"zero": 1, "succ": 2}, {"pred": 2},
-                                           {"pred": [(0, False)]}, "pred", 1, restarts=2, seed=0)
+    ilp = DifferentiableILP.from_templates(
+        DIGITS,
+        {"zero": 1, "succ": 2},
+        {"pred": 2},
+        {"pred": [(0, False)]},
+        "pred",
+        1,
+        restarts=2,
+        seed=0,
+    )
     v0 = ilp.background([FACTS])
     y = torch.tensor([[float(int(a) == int(b) + 1) for b in DIGITS] for a in DIGITS])
     opt = torch.optim.Adam(ilp.parameters(), lr=0.1)
@@ -57,8 +67,9 @@ def test_neural_predicate_values_and_gradient_reach_the_percepts() -> None:
     items = ["a", "b"]
     constants = DIGITS + items
     program = "first_lt(X, Y) :- digit(X, Z), lt(Z, Y). " + LT
-    ilp = DifferentiableILP.from_program(constants, {"zero": 1, "succ": 2, "digit": 2},
-                                         parse_program(program), "first_lt", 7)
+    ilp = DifferentiableILP.from_program(
+        constants, {"zero": 1, "succ": 2, "digit": 2}, parse_program(program), "first_lt", 7
+    )
     logits = torch.zeros(1, 2, len(DIGITS), requires_grad=True)
     probs = torch.softmax(logits, dim=-1)
     v0 = ilp.with_percepts(ilp.background([FACTS]), "digit", items, DIGITS, probs)
@@ -83,8 +94,9 @@ def test_bad_inputs_get_clear_errors() -> None:
     with pytest.raises(NeurosymError, match="binary background predicate"):
         ilp.with_percepts(v0, "zero", ["a"], DIGITS, torch.ones(1, 1, len(DIGITS)))
     with pytest.raises(NeurosymError, match="at most two"):
-        deduce("p(X) :- q(X). p(X) :- r(X). p(X) :- s(X).", DIGITS,
-               {"q": 1, "r": 1, "s": 1}, [], "p")
+        deduce(
+            "p(X) :- q(X). p(X) :- r(X). p(X) :- s(X).", DIGITS, {"q": 1, "r": 1, "s": 1}, [], "p"
+        )
     with pytest.raises(NeurosymError, match="one or two atoms"):
         deduce("p(X) :- q(X), q(X), q(X).", DIGITS, {"q": 1}, [], "p")
     with pytest.raises(NeurosymError, match="atoms"):

@@ -22,7 +22,9 @@ from neurosym.tasks.mnist import (
 
 def write_idx(folder, images: np.ndarray, labels: np.ndarray) -> None:
     with gzip.open(folder / IMAGES_FILE, "wb") as f:
-        f.write((2051).to_bytes(4, "big") + len(images).to_bytes(4, "big") + b"\x00\x00\x00\x1c" * 2)
+        f.write(
+            (2051).to_bytes(4, "big") + len(images).to_bytes(4, "big") + b"\x00\x00\x00\x1c" * 2
+        )
         f.write(images.tobytes())
     with gzip.open(folder / LABELS_FILE, "wb") as f:
         f.write((2049).to_bytes(4, "big") + len(labels).to_bytes(4, "big") + labels.tobytes())
@@ -39,7 +41,9 @@ def test_reads_idx_files_and_builds_pairs(tmp_path) -> None:
     assert set(pairs.first) | set(pairs.second) <= set(TRAIN_RANGE)
     assert len(set(pairs.first) | set(pairs.second)) == 200  # no image reused
     assert np.array_equal(pairs.label, labels[pairs.first].astype(int) + labels[pairs.second])
-    lt = relation_pairs(labels, TEST_RANGE, 50, seed=1, relation="less_than", exclude=frozenset({(0, 1)}))
+    lt = relation_pairs(
+        labels, TEST_RANGE, 50, seed=1, relation="less_than", exclude=frozenset({(0, 1)})
+    )
     assert np.array_equal(lt.label, (labels[lt.first] < labels[lt.second]).astype(int))
     assert not any(labels[a] == 0 and labels[b] == 1 for a, b in zip(lt.first, lt.second))
 
