@@ -52,7 +52,8 @@ RELATIONS = {
     "predecessor": ([(0, False)], 1, "t(X, Y) :- succ(X, Y)."),
 }
 """The digit-level relation ``t(C, D)`` each image task asks for (a ``less_than`` image pair has
-``t(digit_i, digit_j)``; ``predecessor(i, j)``: the digit of ``i`` is the predecessor of ``j``'s)."""
+``t(digit_i, digit_j)``; ``predecessor(i, j)``: the digit of ``i`` is the predecessor of
+``j``'s)."""
 LOG_EPS = 1e-7
 
 
