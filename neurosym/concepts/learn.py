@@ -51,56 +51,50 @@ from neurosym.concepts.search import (
 )
 from neurosym.concepts.table import ConceptTable
 from neurosym.concepts.templates import Program, Template
+from neurosym.config import Config, option
 from neurosym.errors import NeurosymError
 from neurosym.lang.tree import ParseNode
-from neurosym.seq2seq.config import check, setting, to_json
 
 
 @dataclass(frozen=True)
-class LearnConfig:
+class LearnConfig(Config):
     """Settings of :class:`TemplateLearner`; the defaults are the measured SCAN settings."""
 
     RENAMED: ClassVar[dict[str, str]] = {"polish_steps": "confidence_steps"}  # in older checkpoints
 
-    restarts: int = setting(8, "independent soft models trained at once", minimum=1)
-    max_length: int = setting(8, "longest template (SCAN's 'around' needs 8)", minimum=1)
-    reverse: Literal["auto", "on", "off"] = setting(
+    restarts: int = option(8, "independent soft models trained at once", minimum=1)
+    max_length: int = option(8, "longest template (SCAN's 'around' needs 8)", minimum=1)
+    reverse: Literal["auto", "on", "off"] = option(
         "auto", "reverse(child) template items (auto: allowed from the first repair round on)")
-    per_length: bool = setting(False, "one set of slots per template length (slower; see "
-                               "RESULTS.md)")
-    subset: int = setting(150, "pairs in the first gradient round", minimum=1)
-    coverage: int = setting(3, "pairs per concept and per (parent, position, child) in the subset",
-                            minimum=0)
-    steps: int = setting(150, "Adam steps in the first round", minimum=0)
-    refine_steps: int = setting(80, "Adam steps in later rounds", minimum=0)
-    rounds: int = setting(6, "repair / re-initialise rounds at most", minimum=0)
-    joint_max_pairs: int = setting(60, "at most this many training pairs: an exact joint search "
-                                   "when repair leaves some wrong", minimum=0)
-    repair: bool = setting(True, "False (ablation): the MAP program of the lowest-loss restart, "
-                           "no rounds")
-    lr: float = setting(0.1, "Adam learning rate", minimum=0)
-    noise: float = setting(0.05, "eps of the uniform-noise mixture in the loss", minimum=0,
-                           maximum=0.99)
-    composite_token_bias: float = setting(-4.0, "initial logit offset of output tokens in the "
+    per_length: bool = option(False, "one set of slots per template length (slower; see "
+                              "RESULTS.md)")
+    subset: int = option(150, "pairs in the first gradient round", minimum=1)
+    coverage: int = option(3, "pairs per concept and per (parent, position, child) in the subset",
+                           minimum=0)
+    steps: int = option(150, "Adam steps in the first round", minimum=0)
+    refine_steps: int = option(80, "Adam steps in later rounds", minimum=0)
+    rounds: int = option(6, "repair / re-initialise rounds at most", minimum=0)
+    joint_max_pairs: int = option(60, "at most this many training pairs: an exact joint search "
+                                  "when repair leaves some wrong", minimum=0)
+    repair: bool = option(True, "False (ablation): the MAP program of the lowest-loss restart, "
+                          "no rounds")
+    lr: float = option(0.1, "Adam learning rate", minimum=0)
+    noise: float = option(0.05, "eps of the uniform-noise mixture in the loss", minimum=0,
+                          maximum=0.99)
+    composite_token_bias: float = option(-4.0, "initial logit offset of output tokens in the "
                                            "templates of concepts with children")
-    candidates: int = setting(3, "templates per concept and restart offered to repair", minimum=1)
-    warm_strength: float = setting(5.0, "nats by which a warm-started template leads", minimum=0)
-    blame_threshold: float = setting(0.25, "failure fraction that blames a concept", minimum=0,
-                                     maximum=1)
-    confidence_steps: int = setting(10, "Adam steps from the final program that measure each "
-                                    "template's confidence", minimum=0)
-    patience: int = setting(30, "stop a round when no restart's argmax template changed for this "
-                            "many steps", minimum=0)
-    min_steps: int = setting(40, "steps a round runs at least before patience applies", minimum=0)
-    dtype: Literal["float32", "float64"] = setting("float32", "dtype of the chart")
-    cpu_threads: int = setting(1, "torch threads during fit on CPU (0: leave as is; the chart's "
-                               "ops are small, 2 threads measured 7x slower than 1)", minimum=0)
-
-    def __post_init__(self) -> None:
-        check(self)
-
-    def to_json(self) -> dict:
-        return to_json(self)
+    candidates: int = option(3, "templates per concept and restart offered to repair", minimum=1)
+    warm_strength: float = option(5.0, "nats by which a warm-started template leads", minimum=0)
+    blame_threshold: float = option(0.25, "failure fraction that blames a concept", minimum=0,
+                                    maximum=1)
+    confidence_steps: int = option(10, "Adam steps from the final program that measure each "
+                                   "template's confidence", minimum=0)
+    patience: int = option(30, "stop a round when no restart's argmax template changed for this "
+                           "many steps", minimum=0)
+    min_steps: int = option(40, "steps a round runs at least before patience applies", minimum=0)
+    dtype: Literal["float32", "float64"] = option("float32", "dtype of the chart")
+    cpu_threads: int = option(1, "torch threads during fit on CPU (0: leave as is; the chart's "
+                              "ops are small, 2 threads measured 7x slower than 1)", minimum=0)
 
 
 @dataclass
