@@ -10,12 +10,12 @@
 from neurosym.concepts.batching import TreeBatch, TreeLevel, batch_trees
 from neurosym.concepts.chart import root_probabilities
 from neurosym.concepts.composition import SoftTemplates, TemplateSpace
-from neurosym.concepts.learn import LearnConfig, LearnResult, TemplateLearner
+from neurosym.concepts.learn import LearnConfig, TemplateLearner, TemplateLearnResult
 from neurosym.concepts.table import Concept, ConceptTable
 from neurosym.concepts.templates import Item, Program, Template, execute, normalise_rule
 
 __all__ = [
-    "Concept", "ConceptTable", "Item", "LearnConfig", "LearnResult", "Program", "SoftTemplates",
-    "Template", "TemplateLearner", "TemplateSpace", "TreeBatch", "TreeLevel", "batch_trees", "execute",
-    "normalise_rule", "root_probabilities",
+    "Concept", "ConceptTable", "Item", "LearnConfig", "Program", "SoftTemplates", "Template",
+    "TemplateLearnResult", "TemplateLearner", "TemplateSpace", "TreeBatch", "TreeLevel",
+    "batch_trees", "execute", "normalise_rule", "root_probabilities",
 ]

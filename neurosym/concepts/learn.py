@@ -98,7 +98,7 @@ class LearnConfig(Config):
 
 
 @dataclass
-class LearnResult:
+class TemplateLearnResult:
     program: Program
     explained_weight: float           # weight fraction of all training pairs reproduced exactly
     unexplained: list[int]            # indices (into the pairs given to fit) it gets wrong
@@ -179,7 +179,8 @@ class TemplateLearner:
 
     # ---- public ---------------------------------------------------------------------------------
     def fit(self, trees: Sequence[ParseNode], outputs: Sequence[tuple[str, ...]], weights: Sequence[float],
-            *, callback: Callback | None = None, max_steps: int | None = None) -> LearnResult:
+            *, callback: Callback | None = None,
+            max_steps: int | None = None) -> TemplateLearnResult:
         """Learn from the pairs. ``weights``: each pair's share of the training data (the seq2seq
         wrapper gives every distinct input weight 1, split over its outputs by line count)."""
         threads = torch.get_num_threads()
@@ -190,7 +191,8 @@ class TemplateLearner:
         finally:
             torch.set_num_threads(threads)
 
-    def _fit(self, pairs: Pairs, callback: Callback | None, max_steps: int | None) -> LearnResult:
+    def _fit(self, pairs: Pairs, callback: Callback | None,
+             max_steps: int | None) -> TemplateLearnResult:
         """Subset -> gradient descent -> rounds of (repair, check, blame, redraw, descend) -> joint
         search -> Occam -> confidences (the module docstring's steps 1-6)."""
         self._check_vocabulary(pairs)
@@ -221,7 +223,7 @@ class TemplateLearner:
         run.steps += cfg.confidence_steps
         final_loss = float(self._last_loss.min()) if self._last_loss is not None else None
         unexplained = [b for b, good in enumerate(ok) if not good]
-        return LearnResult(program, pairs.explained(ok), unexplained, run.round, run.steps,
+        return TemplateLearnResult(program, pairs.explained(ok), unexplained, run.round, run.steps,
                            len(run.subset), time.perf_counter() - start, final_loss, run.log)
 
     def _rounds(self, run: Rounds, pairs: Pairs, used: list[str], gen: torch.Generator,
