@@ -133,8 +133,8 @@ def _accepts(kind: Any, value: Any) -> bool:
 
 def _kind_name(kind: Any) -> str:
     """``kind`` in words, for "must be ..."."""
-    if _choices(kind) is not None and not _is_union(kind):
-        return "one of " + ", ".join(map(str, _choices(kind)))
+    if typing.get_origin(kind) is Literal:
+        return "one of " + ", ".join(map(str, typing.get_args(kind)))
     if _is_union(kind):
         return " or ".join(_kind_name(a) for a in typing.get_args(kind))
     if typing.get_origin(kind) is tuple:
@@ -180,7 +180,10 @@ def _convert(kind: Any, value: Any) -> Any:
                 continue
         raise ValueError(value)
     if typing.get_origin(kind) is Literal:
-        return next(a for a in args if a == value or str(a) == value)  # StopIteration: not one
+        for choice in args:
+            if choice == value or str(choice) == value:
+                return choice
+        raise ValueError(value)
     if typing.get_origin(kind) is tuple:
         items = value.split(",") if isinstance(value, str) else value
         if not isinstance(items, (list, tuple)) or len(items) != len(args):
@@ -212,7 +215,7 @@ def _read(cls: type, f: dataclasses.Field, value: Any) -> Any:
         return hook(value)
     try:
         return _convert(_kinds(cls)[f.name], value)
-    except (TypeError, ValueError, StopIteration):
+    except (TypeError, ValueError):
         raise ValueError(f"must be {_kind_name(_kinds(cls)[f.name])}") from None
 
 
