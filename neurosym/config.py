@@ -159,7 +159,8 @@ def _validate(spec: Spec, kind: Any, value: Any) -> Any:
     if (low is not None and value < low) or (high is not None and value > high):
         if low is not None and high is not None:
             raise ValueError(f"must be in [{low}, {high}]")
-        raise ValueError(f"must be at least {low}" if low is not None else f"must be at most {high}")
+        raise ValueError(f"must be at least {low}" if low is not None
+                         else f"must be at most {high}")
     if spec.above is not None and not value > spec.above:
         raise ValueError(f"must be greater than {spec.above}")
     return value
@@ -240,7 +241,8 @@ class Config:
             try:
                 normal = _validate(_spec(f), kinds[f.name], value)
             except ValueError as err:
-                raise NeurosymError(f"{type(self).__name__}.{f.name} {err}, got {value!r}") from None
+                name = f"{type(self).__name__}.{f.name}"
+                raise NeurosymError(f"{name} {err}, got {value!r}") from None
             if normal is not value:
                 object.__setattr__(self, f.name, normal)
         self.check()

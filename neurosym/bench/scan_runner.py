@@ -522,7 +522,8 @@ def register_cli(*, task_sub: Any = None, ilp_sub: Any = None, scan_sub: Any) ->
     )
     RunSettings.add_arguments(p)
     for name in SHORTCUTS:
-        p.add_argument("--" + name.replace("_", "-"), type=TrainConfig.flag_type(name), default=None,
+        p.add_argument("--" + name.replace("_", "-"), type=TrainConfig.flag_type(name),
+                       default=None,
                        help=f"{TrainConfig.help_of(name)} (default: the model's; the same as "
                        f"-o {name}=...)")
     p.add_argument("--option", "-o", action="append", type=_parse_option, default=[], metavar="KEY=VALUE",

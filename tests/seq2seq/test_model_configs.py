@@ -50,7 +50,8 @@ def test_overrides_are_coerced_routed_and_checked():
     assert (train.lr, train.adam_betas, train.batch_size) == (1.0, (0.5, 0.6), 32)
     (learn,) = apply_overrides({"repair": "false", "polish_steps": 4}, LearnConfig(), what="x")
     assert learn.repair is False and learn.confidence_steps == 4  # the old name is still read
-    with pytest.raises(NeurosymError, match="the lstm model has no setting 'cell'"):  # fixed by the model's name
+    # cell is fixed by the model's name: not an option
+    with pytest.raises(NeurosymError, match="the lstm model has no setting 'cell'"):
         apply_overrides({"cell": "gru"}, RecurrentConfig(), what="the lstm model")
     with pytest.raises(NeurosymError, match="RecurrentConfig.hidden must be an int, got 2.5"):
         apply_overrides({"hidden": 2.5}, RecurrentConfig(), what="the lstm model")
