@@ -23,5 +23,9 @@ test: $(STAMP)
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -q -m ''
 
+# the ∂ILP suite at 0/10/20% label noise (long; results in bench/ilp/results-<device>)
+bench-ilp: $(STAMP)
+	bash bench/ilp/run_suite.sh
+
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -11,17 +11,28 @@ The public API is re-exported here; heavy modules (torch) load on first use::
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from neurosym.errors import NeurosymError, SourceError, TaskFileError  # noqa: E402
+from neurosym.errors import NeurosymError, SourceError, TaskFileError
 
-# public name -> module that defines it
+if TYPE_CHECKING:  # the names below, for type checkers and IDEs (at run time: _LAZY)
+    from neurosym.ilp import DifferentiableILP, LearnerConfig, LearnResult, RuleLearner, make_task
+    from neurosym.lang.datalog import parse_atoms, parse_program
+    from neurosym.logic import Atom, Clause, Const, Program, Var, atom, least_model
+    from neurosym.seq2seq.base import learner_names, make_learner
+    from neurosym.tasks.compositional import CompositionalTask, load_compositional_task
+    from neurosym.tasks.examples import Example, read_scan_file
+    from neurosym.tasks.ilp_task import ILPTask, load_ilp_task
+    from neurosym.tasks.popper import load_popper_task
+
+# public name -> module that defines it; imported on first use (torch takes seconds to load)
 _LAZY = {
     # symbolic core
-    "Atom": "neurosym.logic", "Clause": "neurosym.logic", "Const": "neurosym.logic", "Program": "neurosym.logic",
-    "Var": "neurosym.logic", "atom": "neurosym.logic", "least_model": "neurosym.logic",
+    "Atom": "neurosym.logic", "Clause": "neurosym.logic", "Const": "neurosym.logic",
+    "Program": "neurosym.logic", "Var": "neurosym.logic", "atom": "neurosym.logic",
+    "least_model": "neurosym.logic",
     "parse_program": "neurosym.lang.datalog", "parse_atoms": "neurosym.lang.datalog",
     # task files
     "load_ilp_task": "neurosym.tasks.ilp_task", "ILPTask": "neurosym.tasks.ilp_task",
@@ -30,12 +41,42 @@ _LAZY = {
     "Example": "neurosym.tasks.examples", "read_scan_file": "neurosym.tasks.examples",
     "load_popper_task": "neurosym.tasks.popper",
     # rule learning
-    "RuleLearner": "neurosym.ilp", "LearnResult": "neurosym.ilp", "make_task": "neurosym.ilp",
+    "RuleLearner": "neurosym.ilp", "LearnerConfig": "neurosym.ilp",
+    "LearnResult": "neurosym.ilp", "make_task": "neurosym.ilp",
+    "DifferentiableILP": "neurosym.ilp",
     # sequence models
     "make_learner": "neurosym.seq2seq.base", "learner_names": "neurosym.seq2seq.base",
 }
 
-__all__ = ["__version__", "NeurosymError", "SourceError", "TaskFileError", *_LAZY]
+__all__ = [
+    "Atom",
+    "Clause",
+    "CompositionalTask",
+    "Const",
+    "DifferentiableILP",
+    "Example",
+    "ILPTask",
+    "LearnResult",
+    "LearnerConfig",
+    "NeurosymError",
+    "Program",
+    "RuleLearner",
+    "SourceError",
+    "TaskFileError",
+    "Var",
+    "__version__",
+    "atom",
+    "learner_names",
+    "least_model",
+    "load_compositional_task",
+    "load_ilp_task",
+    "load_popper_task",
+    "make_learner",
+    "make_task",
+    "parse_atoms",
+    "parse_program",
+    "read_scan_file",
+]
 
 
 def __getattr__(name: str) -> Any:

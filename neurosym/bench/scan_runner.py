@@ -38,6 +38,7 @@ import torch
 
 from neurosym.bench.distributed import finish, init_distributed, rank_device, run_items
 from neurosym.bench.run_folder import PLOT_MISSING, RunFolder
+from neurosym.config import Config, option
 from neurosym.errors import NeurosymError
 from neurosym.io import atomic_write_json
 from neurosym.seq2seq.base import (
@@ -47,7 +48,6 @@ from neurosym.seq2seq.base import (
     learner_names,
     make_learner,
 )
-from neurosym.seq2seq.config import add_flags, check, describe, from_args, setting
 from neurosym.seq2seq.training import TrainConfig
 from neurosym.tasks.examples import Example
 from neurosym.versions import command_line, device_description, resolve_device, versions
@@ -61,41 +61,38 @@ SPLITS_HELP = ("simple, length, addprim_jump, addprim_turn_left, template_around
 
 
 @dataclass(frozen=True)
-class RunSettings:
+class RunSettings(Config):
     """Everything ``neurosym scan run`` takes; its flags and their help come from these fields."""
 
-    split: str | None = setting(None, SPLITS_HELP)
-    model: str = setting("lstm", "lstm, gru, lstm-attn, gru-attn, transformer, neurosym")
-    seeds: int = setting(1, "number of seeds (first-seed, first-seed+1, ...)", minimum=1)
-    first_seed: int = setting(0, "the first seed", minimum=0)
-    steps: int | None = setting(None, "optimizer steps per seed (default: the model's; baselines: "
-                                "100000 examples / batch size)", minimum=0)
-    device: str = setting("auto", "auto, cpu, cuda, cuda:1 ...")
-    data: str | None = setting(None, "folder with the official SCAN files (default: found "
-                               "automatically)")
-    out: str = setting("runs/scan", "folder for the run folders and the summary JSON")
-    json: str | None = setting(None, "also write the summary JSON here")
-    resume: bool = setting(False, "continue interrupted runs from their checkpoints")
-    eval_only: str | None = setting(None, "evaluate the checkpoint of a run folder (no training)",
-                                    metavar="RUN_DIR")
-    task: str | None = setting(None, "a compositional task file (default: the bundled SCAN task)")
-    options: dict[str, Any] = field(default_factory=dict, metadata={"flag": False})  # the model's
+    split: str | None = option(None, SPLITS_HELP)
+    model: str = option("lstm", "lstm, gru, lstm-attn, gru-attn, transformer, neurosym")
+    seeds: int = option(1, "number of seeds (first-seed, first-seed+1, ...)", minimum=1)
+    first_seed: int = option(0, "the first seed", minimum=0)
+    steps: int | None = option(None, "optimizer steps per seed (default: the model's; baselines: "
+                               "100000 examples / batch size)", minimum=0)
+    device: str = option("auto", "auto, cpu, cuda, cuda:1 ...")
+    data: str | None = option(None, "folder with the official SCAN files (default: found "
+                              "automatically)")
+    out: str = option("runs/scan", "folder for the run folders and the summary JSON")
+    json: str | None = option(None, "also write the summary JSON here")
+    resume: bool = option(False, "continue interrupted runs from their checkpoints")
+    eval_only: str | None = option(None, "evaluate the checkpoint of a run folder (no training)",
+                                   metavar="RUN_DIR")
+    task: str | None = option(None, "a compositional task file (default: the bundled SCAN task)")
+    options: dict[str, Any] = field(default_factory=dict)  # the model's
     # options: overrides of its configuration (-o KEY=VALUE, --batch-size, --lr)
-    dedupe_train: bool = setting(False, "keep one copy of repeated training lines (default: keep "
-                                 "the repeats as the split has them)")
-    train_eval: int = setting(2000, "distinct training examples decoded for train accuracy "
-                              "(0 = all)", minimum=0)
-    checkpoint_every: int = setting(1000, "steps between checkpoints (0 = only at the end)",
-                                    minimum=0)
-    log_every: int = setting(50, "steps per metrics.jsonl line", minimum=1)
-    eval_every: int = setting(0, "also score test and train exact match every N steps (0 = only at "
-                              "the end; metrics.jsonl event eval_during)", minimum=0)
-    threads: int | None = setting(None, "torch CPU threads (default: torch's)", minimum=1)
-    progress: bool | None = setting(None, "None: a bar on a terminal, periodic lines otherwise",
-                                    flag=False)
-
-    def __post_init__(self) -> None:
-        check(self)
+    dedupe_train: bool = option(False, "keep one copy of repeated training lines (default: keep "
+                                "the repeats as the split has them)")
+    train_eval: int = option(2000, "distinct training examples decoded for train accuracy "
+                             "(0 = all)", minimum=0)
+    checkpoint_every: int = option(1000, "steps between checkpoints (0 = only at the end)",
+                                   minimum=0)
+    log_every: int = option(50, "steps per metrics.jsonl line", minimum=1)
+    eval_every: int = option(0, "also score test and train exact match every N steps (0 = only at "
+                             "the end; metrics.jsonl event eval_during)", minimum=0)
+    threads: int | None = option(None, "torch CPU threads (default: torch's)", minimum=1)
+    progress: bool | None = option(None, "None: a bar on a terminal, periodic lines otherwise",
+                                   fixed=True)
 
 
 # ------------------------------------------------------------------------------------ data
@@ -523,11 +520,11 @@ def register_cli(*, task_sub: Any = None, ilp_sub: Any = None, scan_sub: Any) ->
         epilog=_options_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_flags(p, RunSettings)
+    RunSettings.add_arguments(p)
     for name in SHORTCUTS:
-        f = TrainConfig.__dataclass_fields__[name]
-        p.add_argument("--" + name.replace("_", "-"), type=type(f.default), default=None,
-                       help=f"{f.metadata['help']} (default: the model's; the same as "
+        p.add_argument("--" + name.replace("_", "-"), type=TrainConfig.flag_type(name),
+                       default=None,
+                       help=f"{TrainConfig.help_of(name)} (default: the model's; the same as "
                        f"-o {name}=...)")
     p.add_argument("--option", "-o", action="append", type=_parse_option, default=[], metavar="KEY=VALUE",
                    help="a model option, e.g. -o hidden=100 -o dropout=0.1 (the options are "
@@ -541,7 +538,7 @@ def _options_help() -> str:
     lists: dict[str, list[str]] = {}
     for name in learner_names():
         text = "\n".join("  " + line for config in learner_defaults(name)
-                         for line in describe(config))
+                         for line in config.describe())
         lists.setdefault(text, []).append(name)
     return "\n\n".join(f"options of {', '.join(names)} (-o KEY=VALUE; default in "
                        f"parentheses):\n{text}" for text, names in lists.items())
@@ -552,5 +549,5 @@ def _cmd_scan_run(args: argparse.Namespace) -> int:
     for name in SHORTCUTS:
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
-    run_scan(from_args(RunSettings, args, options=options))
+    run_scan(RunSettings.from_args(args, options=options))
     return 0

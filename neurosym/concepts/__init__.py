@@ -11,12 +11,12 @@
 from neurosym.concepts.batching import TreeBatch, TreeLevel, batch_trees
 from neurosym.concepts.chart import root_probabilities
 from neurosym.concepts.composition import SoftTemplates, TemplateSpace
-from neurosym.concepts.learn import LearnConfig, LearnResult, TemplateLearner
+from neurosym.concepts.learn import LearnConfig, TemplateLearner, TemplateLearnResult
 from neurosym.concepts.table import Concept, ConceptTable
 from neurosym.concepts.templates import Program
 
 __all__ = [
-    "Concept", "ConceptTable", "LearnConfig", "LearnResult", "Program", "SoftTemplates",
-    "TemplateLearner", "TemplateSpace", "TreeBatch", "TreeLevel", "batch_trees",
-    "root_probabilities",
+    "Concept", "ConceptTable", "LearnConfig", "Program", "SoftTemplates",
+    "TemplateLearnResult", "TemplateLearner", "TemplateSpace", "TreeBatch", "TreeLevel",
+    "batch_trees", "root_probabilities",
 ]

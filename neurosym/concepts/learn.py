@@ -51,61 +51,55 @@ from neurosym.concepts.search import (
 )
 from neurosym.concepts.table import ConceptTable
 from neurosym.concepts.templates import Program
+from neurosym.config import Config, option
 from neurosym.errors import NeurosymError
 from neurosym.lang.tree import ParseNode
-from neurosym.seq2seq.config import check, setting, to_json
 from neurosym.tasks.template import Template
 
 
 @dataclass(frozen=True)
-class LearnConfig:
+class LearnConfig(Config):
     """Settings of :class:`TemplateLearner`; the defaults are the measured SCAN settings."""
 
     RENAMED: ClassVar[dict[str, str]] = {"polish_steps": "confidence_steps"}  # in older checkpoints
 
-    restarts: int = setting(8, "independent soft models trained at once", minimum=1)
-    max_length: int = setting(8, "longest template (SCAN's 'around' needs 8)", minimum=1)
-    reverse: Literal["auto", "on", "off"] = setting(
+    restarts: int = option(8, "independent soft models trained at once", minimum=1)
+    max_length: int = option(8, "longest template (SCAN's 'around' needs 8)", minimum=1)
+    reverse: Literal["auto", "on", "off"] = option(
         "auto", "reverse(child) template items (auto: allowed from the first repair round on)")
-    per_length: bool = setting(False, "one set of slots per template length (slower; see "
-                               "RESULTS.md)")
-    subset: int = setting(150, "pairs in the first gradient round", minimum=1)
-    coverage: int = setting(3, "pairs per concept and per (parent, position, child) in the subset",
-                            minimum=0)
-    steps: int = setting(150, "Adam steps in the first round", minimum=0)
-    refine_steps: int = setting(80, "Adam steps in later rounds", minimum=0)
-    rounds: int = setting(6, "repair / re-initialise rounds at most", minimum=0)
-    joint_max_pairs: int = setting(60, "at most this many training pairs: an exact joint search "
-                                   "when repair leaves some wrong", minimum=0)
-    repair: bool = setting(True, "False (ablation): the MAP program of the lowest-loss restart, "
-                           "no rounds")
-    lr: float = setting(0.1, "Adam learning rate", minimum=0)
-    noise: float = setting(0.05, "eps of the uniform-noise mixture in the loss", minimum=0,
-                           maximum=0.99)
-    composite_token_bias: float = setting(-4.0, "initial logit offset of output tokens in the "
+    per_length: bool = option(False, "one set of slots per template length (slower; see "
+                              "RESULTS.md)")
+    subset: int = option(150, "pairs in the first gradient round", minimum=1)
+    coverage: int = option(3, "pairs per concept and per (parent, position, child) in the subset",
+                           minimum=0)
+    steps: int = option(150, "Adam steps in the first round", minimum=0)
+    refine_steps: int = option(80, "Adam steps in later rounds", minimum=0)
+    rounds: int = option(6, "repair / re-initialise rounds at most", minimum=0)
+    joint_max_pairs: int = option(60, "at most this many training pairs: an exact joint search "
+                                  "when repair leaves some wrong", minimum=0)
+    repair: bool = option(True, "False (ablation): the MAP program of the lowest-loss restart, "
+                          "no rounds")
+    lr: float = option(0.1, "Adam learning rate", minimum=0)
+    noise: float = option(0.05, "eps of the uniform-noise mixture in the loss", minimum=0,
+                          maximum=0.99)
+    composite_token_bias: float = option(-4.0, "initial logit offset of output tokens in the "
                                            "templates of concepts with children")
-    candidates: int = setting(3, "templates per concept and restart offered to repair", minimum=1)
-    warm_strength: float = setting(5.0, "nats by which a warm-started template leads", minimum=0)
-    blame_threshold: float = setting(0.25, "failure fraction that blames a concept", minimum=0,
-                                     maximum=1)
-    confidence_steps: int = setting(10, "Adam steps from the final program that measure each "
-                                    "template's confidence", minimum=0)
-    patience: int = setting(30, "stop a round when no restart's argmax template changed for this "
-                            "many steps", minimum=0)
-    min_steps: int = setting(40, "steps a round runs at least before patience applies", minimum=0)
-    dtype: Literal["float32", "float64"] = setting("float32", "dtype of the chart")
-    cpu_threads: int = setting(1, "torch threads during fit on CPU (0: leave as is; the chart's "
-                               "ops are small, 2 threads measured 7x slower than 1)", minimum=0)
-
-    def __post_init__(self) -> None:
-        check(self)
-
-    def to_json(self) -> dict:
-        return to_json(self)
+    candidates: int = option(3, "templates per concept and restart offered to repair", minimum=1)
+    warm_strength: float = option(5.0, "nats by which a warm-started template leads", minimum=0)
+    blame_threshold: float = option(0.25, "failure fraction that blames a concept", minimum=0,
+                                    maximum=1)
+    confidence_steps: int = option(10, "Adam steps from the final program that measure each "
+                                   "template's confidence", minimum=0)
+    patience: int = option(30, "stop a round when no restart's argmax template changed for this "
+                           "many steps", minimum=0)
+    min_steps: int = option(40, "steps a round runs at least before patience applies", minimum=0)
+    dtype: Literal["float32", "float64"] = option("float32", "dtype of the chart")
+    cpu_threads: int = option(1, "torch threads during fit on CPU (0: leave as is; the chart's "
+                              "ops are small, 2 threads measured 7x slower than 1)", minimum=0)
 
 
 @dataclass
-class LearnResult:
+class TemplateLearnResult:
     program: Program
     explained_weight: float           # weight fraction of all training pairs reproduced exactly
     unexplained: list[int]            # indices (into the pairs given to fit) it gets wrong
@@ -186,7 +180,8 @@ class TemplateLearner:
 
     # ---- public ---------------------------------------------------------------------------------
     def fit(self, trees: Sequence[ParseNode], outputs: Sequence[tuple[str, ...]], weights: Sequence[float],
-            *, callback: Callback | None = None, max_steps: int | None = None) -> LearnResult:
+            *, callback: Callback | None = None,
+            max_steps: int | None = None) -> TemplateLearnResult:
         """Learn from the pairs. ``weights``: each pair's share of the training data (the seq2seq
         wrapper gives every distinct input weight 1, split over its outputs by line count)."""
         threads = torch.get_num_threads()
@@ -197,7 +192,8 @@ class TemplateLearner:
         finally:
             torch.set_num_threads(threads)
 
-    def _fit(self, pairs: Pairs, callback: Callback | None, max_steps: int | None) -> LearnResult:
+    def _fit(self, pairs: Pairs, callback: Callback | None,
+             max_steps: int | None) -> TemplateLearnResult:
         """Subset -> gradient descent -> rounds of (repair, check, blame, redraw, descend) -> joint
         search -> Occam -> confidences (the module docstring's steps 1-6)."""
         self._check_vocabulary(pairs)
@@ -227,7 +223,7 @@ class TemplateLearner:
         run.steps += cfg.confidence_steps
         final_loss = float(self._last_loss.min()) if self._last_loss is not None else None
         unexplained = [b for b, good in enumerate(ok) if not good]
-        return LearnResult(program, pairs.explained(ok), unexplained, run.round, run.steps,
+        return TemplateLearnResult(program, pairs.explained(ok), unexplained, run.round, run.steps,
                            len(run.subset), time.perf_counter() - start, final_loss, run.log)
 
     def _rounds(self, run: Rounds, pairs: Pairs, used: list[str], gen: torch.Generator,

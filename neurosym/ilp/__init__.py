@@ -11,27 +11,18 @@ Rule templates -> generated clauses (:mod:`.clauses`) -> ground index tensors
 """
 
 from neurosym.ilp.build import make_task
-from neurosym.ilp.clauses import ClauseSet, generate_clauses, task_clause_sets
-from neurosym.ilp.extract import Scores, extract_program, score_program
-from neurosym.ilp.forward import ForwardChainer
-from neurosym.ilp.grounding import AtomIndex, clause_index
+from neurosym.ilp.config import LearnerConfig
+from neurosym.ilp.extract import Scores, score_program
 from neurosym.ilp.learner import LearnResult, Progress, RuleLearner
-from neurosym.ilp.memory import MemoryEstimate, estimate
+from neurosym.ilp.module import DifferentiableILP
 
 __all__ = [
-    "AtomIndex",
-    "ClauseSet",
-    "ForwardChainer",
+    "DifferentiableILP",
     "LearnResult",
-    "MemoryEstimate",
+    "LearnerConfig",
     "Progress",
     "RuleLearner",
     "Scores",
-    "clause_index",
-    "estimate",
-    "extract_program",
-    "generate_clauses",
     "make_task",
     "score_program",
-    "task_clause_sets",
 ]

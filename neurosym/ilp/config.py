@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, get_args
 
 from neurosym.config import Config, option
 from neurosym.errors import NeurosymError
-
-if TYPE_CHECKING:
-    from neurosym.logic.fuzzy import OperatorSet
+from neurosym.logic.fuzzy import PRESETS, OperatorSet, get_preset
 
 OPTIMIZERS = ("rmsprop", "adam", "sgd")
-INITS = ("normal", "uniform", "zeros")
-DTYPE_NAMES = ("float32", "float64")
+Init = Literal["normal", "uniform", "zeros"]
+INITS = get_args(Init)
+DType = Literal["float32", "float64"]
+DTYPE_NAMES = get_args(DType)
 DEFAULT_LR = 0.1
 """The learning rate of an optimizer entry without its own ``:LR`` when ``lr`` is not set."""
 AUTO_RESTARTS = {"cpu": ((16, 32, 64), 1 << 26), "cuda": ((32, 64, 128, 256, 512), 1 << 29)}
@@ -122,8 +122,6 @@ def parse_optimizers(spec: str, lr: float | None) -> list[tuple[str, float]]:
 
 
 def _preset_check(value: Any) -> Any:
-    from neurosym.logic.fuzzy import get_preset
-
     try:
         get_preset(value)
     except NeurosymError as err:
@@ -131,10 +129,8 @@ def _preset_check(value: Any) -> Any:
     return value
 
 
-def _preset_decode(value: Any) -> Any:
-    from neurosym.logic.fuzzy import OperatorSet
-
-    return OperatorSet(**value) if isinstance(value, dict) else value
+def _preset_read(value: Any) -> Any:
+    return OperatorSet(**value) if isinstance(value, dict) else _preset_check(value)
 
 
 def _preset_encode(value: Any) -> Any:
@@ -142,8 +138,6 @@ def _preset_encode(value: Any) -> Any:
 
 
 def _presets_help() -> str:
-    from neurosym.logic.fuzzy import PRESETS
-
     return ", ".join(sorted(PRESETS))
 
 
@@ -157,22 +151,22 @@ class LearnerConfig(Config):
     restarts: int | Literal["auto"] = option(
         AUTO, f"restarts trained together, or auto: {describe_auto()}, by the task's size and "
         "memory",
-        check=_restarts_check, parse=restarts_value)
+        check=_restarts_check, read=restarts_value)
     steps: int = option(2000, "maximum optimizer steps", minimum=1)
     lr: float | None = option(
         None, "learning rate of the optimizer entries without their own :LR "
         f"(unset: {DEFAULT_LR}); "
-        "an error when every entry has its own", above=0.0, kind=float)
+        "an error when every entry has its own", above=0.0)
     optimizer: str = option(
         "adam:0.1,rmsprop:0.5", f"{', '.join(OPTIMIZERS)}, or a portfolio over restarts such as "
         "adam:0.1,rmsprop:0.5 (restart r uses entry r mod its length)")
     preset: str | OperatorSet = option(  # noqa: RUF009 - option() is a dataclasses.field
         "dilp", f"fuzzy operator preset: {_presets_help()} (dilp: the paper's), or an OperatorSet",
-        check=_preset_check, parse=_preset_check, encode=_preset_encode, decode=_preset_decode)
+        check=_preset_check, read=_preset_read, encode=_preset_encode)
     device: str = option(AUTO, "auto, cpu, cuda or cuda:N")
     seed: int = option(0, "seed of the weight initialisation (drawn on the CPU: the same on "
                        "every device)")
-    init: str = option("normal", "weight initialisation", choices=INITS)
+    init: Init = option("normal", "weight initialisation")  # noqa: RUF009
     init_scale: float = option(1.0, "scale of the initialisation (normal: its std, uniform: "
                                "its top)",
                                minimum=0.0)
@@ -186,20 +180,20 @@ class LearnerConfig(Config):
     max_contradicted: int | float = option(
         0, "a verified program contradicts at most this many labels (a fraction if < 1), for "
         "noisy data",
-        check=label_budget, parse=label_budget)
+        check=label_budget)
     reinit_patience: int = option(
         100, "redraw a restart whose program is wrong and whose loss fell by less than "
         "--reinit-tolerance in this many steps (0: never)", minimum=0)
     reinit_tolerance: float = option(1e-2, "see --reinit-patience", minimum=0.0)
     inference_steps: int | None = option(None, "forward-chaining steps T (default: the task's)",
-                                         kind=int, minimum=1)
-    dtype: str = option("float32", "float type of training", choices=DTYPE_NAMES)
+                                         minimum=1)
+    dtype: DType = option("float32", "float type of training")  # noqa: RUF009
     prune_renamings: bool = option(False, "drop clauses equal up to renaming existential variables")
     memory_fraction: float = option(0.9, "refuse fits whose memory estimate exceeds this fraction "
                                     "of the free device memory", above=0.0)
     threads: int | None = option(None, "CPU threads during fit (default: 1 for a small "
                                  "training step, "
-                                 "torch's setting otherwise)", kind=int, minimum=1)
+                                 "torch's setting otherwise)", minimum=1)
     repair_rounds: int = option(
         3, "repair a settled wrong program by up to this many one-clause swaps, scored exactly "
         "(0: plain ∂ILP)", minimum=0, aliases=("--polish-rounds",))

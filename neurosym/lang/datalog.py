@@ -68,8 +68,3 @@ def parse_atoms(text: str, *, path: str | Path | None = None) -> list[Atom]:
             )
         out.append(clause.head)
     return out
-
-
-def load_program(path: str | Path) -> Program:
-    path = Path(path)
-    return parse_program(path.read_text(encoding="utf-8"), path=path)

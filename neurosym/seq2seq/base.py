@@ -73,7 +73,7 @@ def register_learner(
 ) -> Callable[[Callable[..., Learner]], Callable[..., Learner]]:
     """Decorator: make a learner factory available to ``make_learner`` and ``--model NAME``.
 
-    ``defaults``: the frozen configurations (:mod:`neurosym.seq2seq.config`) whose fields are the
+    ``defaults``: the frozen configurations (:mod:`neurosym.config`) whose fields are the
     factory's options, as the factory's defaults; ``scan run --help`` lists them.
     """
 

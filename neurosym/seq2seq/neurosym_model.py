@@ -31,11 +31,11 @@ from neurosym.concepts.composition import SoftTemplates, TemplateSpace
 from neurosym.concepts.learn import LearnConfig, TemplateLearner
 from neurosym.concepts.table import ConceptTable
 from neurosym.concepts.templates import Program
+from neurosym.config import apply_overrides
 from neurosym.errors import NeurosymError
 from neurosym.io import atomic_write, atomic_write_json
 from neurosym.lang.tree import ParseNode
 from neurosym.seq2seq.base import FitReport, ProgressCallback, register_learner
-from neurosym.seq2seq.config import apply_overrides, from_json
 from neurosym.tasks.examples import Example
 from neurosym.tasks.template import Template, execute
 
@@ -234,7 +234,7 @@ class NeurosymLearner:
                 f"{file}: written for a grammar with alternatives {sorted(meta['concepts'])}, "
                 f"but this task has {sorted(self.table.names)}; load it with the task it was trained on"
             )
-        self.config = from_json(LearnConfig, meta["config"])
+        self.config = LearnConfig.from_json(meta["config"])
         self.vocabulary = tuple(meta["vocabulary"])
         self.seed = int(meta["seed"])
         self.step = int(meta["step"])

@@ -26,8 +26,8 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from neurosym.config import Config, option
 from neurosym.seq2seq.base import register_learner
-from neurosym.seq2seq.config import check, setting
 from neurosym.seq2seq.training import (
     EOS,
     PAD,
@@ -45,18 +45,15 @@ RECURRENT_TRAIN_DEFAULTS = TrainConfig(
 
 
 @dataclass(frozen=True)
-class RecurrentConfig:
+class RecurrentConfig(Config):
     """The network of a recurrent learner; ``cell`` and ``attention`` come from the model's name."""
 
-    cell: Literal["lstm", "gru"] = setting("lstm", "recurrent cell", fixed=True)
-    attention: bool = setting(False, "additive attention over the encoder outputs", fixed=True)
-    hidden: int = setting(200, "units per recurrent layer", minimum=1)
-    layers: int = setting(2, "stacked recurrent layers", minimum=1)
-    dropout: float = setting(0.5, "dropout on embeddings and between layers", minimum=0, maximum=1)
-    embedding: int | None = setting(None, "embedding size (None: the hidden size)", minimum=1)
-
-    def __post_init__(self) -> None:
-        check(self)
+    cell: Literal["lstm", "gru"] = option("lstm", "recurrent cell", fixed=True)
+    attention: bool = option(False, "additive attention over the encoder outputs", fixed=True)
+    hidden: int = option(200, "units per recurrent layer", minimum=1)
+    layers: int = option(2, "stacked recurrent layers", minimum=1)
+    dropout: float = option(0.5, "dropout on embeddings and between layers", minimum=0, maximum=1)
+    embedding: int | None = option(None, "embedding size (None: the hidden size)", minimum=1)
 
 
 class RecurrentSeq2Seq(nn.Module):

@@ -37,10 +37,10 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from neurosym.config import Config, apply_overrides, option
 from neurosym.errors import NeurosymError
 from neurosym.io import atomic_write, atomic_write_json
 from neurosym.seq2seq.base import FitReport, ProgressCallback
-from neurosym.seq2seq.config import apply_overrides, check, setting, to_json
 from neurosym.tasks.examples import Example
 
 PAD, SOS, EOS, UNK = 0, 1, 2, 3
@@ -135,30 +135,29 @@ def token_loss(logits: torch.Tensor, tgt_out: torch.Tensor) -> torch.Tensor:
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(Config):
     """Optimisation settings shared by the neural baselines (defaults: Lake & Baroni 2018, batched)."""
 
-    batch_size: int = setting(32, "training batch size", minimum=1)
-    lr: float = setting(1e-3, "Adam learning rate", minimum=0)
-    grad_clip: float = setting(5.0, "clip the gradient norm at this value (0: no clipping)",
-                               minimum=0)
-    teacher_forcing: float = setting(0.5, "probability that a batch is trained with teacher "
-                                     "forcing", minimum=0, maximum=1)
-    train_examples: int = setting(100_000, "default step count = ceil(train_examples / batch_size)",
-                                  minimum=1)
-    warmup_steps: int = setting(0, "linear learning-rate warm-up over this many steps", minimum=0)
-    lr_decay: float = setting(0.0, "> 0: decay the learning rate linearly to 0 over this final "
-                              "fraction of the steps", minimum=0, maximum=1)
-    adam_betas: tuple[float, float] = setting((0.9, 0.999), "Adam's betas, each in [0, 1)")
-    eval_batch_size: int = setting(1024, "inputs decoded at once when predicting", minimum=1)
-    max_decode_len: int | None = setting(None, "longest output decoded (None: max(60, 2 * longest "
-                                         "training output + 10))", minimum=1)
+    batch_size: int = option(32, "training batch size", minimum=1)
+    lr: float = option(1e-3, "Adam learning rate", minimum=0)
+    grad_clip: float = option(5.0, "clip the gradient norm at this value (0: no clipping)",
+                              minimum=0)
+    teacher_forcing: float = option(0.5, "probability that a batch is trained with teacher "
+                                    "forcing", minimum=0, maximum=1)
+    train_examples: int = option(100_000, "default step count = ceil(train_examples / batch_size)",
+                                 minimum=1)
+    warmup_steps: int = option(0, "linear learning-rate warm-up over this many steps", minimum=0)
+    lr_decay: float = option(0.0, "> 0: decay the learning rate linearly to 0 over this final "
+                             "fraction of the steps", minimum=0, maximum=1)
+    adam_betas: tuple[float, float] = option((0.9, 0.999), "Adam's betas, each in [0, 1)")
+    eval_batch_size: int = option(1024, "inputs decoded at once when predicting", minimum=1)
+    max_decode_len: int | None = option(None, "longest output decoded (None: max(60, 2 * longest "
+                                        "training output + 10))", minimum=1)
 
-    def __post_init__(self) -> None:
-        check(self)
+    def check(self) -> None:
         if not all(0 <= b < 1 for b in self.adam_betas):
-            raise NeurosymError(f"TrainConfig.adam_betas = {self.adam_betas}: each must be in "
-                                "[0, 1)")
+            raise NeurosymError(f"TrainConfig.adam_betas must each be in [0, 1), got "
+                                f"{self.adam_betas}")
 
     def default_steps(self) -> int:
         return math.ceil(self.train_examples / self.batch_size)
@@ -251,8 +250,8 @@ class NeuralSeq2Seq:
 
     def config(self) -> dict[str, Any]:
         """Everything needed to rebuild this learner: name, seed, model and training settings."""
-        return {"learner": self.name, "seed": self.seed, "model": to_json(self.model_config),
-                "train": to_json(self.train_config)}
+        return {"learner": self.name, "seed": self.seed, "model": self.model_config.to_json(),
+                "train": self.train_config.to_json()}
 
     def default_steps(self) -> int:
         """Steps ``fit(steps=None)`` runs: ``ceil(train_examples / batch_size)``."""
@@ -390,7 +389,7 @@ class NeuralSeq2Seq:
                 f"{file}: checkpoint of model {meta['config']['learner']!r}, but this learner is {self.name!r}; "
                 f"use --model {meta['config']['learner']}"
             )
-        if meta["config"]["model"] != to_json(self.model_config):
+        if meta["config"]["model"] != self.model_config.to_json():
             raise NeurosymError(
                 f"{file}: model settings differ from the checkpoint's {meta['config']['model']}; "
                 "build the learner with the checkpoint's settings (the runner reads them from config.json)"

@@ -23,9 +23,9 @@ from typing import Any, Literal
 import torch
 from torch import nn
 
+from neurosym.config import Config, option
 from neurosym.errors import NeurosymError
 from neurosym.seq2seq.base import register_learner
-from neurosym.seq2seq.config import check, setting
 from neurosym.seq2seq.training import (
     EOS,
     PAD,
@@ -39,23 +39,22 @@ from neurosym.seq2seq.training import (
 
 
 @dataclass(frozen=True)
-class TransformerConfig:
+class TransformerConfig(Config):
     """The network of the ``transformer`` learner (SCAN-sized defaults)."""
 
-    d_model: int = setting(128, "model width (a multiple of heads)", minimum=1)
-    heads: int = setting(8, "attention heads", minimum=1)
-    layers: int = setting(3, "encoder layers, and as many decoder layers", minimum=1)
-    ff: int = setting(512, "feed-forward width", minimum=1)
-    dropout: float = setting(0.1, "dropout", minimum=0, maximum=1)
-    positions: Literal["sinusoidal", "learned"] = setting(
+    d_model: int = option(128, "model width (a multiple of heads)", minimum=1)
+    heads: int = option(8, "attention heads", minimum=1)
+    layers: int = option(3, "encoder layers, and as many decoder layers", minimum=1)
+    ff: int = option(512, "feed-forward width", minimum=1)
+    dropout: float = option(0.1, "dropout", minimum=0, maximum=1)
+    positions: Literal["sinusoidal", "learned"] = option(
         "sinusoidal", "position encoding (learned positions cannot represent unseen lengths)")
-    max_positions: int = setting(512, "longest sequence the position table covers", minimum=1)
+    max_positions: int = option(512, "longest sequence the position table covers", minimum=1)
 
-    def __post_init__(self) -> None:
-        check(self)
+    def check(self) -> None:
         if self.d_model % self.heads:
-            raise NeurosymError(f"TransformerConfig.d_model = {self.d_model}: must be divisible by "
-                                f"heads ({self.heads})")
+            raise NeurosymError(f"TransformerConfig.d_model must be divisible by heads "
+                                f"({self.heads}), got {self.d_model}")
 
 
 TRANSFORMER_DEFAULTS = TransformerConfig()

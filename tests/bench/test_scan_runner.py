@@ -126,7 +126,7 @@ def test_scan_run_help_is_generated_from_the_settings(capsys):
     assert "--split SPLIT simple, length" in text and "required unless --eval-only" in text
     assert "hidden (200): units per recurrent layer" in text  # the models' options, from configs
     assert "restarts (8): independent soft models trained at once" in text
-    with pytest.raises(NeurosymError, match="RunSettings.seeds = 0: must be >= 1"):
+    with pytest.raises(NeurosymError, match="RunSettings.seeds must be at least 1, got 0"):
         RunSettings(split="simple", seeds=0)
 
 

@@ -147,7 +147,7 @@ def test_wrong_checkpoint_and_bad_options_are_explained(tmp_path):
         gru.load_checkpoint(tmp_path / "ck")
     with pytest.raises(NeurosymError, match="no checkpoint here"):
         gru.load_checkpoint(tmp_path / "missing")
-    with pytest.raises(NeurosymError, match="unknown option"):
+    with pytest.raises(NeurosymError, match="the lstm model has no setting 'hiddden'"):
         make_learner("lstm", device="cpu", hiddden=3)
     with pytest.raises(NeurosymError, match="predict"):
         make_learner("transformer", device="cpu").predict([("walk",)])

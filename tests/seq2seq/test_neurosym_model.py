@@ -142,7 +142,7 @@ def test_checkpoint_of_another_grammar_is_refused(tmp_path, colours, scan):
 
 
 def test_bad_options_and_missing_task(colours):
-    with pytest.raises(NeurosymError, match="unknown option.*restart"):
+    with pytest.raises(NeurosymError, match="the neurosym model has no setting 'restart'"):
         make_learner("neurosym", task=colours, device="cpu", restart=3)
     with pytest.raises(NeurosymError, match="must be an int"):
         make_learner("neurosym", task=colours, device="cpu", restarts="many")
