@@ -477,13 +477,10 @@ def run_addition(
             "addition",
             "neurosym (program given)",
             seed,
-            acc,
-            None,
-            digit_accuracy(encoder, pix[8000:], labels[8000:]),
-            "addition(X, Y, Z) :- digit(X, A), digit(Y, B), plus(A, B, Z).",
-            None,
-            None,
-            seconds,
+            target_accuracy=acc,
+            digit_accuracy=digit_accuracy(encoder, pix[8000:], labels[8000:]),
+            program="addition(X, Y, Z) :- digit(X, A), digit(Y, B), plus(A, B, Z).",
+            seconds=seconds,
         )
     ]
     if baseline:
