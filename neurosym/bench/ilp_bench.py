@@ -24,9 +24,9 @@ For each task (default: the 20 bundled paper tasks) one :class:`~neurosym.ilp.Ru
   facts, so with ``--noise`` it says whether the true program was found despite the flipped labels;
 * **steps to first success** and steps run, wall seconds, and peak memory (CUDA: peak allocated
   bytes; CPU: the process's peak resident set size, so it never decreases from task to task);
-* the **paper's** per-run success rate for the task, as recalled in
-  ``shared/research/dilp_anchors.md`` §1.4 (**unverified**: no one on the team could open the
-  paper's results table; the column is marked ``?``).
+* the **paper's** per-run success rate for the task, as recalled from Evans & Grefenstette
+  (2018) (**unverified**: no one on the team could open the paper's results table; the column
+  is marked ``?``).
 
 ``--noise F`` flips a seeded fraction F of the *training* example labels (positives become negatives
 and the reverse; validation worlds stay clean) before training. Results go to ``--json`` (written
@@ -67,7 +67,7 @@ PAPER_TASKS: tuple[str, ...] = (
 )
 
 # ∂ILP's per-run success rate (% of random initialisations reaching MSE < 1e-4 on clean data), as
-# recalled in shared/research/dilp_anchors.md §1.4. UNVERIFIED against the paper's table.
+# recalled from the paper (Evans & Grefenstette 2018). UNVERIFIED against the paper's table.
 PAPER_SUCCESS_PERCENT: dict[str, float] = {
     "predecessor": 100.0, "even_odd": 100.0, "even": 48.5, "less_than": 100.0, "fizz": 10.0, "buzz": 14.0,
     "member": 100.0, "length": 92.5,
@@ -75,8 +75,7 @@ PAPER_SUCCESS_PERCENT: dict[str, float] = {
     "undirected_edge": 100.0, "adjacent_to_red": 50.5, "two_children": 95.0, "graph_colouring": 94.5,
     "connectedness": 100.0, "cyclic": 100.0,
 }
-PAPER_SOURCE = ("recalled in shared/research/dilp_anchors.md §1.4 (Evans & Grefenstette 2018); "
-                "unverified against the paper's table")
+PAPER_SOURCE = "recalled from Evans & Grefenstette 2018; unverified against the paper's table"
 
 
 BENCH_STEPS = 300

@@ -1,6 +1,6 @@
 """Learn every concept's meaning from (parse tree, output) pairs.
 
-The recipe, each step measured in bench/neurosym/RESULTS.md:
+The recipe (its measurements: bench/neurosym/RESULTS.md):
 
 1. **Subset** (curriculum by size): a few short pairs for every (concept) and every
    (parent, child position, child) that occurs, then random short pairs up to ``subset``.

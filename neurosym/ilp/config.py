@@ -26,9 +26,8 @@ DEFAULT_LR = 0.1
 """The learning rate of an optimizer entry without its own ``:LR`` when ``lr`` is not set."""
 AUTO_RESTARTS = {"cpu": ((16, 32, 64), 1 << 26), "cuda": ((32, 64, 128, 256, 512), 1 << 29)}
 """By device type: the restart counts ``restarts="auto"`` chooses from, and the tensor elements per
-chaining step up to which it adds restarts (:func:`neurosym.ilp.training.auto_restarts`). On an
-H100 a step of even/succ2 took about the same time for 1, 16 and 64 restarts (kernel launches
-bound it; bench/ilp/STEP_TIME.md); more than 64 restarts has not been timed on a GPU."""
+chaining step up to which it adds restarts (:func:`neurosym.ilp.training.auto_restarts`); the
+step times behind the choices are in bench/ilp/STEP_TIME.md."""
 
 AUTO = "auto"
 Restarts = int | Literal["auto"]

@@ -168,11 +168,9 @@ class RuleLearner:
 
     Defaults (a portfolio: even restarts Adam at lr 0.1, odd restarts RMSProp at lr 0.5; 16 to
     64 restarts on the CPU; normal init; stuck restarts redrawn; settled wrong programs repaired)
-    were chosen by measurement. On the
-    CPU with 16 restarts and 300 steps (seed 0), Adam verified 10/16 restarts of even and
-    RMSProp 1/16, while RMSProp verified 12/16 of even_odd, 16/16 of two_children and
-    graph_colouring against Adam's 3, 14 and 14 (bench/ilp/RESULTS.md); a portfolio takes
-    the better of the two on every task. ``optimizer="rmsprop", lr=0.5`` is the paper's setting.
+    were chosen by measurement (bench/ilp/RESULTS.md: neither optimizer alone is best on every
+    task; the portfolio takes the better of the two). ``optimizer="rmsprop", lr=0.5`` is the
+    paper's setting.
 
     Settings (:class:`LearnerConfig` has each one's help and valid values):
         restarts: independent random initialisations trained together; ``"auto"`` (the default):

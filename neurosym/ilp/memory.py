@@ -17,14 +17,9 @@ clause ``k``, one step builds (per restart and world):
 
 Kept tensors count ``T`` times, transient ones once (the largest). Index
 tensors (the distinct body atoms of each substitution, ``G sum_g S_g N_g`` int64 per
-predicate, and ``2 K G`` positions) stay on the device for the whole run. The total is linear in the number of restarts ``R``, so a refusal
-can say how many restarts would fit. Checked on an H100 (``neurosym ilp bench``,
-all 20 tasks, 32 restarts): this estimate was 1.3 to 3.0 times the measured peak
-(``torch.cuda.max_memory_allocated``); an earlier version that counted two
-pair-sized temporaries instead of four was 0.8 times the peak on ``member``.
-That check predates the sliced kernel and the smaller index tensors; not re-checked on a GPU since.
-On the CPU (connectedness, 140, 180 and 200 nodes, bench/ilp/RESULTS.md) the peak RSS, less the
-interpreter's, was 0.68, 0.81 and 0.90 times the estimate: under it, but the ratio grows with N.
+predicate, and ``2 K G`` positions) stay on the device for the whole run. The total is
+linear in the number of restarts ``R``, so a refusal can say how many restarts would fit. How
+the estimate compares with measured peaks is recorded in bench/ilp/RESULTS.md.
 Host work before training (grounding, the search for equivalent clauses in blocks of
 ``specialise.KEY_ROWS``) is not counted.
 """
