@@ -7,8 +7,8 @@ Times :meth:`neurosym.ilp.training.Trainer.step` (exactly what ``RuleLearner.fit
 between its checks) after ``--warmup`` untimed steps, and reports wall seconds per
 step, per restart-step, and (CPU) the process CPU time per step. Reference: a public
 PyTorch port of ∂ILP (jeasinema/DILP_pytorch, Python loop over clauses) measured about
-0.1 s per step for one restart of even/succ2 on a 2-core CPU
-(shared/research/dilp_anchors.md §3.5); the last column is that figure divided by ours.
+0.1 s per step for one restart of even/succ2 on a 2-core CPU (the team's research notes, not
+re-measured here); the last column is that figure divided by ours.
 """
 
 from __future__ import annotations

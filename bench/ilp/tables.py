@@ -5,8 +5,8 @@
 
 Each table is preceded by the run's command, device, seed, versions and start/finish times, all
 read from the JSON. ``--compare`` puts a run's rates next to those of a baseline run (``--plain``, e.g. one without
-repair and training noise) and the paper's per-run rate as recalled in
-shared/research/dilp_anchors.md (unverified).
+repair and training noise) and the paper's per-run rate as recalled
+from Evans & Grefenstette 2018 (unverified).
 """
 
 from __future__ import annotations

@@ -262,9 +262,8 @@ def or_bounded_sum(a: Tensor, b: Tensor) -> Tensor:
     Why: the true derivative of ``min(1, a + b)`` is 0 once ``a + b > 1``.
     Used as ∂ILP's amalgamation, a wrongly derived atom pinned at 1.0 then
     sends no gradient back to the rule weights that derived it, and training
-    stops; a PyTorch port of ∂ILP with ``clamp(a + b, max=1)`` learned 0 of 5
-    seeds on Even/Succ2 for exactly this reason (research note
-    ``dilp_anchors.md`` §3.5). The straight-through form keeps the
+    stops (a public port of ∂ILP that clamps ``a + b`` this way is known to fail
+    on Even/Succ2 for this reason). The straight-through form keeps the
     Łukasiewicz values while letting the loss push saturated atoms down. Use
     :func:`or_bounded_sum_hard` for the textbook derivative.
     """
