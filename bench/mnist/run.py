@@ -26,7 +26,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-from neurosym.bench.mnist_bench import RELATIONS, RunResult, run_addition, run_relation
+import torch
+
+from neurosym.bench.mnist_bench import (
+    RELATIONS,
+    HybridSettings,
+    RunResult,
+    run_addition,
+    run_relation,
+)
 from neurosym.io import atomic_write_json
 from neurosym.tasks.mnist import read_mnist
 from neurosym.versions import command_line, resolve_device, versions
@@ -104,6 +112,12 @@ def main(argv: list[str] | None = None) -> int:
         "--epochs", type=int, default=1, help="addition epochs (DeepProbLog gets the same)"
     )
     ap.add_argument("--relation-epochs", type=int, default=10, help="epochs of the relation tasks")
+    ap.add_argument(
+        "--attempts",
+        type=int,
+        default=3,
+        help="relation tasks: joint runs, lowest training loss kept",
+    )
     ap.add_argument("--no-peers", action="store_true", help="do not run DeepProbLog")
     ap.add_argument("--json", default=None, help="write every result here (atomically)")
     args = ap.parse_args(argv)
@@ -112,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     record = {
         "command": command_line(),
         "device": device,
+        "threads": torch.get_num_threads(),
         "versions": versions(),
         "data": "MNIST test set; training percepts 0-7999, test percepts 8000-9999",
         "results": [],
@@ -128,9 +143,8 @@ def main(argv: list[str] | None = None) -> int:
                     else:
                         found.append(peer)
             else:
-                found = run_relation(
-                    task, seed, images, labels, epochs=args.relation_epochs, device=device
-                )
+                cfg = HybridSettings(epochs=args.relation_epochs, attempts=args.attempts)
+                found = run_relation(task, seed, images, labels, device=device, settings=cfg)
             for r in found:
                 print(json.dumps(r.to_json()), flush=True)
                 record["results"].append(r.to_json())
