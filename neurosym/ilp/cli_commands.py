@@ -136,7 +136,7 @@ def _finish_run_folder(folder: Any, result: Any, data: dict[str, Any]) -> None:
     status = "verified" if result.verified else "not verified"
     header = (f"% {result.task}: {status}, confidence {result.confidence:.3f}, "
               f"{result.clauses_dropped} clause(s) that never fire dropped\n")
-    atomic_write_text(folder.path / "rules.txt", header + result.program_text + "\n")
+    atomic_write_text(folder.rules_path, header + result.program_text + "\n")
     folder.write_result(data)
     note = folder.plot_learning_curve(f"ilp learn {result.task} (lowest restart loss)")
     print(f"wrote the run folder {folder.path}" + (f" ({note})" if note and note != PLOT_MISSING
