@@ -52,7 +52,6 @@ def test_scan_split_runs_and_reads_its_run_folder(tmp_path):
     assert "jump = I_JUMP" in out and "learned rules, seed 0" in out
 
 
-@pytest.mark.slow
 def test_neural_predicate_learns_digits_from_sums():
     out = run_example("neural_predicate.py")
     assert "digit accuracy on 2000 unseen images (never labelled):" in out
