@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from neurosym.seq2seq.base import make_learner
-from tests.seq2seq.test_baselines import TINY, _mini_data
+from tests.seq2seq.test_baselines import TINY, _mini_data, _one_thread  # noqa: F401 (fixture)
 
 # Losses of the first 6 steps, recorded before the learner kept its own RNG state
 # (when it called the global torch.manual_seed): the same seed gives the same numbers.
@@ -15,14 +15,6 @@ RECORDED = {
     "transformer": [2.028917, 1.807815, 1.870018, 1.428241, 1.818649, 1.785387],
 }
 OPTIONS = {"gru": TINY["gru"], "transformer": dict(TINY["transformer"], dropout=0.1)}
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
 
 
 @pytest.mark.parametrize("name", sorted(RECORDED))
