@@ -30,7 +30,7 @@ def test_learn_from_popper_writes_and_learns_a_popper_folder():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not POPPER_KINSHIP.is_dir(), reason="../shared/popper is not beside the checkout")
+@pytest.mark.skipif(not POPPER_KINSHIP.is_dir(), reason="no ../shared/popper beside the checkout")
 def test_learn_from_popper_reads_popper_kinship_pi():
     out = run_example("learn_from_popper.py", str(POPPER_KINSHIP))
     assert "ILP task kinship-pi" in out and "verified;" in out
@@ -47,7 +47,8 @@ def test_own_compositional_task_learns_its_meanings():
 def test_scan_split_runs_and_reads_its_run_folder(tmp_path):
     out = run_example("scan_split.py", str(tmp_path))
     run = tmp_path / "addprim_jump-neurosym-seed0"
-    assert {"config.json", "metrics.jsonl", "result.json", "rules.txt"} <= {p.name for p in run.iterdir()}
+    names = {p.name for p in run.iterdir()}
+    assert {"config.json", "metrics.jsonl", "result.json", "rules.txt"} <= names
     assert "test exact match 100.00% on 7706 commands" in out
     assert "jump = I_JUMP" in out and "learned rules, seed 0" in out
 

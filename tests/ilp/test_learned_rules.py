@@ -54,7 +54,8 @@ def test_the_learner_reports_the_dropped_clauses():
 
 def test_ilp_learn_writes_a_run_folder(tmp_path: Path, capsys):
     out = tmp_path / "run"
-    args = ["ilp", "learn", "ilp/even", "--device", "cpu", "--seed", "0", "--quiet", "--out", str(out)]
+    args = ["ilp", "learn", "ilp/even", "--device", "cpu", "--seed", "0", "--quiet",
+            "--out", str(out)]
     assert main(args) == 0
     printed = capsys.readouterr().out
     assert f"wrote the run folder {out}" in printed
