@@ -7,6 +7,7 @@ Layout of ``<out>/<split>-<model>-seed<k>/``::
     checkpoint/          the learner's checkpoint (written atomically by learner.save)
     result.json          the evaluation, written last: a run with result.json is finished
     errors.txt           up to 200 test inputs the model got wrong, with gold and prediction
+    rules.txt            the learned rules, when the model learns rules (``--model neurosym``)
     learning_curve.png   loss and running accuracy per step (needs matplotlib: pip install 'neurosym[plot]')
 """
 
@@ -31,6 +32,7 @@ class RunFolder:
     checkpoint_dir = property(lambda self: self.path / "checkpoint")
     result_path = property(lambda self: self.path / "result.json")
     errors_path = property(lambda self: self.path / "errors.txt")
+    rules_path = property(lambda self: self.path / "rules.txt")
     plot_path = property(lambda self: self.path / "learning_curve.png")
 
     def exists(self) -> bool:

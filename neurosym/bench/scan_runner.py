@@ -343,10 +343,31 @@ def _evaluate_and_record(
     folder.append_metrics({"event": "eval", "step": result["steps"], "test_accuracy": test_acc,
                            "train_accuracy": train_acc})
     folder.write_result(result)
+    rules = rules_text(extra)
+    if rules:
+        atomic_write_text(folder.rules_path, rules)
     note = folder.plot_learning_curve(f"{config['split']} / {config['model']} / seed {seed}")
     if note and note != PLOT_MISSING:
         print(f"  [{folder.path.name}] {note}")
     return result
+
+
+def rules_text(fit_extra: dict[str, Any]) -> str:
+    """A learner's rules (``fit_extra["rules"]``), one a line as in a task file's meaning block,
+    each with its confidence as a comment; "" for a learner without rules."""
+    rules, confidence = fit_extra.get("rules") or {}, fit_extra.get("confidence") or {}
+    width = max((len(text) for text in rules.values()), default=0)
+    return "".join(f"{text.ljust(width)}   # p={confidence[name]:.3f}\n" if name in confidence
+                   else f"{text}\n" for name, text in rules.items())
+
+
+def print_rules(results: Sequence[dict[str, Any]]) -> None:
+    """Print each seed's learned rules (nothing for models that learn none)."""
+    for r in results:
+        text = rules_text(r.get("fit_extra") or {})
+        if text:
+            print(f"\nlearned rules, seed {r['seed']} ({Path(r['run_dir']) / 'rules.txt'}):")
+            print(text, end="")
 
 
 # ------------------------------------------------------------------------------ the runner
@@ -438,6 +459,7 @@ def run_scan(settings: RunSettings) -> dict[str, Any]:
     summary["processes"] = ctx.world_size
     summary["lost_seeds"] = lost
     _report(settings, summary)
+    print_rules([r for r in results if r.get("status") != "lost"])
     return summary
 
 

@@ -2,7 +2,9 @@
 
 Exit status 0 when the learned program is verified (it contradicts no label of any
 training or validation world), 1 when it is not (the best program found is still
-printed and written to ``--json``).
+printed and written to ``--json``). ``--out DIR`` writes a run folder like ``scan run``'s:
+``config.json``, ``metrics.jsonl`` (one line per check), ``rules.txt`` (the program as
+Datalog), ``result.json`` and, with matplotlib, ``learning_curve.png``.
 """
 
 from __future__ import annotations
@@ -10,6 +12,18 @@ from __future__ import annotations
 import argparse
 import sys
 from typing import Any
+
+CONFIDENCE_HELP = (
+    "confidence: for each predicate, the probability the trained softmax weights give to the "
+    "clause pair that was chosen; the number printed is the smallest over the predicates. It "
+    "says how settled gradient descent is on that choice, not whether the program is right: "
+    "'verified' means the program was checked exactly against every label of every world. A "
+    "verified program with a low confidence (say 0.04) is right on the data, but its weights are "
+    "spread over several clause pairs: e.g. pairs that compute the same thing on the training "
+    "worlds, which the data cannot tell apart, or training stopped at the first check that "
+    "found a verified restart. A program made verified by a repair has its chosen pairs' "
+    "weights raised, so it reports a confidence near 1."
+)
 
 
 def register_cli(task_sub: Any = None, ilp_sub: Any = None, scan_sub: Any = None) -> None:
@@ -23,12 +37,17 @@ def register_cli(task_sub: Any = None, ilp_sub: Any = None, scan_sub: Any = None
         "learn",
         help="learn a Datalog program for an ILP task file (differentiable ILP)",
         description="Train many random restarts of a ∂ILP model at once, extract the argmax program, "
-        "verify it exactly on every world and print it with precision/recall.",
+        "verify it exactly on every world and print it with precision/recall. Clauses that never "
+        "fire in any world are left out of the printed program (the result says how many).",
+        epilog=CONFIDENCE_HELP,
     )
     p.add_argument("task", help="task file path, or a bundled task such as ilp/even")
     LearnerConfig.add_arguments(p)
     p.add_argument("--json", metavar="PATH", help="write the result (program, scores, settings, versions) as JSON")
     p.add_argument("--save", metavar="PATH", help="save the learner (safetensors) for predict/load")
+    p.add_argument("--out", metavar="DIR",
+                   help="write a run folder: config.json, metrics.jsonl (one line per check), "
+                   "rules.txt (the program as Datalog), result.json, learning_curve.png")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run_learn)
 
@@ -46,6 +65,8 @@ def run_learn(args: argparse.Namespace) -> int:
     task = load_ilp_task(args.task)
     learner = RuleLearner(config)
     device = resolve_device(config.device)
+    folder = _open_run_folder(args.out, {"task": args.task, "task_path": str(task.path),
+                                         "learner": config.to_json()})
     print(task.summary())
     auto = config.restarts == AUTO
     count = f"{describe_auto(device.type)} (auto)" if auto else str(config.restarts)
@@ -58,6 +79,13 @@ def run_learn(args: argparse.Namespace) -> int:
         bar.update(p.step - bar.n)
         best = "-" if p.best_contradicted is None else str(p.best_contradicted)
         bar.set_postfix_str(f"verified {p.restarts_succeeded}/{len(p.losses)}, best errors {best}", refresh=False)
+        if folder is not None:
+            folder.append_metrics({"step": p.step, "loss": min(p.losses),
+                                   "mean_loss": sum(p.losses) / len(p.losses),
+                                   "best_contradicted": p.best_contradicted,
+                                   "restarts_succeeded": p.restarts_succeeded,
+                                   "attempts": p.attempts,
+                                   "attempts_verified": p.attempts_verified})
 
     try:
         result = learner.fit(task, callback=progress)
@@ -67,13 +95,14 @@ def run_learn(args: argparse.Namespace) -> int:
     print(result.program_text or "% (empty program)")
     print()
     print(result.summary())
+    data = result.to_json()
+    data.update(seed=config.seed, task_path=str(task.path), versions=versions(),
+                command=command_line(), device_description=device_description(device))
     if args.json:
-        data = result.to_json()
-        data.update(seed=config.seed, task_path=str(task.path), versions=versions(),
-                    command=command_line(),
-                    device_description=device_description(device))
         atomic_write_json(args.json, data)
         print(f"wrote {args.json}")
+    if folder is not None:
+        _finish_run_folder(folder, result, data)
     if args.save:
         learner.save(args.save)
         print(f"saved the learner to {args.save}")
@@ -83,3 +112,32 @@ def run_learn(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     return 0
+
+
+def _open_run_folder(out: str | None, config: dict[str, Any]) -> Any:
+    """The ``--out`` run folder with its config.json written (None without ``--out``)."""
+    if out is None:
+        return None
+    from neurosym.bench.run_folder import RunFolder
+    from neurosym.errors import NeurosymError
+
+    folder = RunFolder(out)
+    if folder.exists():
+        raise NeurosymError(f"{folder.path} already holds files; choose another --out folder")
+    folder.write_config(config)
+    return folder
+
+
+def _finish_run_folder(folder: Any, result: Any, data: dict[str, Any]) -> None:
+    """rules.txt (Datalog that parse_program reads back), result.json and the loss plot."""
+    from neurosym.bench.run_folder import PLOT_MISSING
+    from neurosym.io import atomic_write_text
+
+    status = "verified" if result.verified else "not verified"
+    header = (f"% {result.task}: {status}, confidence {result.confidence:.3f}, "
+              f"{result.clauses_dropped} clause(s) that never fire dropped\n")
+    atomic_write_text(folder.rules_path, header + result.program_text + "\n")
+    folder.write_result(data)
+    note = folder.plot_learning_curve(f"ilp learn {result.task} (lowest restart loss)")
+    print(f"wrote the run folder {folder.path}" + (f" ({note})" if note and note != PLOT_MISSING
+                                                    else ""))

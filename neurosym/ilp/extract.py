@@ -6,6 +6,8 @@ paper's encoding of a one-atom body) becomes ``p :- q``, a pair of identical
 clauses is written once, and clauses of invented predicates that the target
 never reaches are dropped (they cannot change a target atom).
 :func:`neurosym.lang.datalog.parse_program` reads the result back.
+:func:`drop_unfired` then removes the clauses that derive nothing in any world (the learner
+calls it on its final program).
 
 Verification runs the *exact* evaluator (:func:`neurosym.logic.evaluator.least_model`)
 on every world and compares the target atoms with every label.
@@ -17,8 +19,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from neurosym.ilp.clauses import ClauseSet
-from neurosym.logic.evaluator import least_model
-from neurosym.logic.terms import Clause, Program
+from neurosym.logic.evaluator import FactStore, least_model
+from neurosym.logic.terms import Atom, Clause, Program
 
 
 def simplify_clause(clause: Clause) -> Clause:
@@ -67,6 +69,30 @@ def extract_program(
         if c.head.pred in keep:
             clauses.setdefault(simplify_clause(c), None)
     return Program(clauses)
+
+
+_PROBE = "__fires__"  # a head predicate no task uses
+
+
+def fires(clause: Clause, model: FactStore) -> bool:
+    """Whether ``clause``'s body holds for some binding of its variables in ``model``."""
+    probe = Clause(Atom(_PROBE, clause.head.args), clause.body)
+    return bool(least_model(model.atoms(), [probe]).tuples(_PROBE))
+
+
+def drop_unfired(program: Program, worlds: Iterable, target: str) -> tuple[Program, int]:
+    """``program`` without the clauses that never fire in the least model of any world (objects
+    with ``background``), nor those the target then no longer reaches; and how many were dropped.
+
+    A clause whose body never holds derives nothing, so the least model of every world is the
+    same without it (``grandmother(X, Y) :- male(X), grandmother(Y, Y)`` where no one is their
+    own grandmother); the target's atoms are unchanged by the unreachable ones too.
+    """
+    models = [least_model(w.background, program) for w in worlds]
+    fired = [c for c in program if any(fires(c, m) for m in models)]
+    keep = reachable_predicates(fired, target)
+    kept = Program(c for c in fired if c.head.pred in keep)
+    return kept, len(program) - len(kept)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from torch import Tensor
 from neurosym.errors import NeurosymError
 from neurosym.ilp.clauses import ClauseSet
 from neurosym.ilp.config import INITS, OPTIMIZERS, LearnerConfig
-from neurosym.ilp.extract import Scores
+from neurosym.ilp.extract import Scores, drop_unfired
 from neurosym.ilp.forward import ForwardChainer
 from neurosym.ilp.grounding import AtomIndex
 from neurosym.ilp.restarts import Attempts, ProgramCheck, RestartTracker
@@ -72,6 +72,8 @@ class LearnResult:
     through a repair (``repair_rounds``). ``attempts_verified``: attempts verified by gradient
     descent alone; ``attempts_repaired``: attempts verified first by a repair. ``confidence``: the smallest, over
     predicates, softmax probability of the chosen clause pair (``confidence_per_predicate``).
+    ``clauses_dropped``: clauses of the chosen pairs left out of ``program`` because they never
+    fire in any world (:func:`~neurosym.ilp.extract.drop_unfired`; ``predict`` still runs them).
     ``tp``/``fn``/``tn``/``fp`` count the program's exact least model against the labels.
     ``peak_memory_bytes``: CUDA peak allocated bytes, or on the CPU the process's peak
     resident set size; ``estimated_memory_bytes``: the estimate checked before training.
@@ -108,6 +110,7 @@ class LearnResult:
     attempts_abandoned: int = 0
     restarts_repaired: int = 0
     attempts_repaired: int = 0
+    clauses_dropped: int = 0
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -118,10 +121,15 @@ class LearnResult:
         status = "verified" if self.verified else f"NOT verified ({self.labels_contradicted} labels contradicted)"
         return (
             f"{status}; TP {self.tp} FN {self.fn} TN {self.tn} FP {self.fp}, precision {self.precision:.3f}, "
-            f"recall {self.recall:.3f}; {self.size} clauses, confidence {self.confidence:.3f}; "
+            f"recall {self.recall:.3f}; {self.size} clauses{self._dropped()}, "
+            f"confidence {self.confidence:.3f}; "
             f"{self.restarts_succeeded}/{self.restarts} restarts succeeded; {self.steps_run} steps in "
             f"{self.seconds:.2f} s on {self.device}"
         )
+
+    def _dropped(self) -> str:
+        n = self.clauses_dropped
+        return f" ({n} that never fire dropped)" if n else ""
 
 
 @dataclass
@@ -326,7 +334,8 @@ class RuleLearner:
     def _finish(self, task: ILPTask, tr: Trainer, device: torch.device, best: Best, check: Check,
                 attempts: Attempts, steps_run: int, allowed: int, started: float) -> LearnResult:
         """Keep the best program and its weights; build the :class:`LearnResult`."""
-        scores, program = best.scores, best.program
+        scores = best.scores
+        program, dropped = drop_unfired(best.program, task.worlds, task.target)
         cuda = device.type == "cuda"
         peak = int(torch.cuda.max_memory_allocated(device)) if cuda else _peak_rss()
         self.program_ = program
@@ -351,7 +360,7 @@ class RuleLearner:
             estimated_memory_bytes=tr.estimate.total, settings=self.config.to_json(),
             attempts=attempts.made, attempts_verified=attempts.verified,
             attempts_abandoned=attempts.abandoned, restarts_repaired=check.repaired,
-            attempts_repaired=attempts.repaired,
+            attempts_repaired=attempts.repaired, clauses_dropped=dropped,
         )
         return self.result_
 

@@ -28,7 +28,8 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -239,12 +240,34 @@ class NeuralSeq2Seq:
         self.opt: torch.optim.Optimizer | None = None
         self.state = _State()
         self._sampler = torch.Generator().manual_seed(seed)
+        self._rng: dict[str, torch.Tensor] = {}  # torch's global RNG states while this learner runs
+
+    # ------------------------------------------------------------ own RNG
+    @contextmanager
+    def _own_rng(self) -> Iterator[None]:
+        """Run with this learner's global-RNG states (initial weights, dropout) swapped in; on exit
+        keep them for the next call and give the process back its own states, untouched."""
+        cuda = self.device.type == "cuda"
+        with torch.random.fork_rng(devices=range(torch.cuda.device_count()) if cuda else []):
+            if self._rng:
+                torch.set_rng_state(self._rng["cpu"])
+                if cuda and "cuda" in self._rng:
+                    torch.cuda.set_rng_state(self._rng["cuda"], self.device)
+            else:
+                torch.manual_seed(self.seed)  # same initial weights for a seed, on any device
+            try:
+                yield
+            finally:
+                self._rng = {"cpu": torch.get_rng_state()}
+                if cuda:
+                    self._rng["cuda"] = torch.cuda.get_rng_state(self.device)
 
     # ------------------------------------------------------------------ set-up
     def _create(self, src_vocab: TokenVocab, tgt_vocab: TokenVocab) -> None:
         self.src_vocab, self.tgt_vocab = src_vocab, tgt_vocab
-        torch.manual_seed(self.seed)  # same initial weights for the same seed, on any device
-        self.net = self._build(len(src_vocab), len(tgt_vocab)).to(self.device)
+        self._rng = {}  # seeded afresh: training's dropout continues from where the build left it
+        with self._own_rng():
+            self.net = self._build(len(src_vocab), len(tgt_vocab)).to(self.device)
         tc = self.train_config
         self.opt = torch.optim.Adam(self.net.parameters(), lr=tc.lr, betas=tc.adam_betas)
 
@@ -294,24 +317,27 @@ class NeuralSeq2Seq:
         t0 = time.perf_counter()
         loss_val: float | None = None
         self.net.train()
-        while self.state.step < total:
-            idx = torch.randint(len(data), (tc.batch_size,), generator=self._sampler)
-            teacher = bool(torch.rand((), generator=self._sampler) < tc.teacher_forcing)
-            src, src_len, tgt_in, tgt_out = data.batch(idx, self.device)
-            if tc.warmup_steps or tc.lr_decay:
-                for g in self.opt.param_groups:
-                    g["lr"] = tc.lr * lr_scale(self.state.step, total, tc.warmup_steps, tc.lr_decay)
-            loss, exact = self.net.loss_and_acc(src, src_len, tgt_in, tgt_out, teacher)
-            self.opt.zero_grad(set_to_none=True)
-            loss.backward()
-            if tc.grad_clip:
-                nn.utils.clip_grad_norm_(self.net.parameters(), tc.grad_clip)
-            self.opt.step()
-            self.state.step += 1
-            self.state.seconds = start_seconds + time.perf_counter() - t0
-            if callback is not None:
-                loss_val = float(loss.detach())
-                callback(self.state.step, {"loss": loss_val, "acc": float(exact), "teacher_forcing": float(teacher)})
+        with self._own_rng():
+            while self.state.step < total:
+                idx = torch.randint(len(data), (tc.batch_size,), generator=self._sampler)
+                teacher = bool(torch.rand((), generator=self._sampler) < tc.teacher_forcing)
+                src, src_len, tgt_in, tgt_out = data.batch(idx, self.device)
+                if tc.warmup_steps or tc.lr_decay:
+                    scale = lr_scale(self.state.step, total, tc.warmup_steps, tc.lr_decay)
+                    for g in self.opt.param_groups:
+                        g["lr"] = tc.lr * scale
+                loss, exact = self.net.loss_and_acc(src, src_len, tgt_in, tgt_out, teacher)
+                self.opt.zero_grad(set_to_none=True)
+                loss.backward()
+                if tc.grad_clip:
+                    nn.utils.clip_grad_norm_(self.net.parameters(), tc.grad_clip)
+                self.opt.step()
+                self.state.step += 1
+                self.state.seconds = start_seconds + time.perf_counter() - t0
+                if callback is not None:
+                    loss_val = float(loss.detach())
+                    callback(self.state.step, {"loss": loss_val, "acc": float(exact),
+                                               "teacher_forcing": float(teacher)})
         self.net.eval()
         if loss_val is None and self.state.step > start_step:
             loss_val = float(loss.detach())
@@ -354,9 +380,9 @@ class NeuralSeq2Seq:
         opt_tensors, groups = _flatten_optimizer(self.opt)
         tensors.update(opt_tensors)
         tensors["rng.sampler"] = self._sampler.get_state()
-        tensors["rng.torch_cpu"] = torch.get_rng_state()
-        if self.device.type == "cuda":
-            tensors["rng.torch_cuda"] = torch.cuda.get_rng_state(self.device)
+        tensors["rng.torch_cpu"] = self._rng["cpu"]
+        if "cuda" in self._rng:
+            tensors["rng.torch_cuda"] = self._rng["cuda"]
         tensors = {k: v.cpu() for k, v in tensors.items()}
         meta = {
             "format": FORMAT_VERSION,
@@ -400,9 +426,9 @@ class NeuralSeq2Seq:
         self.net.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
         self.opt.load_state_dict(_unflatten_optimizer(tensors, metadata["optim_groups"]))
         self._sampler.set_state(tensors["rng.sampler"])
-        torch.set_rng_state(tensors["rng.torch_cpu"])
+        self._rng = {"cpu": tensors["rng.torch_cpu"]}
         if self.device.type == "cuda" and "rng.torch_cuda" in tensors:
-            torch.cuda.set_rng_state(tensors["rng.torch_cuda"], self.device)
+            self._rng["cuda"] = tensors["rng.torch_cuda"]
         self.state = _State(step=meta["step"], seconds=meta["seconds"], max_train_out=meta["max_train_out"])
         self.net.eval()
 
