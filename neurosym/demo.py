@@ -19,17 +19,23 @@ def demo_exact_evaluation(name: str = "ilp/even") -> None:
     print("  " + str(task.solution).replace("\n", "\n  "))
     world = task.train[0]
     model = least_model(world.background, task.solution)
-    derived = sorted(model.tuples(task.target), key=lambda t: [int(x) if x.isdigit() else x for x in t])
+    derived = sorted(
+        model.tuples(task.target), key=lambda t: [int(x) if x.isdigit() else x for x in t]
+    )
     print(f"least model, {task.target}: {', '.join('(' + ', '.join(t) + ')' for t in derived)}")
     correct = sum(((a.pred, a.ground_tuple()) in model) == label for a, label in world.examples)
     print(f"labels reproduced: {correct}/{len(world.examples)}")
 
 
-def demo_rule_learning(names: tuple[str, ...] = ("ilp/predecessor", "ilp/even", "ilp/connectedness")) -> bool:
+def demo_rule_learning(
+    names: tuple[str, ...] = ("ilp/predecessor", "ilp/even", "ilp/connectedness"),
+) -> bool:
     """Learn bundled tasks with the differentiable ILP engine; each program is verified exactly."""
     from neurosym.ilp import RuleLearner
 
-    _section("2. Learn rules by gradient descent (differentiable ILP), verified by the exact evaluator")
+    _section(
+        "2. Learn rules by gradient descent (differentiable ILP), verified by the exact evaluator"
+    )
     ok = True
     for name in names:
         task = load_ilp_task(name)
@@ -46,7 +52,9 @@ def demo_rule_learning(names: tuple[str, ...] = ("ilp/predecessor", "ilp/even", 
     return ok
 
 
-def demo_compositional(split_name: str = "addprim_jump", example: str = "jump around right twice after walk left") -> bool:
+def demo_compositional(
+    split_name: str = "addprim_jump", example: str = "jump around right twice after walk left"
+) -> bool:
     """Train the neuro-symbolic model on a SCAN split: parse tree -> concepts -> learned rules -> accuracy."""
     from neurosym.seq2seq.base import exact_match, make_learner
     from neurosym.tasks.compositional import load_compositional_task
@@ -57,14 +65,24 @@ def demo_compositional(split_name: str = "addprim_jump", example: str = "jump ar
     tree = task.parse(example)
     print(f"input:      {example}")
     print(f"parse tree: {tree}")
-    print(f"concepts:   {', '.join(sorted({n.rule for n in tree.walk()}))} (rows of the concept embedding table)")
+    print(
+        f"concepts:   {', '.join(sorted({n.rule for n in tree.walk()}))} (rows of the concept embedding table)"
+    )
     learner = make_learner("neurosym", task=task, device="cpu", seed=0)
     report = learner.fit(split.train)
-    print(f"\ntrained on the {len(split.train)} training lines ({split.note}) in {report.seconds:.1f} s; learned rules:")
+    print(
+        f"\ntrained on the {len(split.train)} training lines ({split.note}) in {report.seconds:.1f} s; learned rules:"
+    )
     print(learner.describe())
-    print(f"\n{example}  ->  {' '.join(learner.predict([tuple(example.split())])[0] or ['<no output>'])}")
-    accuracy = exact_match(learner.predict([e.input for e in split.test]), [e.output for e in split.test])
-    print(f"test exact match on {len(split.test)} commands that use 'jump' in new ways: {100 * accuracy:.2f}%")
+    print(
+        f"\n{example}  ->  {' '.join(learner.predict([tuple(example.split())])[0] or ['<no output>'])}"
+    )
+    accuracy = exact_match(
+        learner.predict([e.input for e in split.test]), [e.output for e in split.test]
+    )
+    print(
+        f"test exact match on {len(split.test)} commands that use 'jump' in new ways: {100 * accuracy:.2f}%"
+    )
     return accuracy == 1.0
 
 

@@ -32,7 +32,9 @@ def resolve_device(name: str = "auto") -> torch.device:
     if name.startswith("cuda") and not torch.cuda.is_available():
         from neurosym.errors import NeurosymError
 
-        raise NeurosymError("--device cuda was asked for but no CUDA device is visible; use --device cpu or auto")
+        raise NeurosymError(
+            "--device cuda was asked for but no CUDA device is visible; use --device cpu or auto"
+        )
     return torch.device(name)
 
 

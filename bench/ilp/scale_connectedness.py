@@ -70,33 +70,56 @@ def graph_task(nodes: int, args: argparse.Namespace) -> tuple[ILPTask, int, int]
     reach, depth = closure_and_depth(nodes, edges)
     names = [f"n{i}" for i in range(nodes)]
     steps = math.ceil(math.log2(max(depth, 1))) + 1
-    task = make_task([atom("edge", names[a], names[b]) for a, b in edges],
-                     [atom("connected", names[a], names[b]) for a, b in sorted(reach)],
-                     templates={"connected": [(0, False), (1, True)]}, constants=names, steps=steps,
-                     name=f"connectedness-{nodes}")
+    task = make_task(
+        [atom("edge", names[a], names[b]) for a, b in edges],
+        [atom("connected", names[a], names[b]) for a, b in sorted(reach)],
+        templates={"connected": [(0, False), (1, True)]},
+        constants=names,
+        steps=steps,
+        name=f"connectedness-{nodes}",
+    )
     return task, len(edges), depth
 
 
 def run_size(nodes: int, args: argparse.Namespace) -> dict[str, Any]:
     task, num_edges, depth = graph_task(nodes, args)
-    learner = RuleLearner(restarts=args.restarts, steps=args.steps, device=args.device, seed=args.seed,
-                          threads=args.threads)
-    record: dict[str, Any] = {"nodes": nodes, "edges": num_edges, "target_atoms": nodes * nodes,
-                              "positives": len(task.train[0].positives), "longest_path": depth,
-                              "chaining_steps": task.steps}
+    learner = RuleLearner(
+        restarts=args.restarts,
+        steps=args.steps,
+        device=args.device,
+        seed=args.seed,
+        threads=args.threads,
+    )
+    record: dict[str, Any] = {
+        "nodes": nodes,
+        "edges": num_edges,
+        "target_atoms": nodes * nodes,
+        "positives": len(task.train[0].positives),
+        "longest_path": depth,
+        "chaining_steps": task.steps,
+    }
     start = time.perf_counter()
     try:
         result = learner.fit(task)
     except (ResourceLimitError, torch.cuda.OutOfMemoryError, MemoryError) as err:
-        record.update(status="out of memory", error=str(err).splitlines()[0],
-                      seconds=round(time.perf_counter() - start, 2))
+        record.update(
+            status="out of memory",
+            error=str(err).splitlines()[0],
+            seconds=round(time.perf_counter() - start, 2),
+        )
         return record
-    record.update(status="verified" if result.verified else "not verified", verified=result.verified,
-                  seconds=round(result.seconds, 2), steps_run=result.steps_run,
-                  restarts_succeeded=result.restarts_succeeded, restarts=result.restarts,
-                  peak_memory_mib=round(result.peak_memory_bytes / 2**20, 1),
-                  estimated_memory_mib=round(result.estimated_memory_bytes / 2**20, 1),
-                  program=result.program_text, labels_contradicted=result.labels_contradicted)
+    record.update(
+        status="verified" if result.verified else "not verified",
+        verified=result.verified,
+        seconds=round(result.seconds, 2),
+        steps_run=result.steps_run,
+        restarts_succeeded=result.restarts_succeeded,
+        restarts=result.restarts,
+        peak_memory_mib=round(result.peak_memory_bytes / 2**20, 1),
+        estimated_memory_mib=round(result.estimated_memory_bytes / 2**20, 1),
+        program=result.program_text,
+        labels_contradicted=result.labels_contradicted,
+    )
     return record
 
 
@@ -109,29 +132,52 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--device", default="auto", help="auto | cpu | cuda")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
-    p.add_argument("--time-limit", type=float, default=600, help="stop after the first size slower than this (s)")
+    p.add_argument(
+        "--time-limit",
+        type=float,
+        default=600,
+        help="stop after the first size slower than this (s)",
+    )
     p.add_argument("--json", default="bench/ilp/results-cpu/scale-connectedness.json")
-    p.add_argument("--estimate-only", action="store_true",
-                   help="print the memory estimate of each size (fixed + per restart) and train nothing")
+    p.add_argument(
+        "--estimate-only",
+        action="store_true",
+        help="print the memory estimate of each size (fixed + per restart) and train nothing",
+    )
     args = p.parse_args(argv)
     if args.estimate_only:
         for nodes in [int(n) for n in args.nodes.split(",")]:
             learner = RuleLearner(restarts=1, steps=args.steps, device="cpu", seed=args.seed)
             est = fit_layout(learner.config, graph_task(nodes, args)[0]).estimate(restarts=1)
-            print(f"{nodes:5d} nodes {nodes * nodes:7d} atoms: {est.fixed / 2**30:.2f} GiB + "
-                  f"{est.per_restart / 2**30:.2f} GiB per restart", flush=True)
+            print(
+                f"{nodes:5d} nodes {nodes * nodes:7d} atoms: {est.fixed / 2**30:.2f} GiB + "
+                f"{est.per_restart / 2**30:.2f} GiB per restart",
+                flush=True,
+            )
         return 0
-    out: dict[str, Any] = {"header": {"command": command_line(), "device": args.device, "seed": args.seed,
-                                      "versions": versions(), "restarts": args.restarts, "steps": args.steps,
-                                      "out_degree": args.out_degree,
-                                      "started": time.strftime("%Y-%m-%d %H:%M:%S")}, "sizes": []}
+    out: dict[str, Any] = {
+        "header": {
+            "command": command_line(),
+            "device": args.device,
+            "seed": args.seed,
+            "versions": versions(),
+            "restarts": args.restarts,
+            "steps": args.steps,
+            "out_degree": args.out_degree,
+            "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+        },
+        "sizes": [],
+    }
     for nodes in [int(n) for n in args.nodes.split(",")]:
         record = run_size(nodes, args)
         out["sizes"].append(record)
         atomic_write_json(args.json, out)
-        print(f"{nodes:5d} nodes {record['target_atoms']:7d} atoms T={record['chaining_steps']}: {record['status']} "
-              f"in {record['seconds']:.1f} s, peak {record.get('peak_memory_mib', '?')} MiB  "
-              f"{record.get('program', '')!r}", flush=True)
+        print(
+            f"{nodes:5d} nodes {record['target_atoms']:7d} atoms T={record['chaining_steps']}: {record['status']} "
+            f"in {record['seconds']:.1f} s, peak {record.get('peak_memory_mib', '?')} MiB  "
+            f"{record.get('program', '')!r}",
+            flush=True,
+        )
         if record["status"] == "out of memory" or record["seconds"] > args.time_limit:
             break
     out["header"]["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")

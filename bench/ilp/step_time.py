@@ -26,7 +26,9 @@ from neurosym.versions import command_line, device_description, resolve_device, 
 REFERENCE_SECONDS = 0.1  # one restart of even/succ2, jeasinema/DILP_pytorch, 2-core CPU
 
 
-def time_steps(task, restarts: int, device: str, steps: int, warmup: int, threads: int | None) -> dict:
+def time_steps(
+    task, restarts: int, device: str, steps: int, warmup: int, threads: int | None
+) -> dict:
     learner = RuleLearner(restarts=restarts, device=device, seed=0, threads=threads)
     dev = resolve_device(device)
     if dev.type == "cuda":
@@ -44,8 +46,11 @@ def time_steps(task, restarts: int, device: str, steps: int, warmup: int, thread
     wall = (time.perf_counter() - wall0) / steps
     cpu = (time.process_time() - cpu0) / steps
     row = {
-        "restarts": restarts, "seconds_per_step": wall, "seconds_per_restart_step": wall / restarts,
-        "cpu_seconds_per_step": cpu, "speedup_vs_reference_per_restart_step": REFERENCE_SECONDS / (wall / restarts),
+        "restarts": restarts,
+        "seconds_per_step": wall,
+        "seconds_per_restart_step": wall / restarts,
+        "cpu_seconds_per_step": cpu,
+        "speedup_vs_reference_per_restart_step": REFERENCE_SECONDS / (wall / restarts),
         "threads": torch.get_num_threads() if dev.type == "cpu" else None,
         "estimated_memory_bytes": trainer.estimate.total,
     }
@@ -57,30 +62,51 @@ def time_steps(task, restarts: int, device: str, steps: int, warmup: int, thread
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--device", default="auto", help="auto, cpu or cuda")
-    ap.add_argument("--task", default="ilp/even", help="bundled task or task file (default ilp/even)")
+    ap.add_argument(
+        "--task", default="ilp/even", help="bundled task or task file (default ilp/even)"
+    )
     ap.add_argument("--restarts", default="1,16,64", help="comma-separated restart counts")
     ap.add_argument("--steps", type=int, default=30, help="timed steps per setting")
     ap.add_argument("--warmup", type=int, default=5)
-    ap.add_argument("--threads", type=int, default=None, help="CPU threads (default: RuleLearner's choice)")
+    ap.add_argument(
+        "--threads", type=int, default=None, help="CPU threads (default: RuleLearner's choice)"
+    )
     ap.add_argument("--json", metavar="PATH", help="write the rows, device and versions as JSON")
     args = ap.parse_args()
 
     task = load_ilp_task(args.task)
     dev = resolve_device(args.device)
-    rows = [time_steps(task, int(r), args.device, args.steps, args.warmup, args.threads)
-            for r in args.restarts.split(",")]
-    print(f"task {task.name} (T={task.steps}) on {device_description(dev)}; torch {torch.__version__}")
-    print(f"{'restarts':>8} {'s/step':>10} {'s/restart-step':>15} {'cpu s/step':>11} {'x vs 0.1 s':>11} {'threads':>7}")
+    rows = [
+        time_steps(task, int(r), args.device, args.steps, args.warmup, args.threads)
+        for r in args.restarts.split(",")
+    ]
+    print(
+        f"task {task.name} (T={task.steps}) on {device_description(dev)}; torch {torch.__version__}"
+    )
+    print(
+        f"{'restarts':>8} {'s/step':>10} {'s/restart-step':>15} {'cpu s/step':>11} {'x vs 0.1 s':>11} {'threads':>7}"
+    )
     for r in rows:
-        print(f"{r['restarts']:>8} {r['seconds_per_step']:>10.4f} {r['seconds_per_restart_step']:>15.5f} "
-              f"{r['cpu_seconds_per_step']:>11.4f} {r['speedup_vs_reference_per_restart_step']:>11.1f} "
-              f"{r['threads'] if r['threads'] is not None else '-':>7}")
+        print(
+            f"{r['restarts']:>8} {r['seconds_per_step']:>10.4f} {r['seconds_per_restart_step']:>15.5f} "
+            f"{r['cpu_seconds_per_step']:>11.4f} {r['speedup_vs_reference_per_restart_step']:>11.1f} "
+            f"{r['threads'] if r['threads'] is not None else '-':>7}"
+        )
     if args.json:
-        atomic_write_json(args.json, {
-            "task": task.name, "device": str(dev), "device_description": device_description(dev),
-            "steps_timed": args.steps, "warmup": args.warmup, "rows": rows, "reference_seconds": REFERENCE_SECONDS,
-            "versions": versions(), "command": command_line(),
-        })
+        atomic_write_json(
+            args.json,
+            {
+                "task": task.name,
+                "device": str(dev),
+                "device_description": device_description(dev),
+                "steps_timed": args.steps,
+                "warmup": args.warmup,
+                "rows": rows,
+                "reference_seconds": REFERENCE_SECONDS,
+                "versions": versions(),
+                "command": command_line(),
+            },
+        )
 
 
 if __name__ == "__main__":

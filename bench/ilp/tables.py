@@ -33,9 +33,13 @@ def _paper(x: float | None) -> str:
 
 def header(run: dict[str, Any]) -> str:
     v = run["versions"]
-    versions = ", ".join(f"{k} {v[k]}" for k in ("neurosym", "python", "torch", "numpy", "lark", "cuda") if k in v)
-    return (f"Command: `{run['command']}`  \nDevice: {run['device']}; seed {run['seed']}; versions: {versions}; "
-            f"started {run.get('started', '?')}, finished {run.get('finished', '?')}.\n")
+    versions = ", ".join(
+        f"{k} {v[k]}" for k in ("neurosym", "python", "torch", "numpy", "lark", "cuda") if k in v
+    )
+    return (
+        f"Command: `{run['command']}`  \nDevice: {run['device']}; seed {run['seed']}; versions: {versions}; "
+        f"started {run.get('started', '?')}, finished {run.get('finished', '?')}.\n"
+    )
 
 
 def results_table(run: dict[str, Any]) -> str:
@@ -49,25 +53,45 @@ def results_table(run: dict[str, Any]) -> str:
     ok = [r for r in recs if r["status"] == "ok"]
     total = sum(r.get("seconds", 0) for r in recs)
     lines.append("")
-    lines.append(f"{sum(r['verified'] for r in ok)}/{len(recs)} verified, "
-                 f"{sum(bool(r['recovered']) for r in ok)}/{len(recs)} recovered; {total:.0f} s in total "
-                 f"({total / 60:.1f} min). paper %?: as recalled, unverified.")
+    lines.append(
+        f"{sum(r['verified'] for r in ok)}/{len(recs)} verified, "
+        f"{sum(bool(r['recovered']) for r in ok)}/{len(recs)} recovered; {total:.0f} s in total "
+        f"({total / 60:.1f} min). paper %?: as recalled, unverified."
+    )
     return "\n".join(lines)
 
 
 def compare_table(new: dict[str, Any], plain: dict[str, Any]) -> str:
     old = {r["task"]: r for r in plain["records"] if r["status"] == "ok"}
-    cols = ["task", "paper % (recalled)", "baseline %", "this run: gradient %", "this run: +repair %",
-            "verified (baseline)", "verified (this run)"]
+    cols = [
+        "task",
+        "paper % (recalled)",
+        "baseline %",
+        "this run: gradient %",
+        "this run: +repair %",
+        "verified (baseline)",
+        "verified (this run)",
+    ]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in new["records"]:
         if r["status"] != "ok":
             continue
         o = old.get(r["task"])
-        lines.append("| " + " | ".join([
-            r["task"], _paper(r["paper_success_percent"]), _pct(o["success_percent"]) if o else "–",
-            _pct(r["success_percent"]), _pct(r.get("success_with_repair_percent")),
-            ("yes" if o["verified"] else "no") if o else "–", "yes" if r["verified"] else "no"]) + " |")
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    r["task"],
+                    _paper(r["paper_success_percent"]),
+                    _pct(o["success_percent"]) if o else "–",
+                    _pct(r["success_percent"]),
+                    _pct(r.get("success_with_repair_percent")),
+                    ("yes" if o["verified"] else "no") if o else "–",
+                    "yes" if r["verified"] else "no",
+                ]
+            )
+            + " |"
+        )
     return "\n".join(lines)
 
 
@@ -75,7 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("runs", nargs="*", help="bench JSON files: one results table each")
     p.add_argument("--compare", help="bench JSON of the run to compare")
-    p.add_argument("--plain", help="bench JSON of the baseline run (e.g. without repair and training noise)")
+    p.add_argument(
+        "--plain", help="bench JSON of the baseline run (e.g. without repair and training noise)"
+    )
     args = p.parse_args(argv)
     for path in args.runs:
         run = load(path)

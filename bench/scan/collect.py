@@ -35,7 +35,11 @@ def main(folder: str) -> None:
         if "test_accuracy" in data and "split" in data:
             rows[(data["split"], data["model"])] = data
     models = sorted({m for _, m in rows})
-    print("| split | " + " | ".join(f"{m} test % (train %)" for m in models) + " | published (recurrent) |")
+    print(
+        "| split | "
+        + " | ".join(f"{m} test % (train %)" for m in models)
+        + " | published (recurrent) |"
+    )
     print("|---|" + "---|" * len(models) + "---|")
     for split in SPLITS + sorted({s for s, _ in rows} - set(SPLITS)):
         cells = []
@@ -52,8 +56,10 @@ def main(folder: str) -> None:
         any_row = next(iter(rows.values()))
         seeds = sorted({len(d["seeds"]) for d in rows.values()})
         steps = sorted({d["steps"] for d in rows.values()})
-        print(f"\nseeds per cell: {seeds}; steps: {steps}; device: {any_row['device']}; "
-              f"torch {any_row['versions'].get('torch')}; neurosym {any_row['versions'].get('neurosym')}")
+        print(
+            f"\nseeds per cell: {seeds}; steps: {steps}; device: {any_row['device']}; "
+            f"torch {any_row['versions'].get('torch')}; neurosym {any_row['versions'].get('neurosym')}"
+        )
 
 
 if __name__ == "__main__":

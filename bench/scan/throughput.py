@@ -21,13 +21,23 @@ from neurosym.seq2seq.base import make_learner
 from neurosym.versions import command_line, device_description, resolve_device, versions
 
 
-def measure(model: str, train, test, device: torch.device, warmup: int, steps: int, decode: int,
-            batch_size: int | None) -> dict:
+def measure(
+    model: str,
+    train,
+    test,
+    device: torch.device,
+    warmup: int,
+    steps: int,
+    decode: int,
+    batch_size: int | None,
+) -> dict:
     opts = {} if batch_size is None else {"batch_size": batch_size}
     learner = make_learner(model, device=device, seed=0, **opts)
     stamps: dict[int, float] = {}
 
-    def cb(step: int, metrics: dict) -> None:  # float(loss) inside fit already synchronised the device
+    def cb(
+        step: int, metrics: dict
+    ) -> None:  # float(loss) inside fit already synchronised the device
         stamps[step] = time.perf_counter()
 
     learner.fit(train, steps=warmup, callback=cb)
@@ -42,9 +52,13 @@ def measure(model: str, train, test, device: torch.device, warmup: int, steps: i
     learner.predict(inputs)
     dsecs = time.perf_counter() - t0
     return {
-        "model": model, "batch_size": bs, "timed_steps": steps - 1, "train_seconds": round(secs, 3),
+        "model": model,
+        "batch_size": bs,
+        "timed_steps": steps - 1,
+        "train_seconds": round(secs, 3),
         "train_examples_per_second": round((steps - 1) * bs / secs, 1),
-        "decode_examples": len(inputs), "decode_seconds": round(dsecs, 3),
+        "decode_examples": len(inputs),
+        "decode_seconds": round(dsecs, 3),
         "decode_examples_per_second": round(len(inputs) / dsecs, 1),
         "parameters": learner.num_parameters(),
     }
@@ -65,14 +79,23 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
     train, test, _ = load_split(load_task(None), "simple", None, dedupe=False)
-    rows = [measure(m, train, test, device, args.warmup, args.steps, args.decode, args.batch_size)
-            for m in args.models.split(",")]
+    rows = [
+        measure(m, train, test, device, args.warmup, args.steps, args.decode, args.batch_size)
+        for m in args.models.split(",")
+    ]
     for r in rows:
-        print(f"{r['model']:12s} batch {r['batch_size']:3d}: train {r['train_examples_per_second']:8.1f} ex/s "
-              f"({r['timed_steps']} steps in {r['train_seconds']:.2f} s); "
-              f"greedy decode {r['decode_examples_per_second']:8.1f} ex/s ({r['decode_examples']} in {r['decode_seconds']:.2f} s)")
-    out = {"device": device_description(device), "threads": torch.get_num_threads(), "rows": rows,
-           "versions": versions(), "command": command_line()}
+        print(
+            f"{r['model']:12s} batch {r['batch_size']:3d}: train {r['train_examples_per_second']:8.1f} ex/s "
+            f"({r['timed_steps']} steps in {r['train_seconds']:.2f} s); "
+            f"greedy decode {r['decode_examples_per_second']:8.1f} ex/s ({r['decode_examples']} in {r['decode_seconds']:.2f} s)"
+        )
+    out = {
+        "device": device_description(device),
+        "threads": torch.get_num_threads(),
+        "rows": rows,
+        "versions": versions(),
+        "command": command_line(),
+    }
     if args.json:
         atomic_write_json(args.json, out)
         print(f"wrote {args.json}")

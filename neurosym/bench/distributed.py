@@ -60,7 +60,9 @@ def init_distributed() -> DistContext:
 
     if not dist.is_initialized():
         dist.init_process_group(backend="gloo", timeout=datetime.timedelta(minutes=60))
-    return DistContext(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")))
+    return DistContext(
+        dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0"))
+    )
 
 
 def rank_device(device: torch.device, ctx: DistContext) -> torch.device:
@@ -95,7 +97,9 @@ class ShardWriter:
             os.fsync(f.fileno())
 
 
-def merge_shards(out: str | Path, n_items: int, world_size: int | None = None) -> list[dict[str, Any] | None]:
+def merge_shards(
+    out: str | Path, n_items: int, world_size: int | None = None
+) -> list[dict[str, Any] | None]:
     """Records in item order from every shard file; None for items no rank reported."""
     merged: list[dict[str, Any] | None] = [None] * n_items
     for path in sorted(shard_dir(out).glob("rank*.jsonl")):
@@ -121,7 +125,9 @@ def wait_for_all(ctx: DistContext, timeout_s: float = 3600.0) -> list[int]:
     except RuntimeError as err:  # monitored_barrier names the ranks that failed to respond
         import re
 
-        return sorted({int(r) for r in re.findall(r"\b(\d+)\b", str(err).split("rank", 1)[-1])} - {ctx.rank})
+        return sorted(
+            {int(r) for r in re.findall(r"\b(\d+)\b", str(err).split("rank", 1)[-1])} - {ctx.rank}
+        )
 
 
 def finish(ctx: DistContext) -> None:
@@ -171,7 +177,11 @@ def run_items(
     for i, rec in enumerate(merged):
         if rec is None:
             owner = missing_owner(i, ctx.world_size)
-            rec = {"status": "lost", "rank": owner,
-                   "error": f"rank {owner} did not report this item" + (" (it died)" if owner in dead else "")}
+            rec = {
+                "status": "lost",
+                "rank": owner,
+                "error": f"rank {owner} did not report this item"
+                + (" (it died)" if owner in dead else ""),
+            }
         out_records.append(rec)
     return out_records

@@ -73,13 +73,19 @@ class TemplateSpace:
         if item.kind is ItemKind.CHILD:
             return int(item.value) if int(item.value) < self.max_arity else None
         if item.kind is ItemKind.REVERSE:
-            return self.max_arity + int(item.value) if self.reverse and int(item.value) < self.max_arity else None
+            return (
+                self.max_arity + int(item.value)
+                if self.reverse and int(item.value) < self.max_arity
+                else None
+            )
         try:
             return self.token_offset + self.vocabulary.index(str(item.value))
         except ValueError:
             return None
 
-    def choice_mask(self, table: ConceptTable, device: torch.device | str | None = None) -> torch.Tensor:
+    def choice_mask(
+        self, table: ConceptTable, device: torch.device | str | None = None
+    ) -> torch.Tensor:
         """``[concepts, choices]`` bool: which choices each concept may use."""
         arity = table.arity_tensor(device)
         slot = torch.arange(self.max_arity, device=device)[None, :] < arity[:, None]  # [C, K]
@@ -88,13 +94,23 @@ class TemplateSpace:
         return torch.cat(parts, dim=1)
 
     def to_json(self) -> dict:
-        return {"max_length": self.max_length, "max_arity": self.max_arity,
-                "vocabulary": list(self.vocabulary), "reverse": self.reverse, "per_length": self.per_length}
+        return {
+            "max_length": self.max_length,
+            "max_arity": self.max_arity,
+            "vocabulary": list(self.vocabulary),
+            "reverse": self.reverse,
+            "per_length": self.per_length,
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> TemplateSpace:
-        return cls(int(data["max_length"]), int(data["max_arity"]), tuple(data["vocabulary"]),
-                   bool(data["reverse"]), bool(data["per_length"]))
+        return cls(
+            int(data["max_length"]),
+            int(data["max_arity"]),
+            tuple(data["vocabulary"]),
+            bool(data["reverse"]),
+            bool(data["per_length"]),
+        )
 
 
 class SoftTemplates(nn.Module):
@@ -125,8 +141,14 @@ class SoftTemplates(nn.Module):
         self.embedding = table.embedding(self.out_dim, copies=restarts, device=device, dtype=dtype)
         offset = torch.zeros(len(table), t, s, dtype=dtype, device=device)
         composite = table.arity_tensor(device) > 0
-        offset[composite, :, space.token_offset:] = composite_token_bias
-        full = torch.cat([torch.zeros(len(table), m + 1, dtype=dtype, device=device), offset.view(len(table), -1)], 1)
+        offset[composite, :, space.token_offset :] = composite_token_bias
+        full = torch.cat(
+            [
+                torch.zeros(len(table), m + 1, dtype=dtype, device=device),
+                offset.view(len(table), -1),
+            ],
+            1,
+        )
         self.register_buffer("offset", full, persistent=False)  # [C, out_dim]
         self.register_buffer("mask", space.choice_mask(table, device), persistent=False)  # [C, S]
         self.randomize(range(restarts), range(len(table)), generator)
@@ -147,8 +169,9 @@ class SoftTemplates(nn.Module):
                 w[r, c] = noise.to(w.device) * self.init_scale
 
     @torch.no_grad()
-    def set_templates(self, restart: int, program: Program, *, strength: float = 5.0,
-                      only: set[str] | None = None) -> None:
+    def set_templates(
+        self, restart: int, program: Program, *, strength: float = 5.0, only: set[str] | None = None
+    ) -> None:
         """Make ``program``'s template the likely one (by ``strength`` nats) for its concepts in a restart."""
         w = self.logits
         m_max, s = self.space.max_length, self.space.num_choices
@@ -161,7 +184,7 @@ class SoftTemplates(nn.Module):
                 continue  # not expressible here; leave as is
             row = torch.zeros(self.out_dim, dtype=w.dtype, device=w.device)
             row[len(choices)] = strength
-            slot_logits = row[m_max + 1:].view(self.space.num_slots, s)
+            slot_logits = row[m_max + 1 :].view(self.space.num_slots, s)
             for q, ch in zip(self.space.slots(len(choices)), choices):
                 slot_logits[q, ch] = strength
             w[restart, c] = row - self.offset[c]
@@ -171,7 +194,7 @@ class SoftTemplates(nn.Module):
         raw = self.logits + self.offset
         r, c = raw.shape[0], raw.shape[1]
         log_len = torch.log_softmax(raw[..., : m + 1], dim=-1)
-        choice = raw[..., m + 1:].reshape(r, c, t, s)
+        choice = raw[..., m + 1 :].reshape(r, c, t, s)
         choice = choice.masked_fill(~self.mask[None, :, None, :], float("-inf"))
         return log_len, torch.log_softmax(choice, dim=-1)
 
@@ -184,8 +207,10 @@ class SoftTemplates(nn.Module):
         best_lp, best_choice = log_choice.max(dim=-1)  # [R, C, T]
         zero = torch.zeros_like(best_lp[..., :1])
         if self.space.per_length:
-            per_m = [zero] + [best_lp[..., self.space.slots(m)].sum(-1, keepdim=True)
-                              for m in range(1, self.space.max_length + 1)]
+            per_m = [zero] + [
+                best_lp[..., self.space.slots(m)].sum(-1, keepdim=True)
+                for m in range(1, self.space.max_length + 1)
+            ]
             score = torch.cat(per_m, -1)
         else:
             score = torch.cat([zero, best_lp.cumsum(-1)], -1)
@@ -223,7 +248,9 @@ class SoftTemplates(nn.Module):
                     if top_v.shape[-1] > 1 and torch.isfinite(top_v[ci, q, 1]):
                         alt = list(base)
                         alt[j] = int(top_i[ci, q, 1])
-                        variants.append((score - float(top_v[ci, q, 0]) + float(top_v[ci, q, 1]), alt))
+                        variants.append(
+                            (score - float(top_v[ci, q, 0]) + float(top_v[ci, q, 1]), alt)
+                        )
                 for sc, choices in variants:
                     items = tuple(self.space.item(ch) for ch in choices)
                     t = Template(concept.name, concept.arity, items)

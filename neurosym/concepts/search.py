@@ -96,7 +96,9 @@ def repair(
     return best
 
 
-def blame(trees: Sequence[ParseNode], ok: Sequence[bool], weights: Sequence[float]) -> dict[str, float]:
+def blame(
+    trees: Sequence[ParseNode], ok: Sequence[bool], weights: Sequence[float]
+) -> dict[str, float]:
     """Per concept: the weight fraction of the pairs using it that the program gets wrong."""
     total: dict[str, float] = {}
     wrong: dict[str, float] = {}
@@ -134,8 +136,10 @@ def generalize_constants(program: Program, trees: Sequence[ParseNode]) -> Progra
         template = templates[name]
         if all(m == tuple(reversed(m)) for m in meanings):
             child, reversed_child = Item(ItemKind.CHILD, j), Item(ItemKind.REVERSE, j)
-            template = replace(template, items=tuple(
-                child if it == reversed_child else it for it in template.items))
+            template = replace(
+                template,
+                items=tuple(child if it == reversed_child else it for it in template.items),
+            )
         if len(meanings) == 1:
             (constant,) = meanings
             if constant:
@@ -151,7 +155,7 @@ def _substitute(template: Template, constant: tuple[str, ...], child: int) -> Te
     spelled = [Item(ItemKind.TOKEN, tok) for tok in constant]
     i, n = 0, len(constant)
     while i < len(items):
-        if items[i: i + n] == spelled:
+        if items[i : i + n] == spelled:
             out.append(Item(ItemKind.CHILD, child))
             i += n
         else:
@@ -186,7 +190,13 @@ def root_proposals(
                 meaning = execute(program, child)
                 options.append({meaning} if meaning is not None else set())
             else:
-                options.append({m for t in candidates.get(child.rule, ()) if (m := execute({child.rule: t}, child)) is not None})
+                options.append(
+                    {
+                        m
+                        for t in candidates.get(child.rule, ())
+                        if (m := execute({child.rule: t}, child)) is not None
+                    }
+                )
         for meanings in itertools.product(*(sorted(o) for o in options)):
             for template in _segmentations(tree.rule, tuple(out), meanings, max_items)[:per_pair]:
                 bucket = found.setdefault(tree.rule, [])
@@ -195,8 +205,9 @@ def root_proposals(
     return found
 
 
-def _segmentations(name: str, out: tuple[str, ...], meanings: Sequence[tuple[str, ...]],
-                   max_items: int) -> list[Template]:
+def _segmentations(
+    name: str, out: tuple[str, ...], meanings: Sequence[tuple[str, ...]], max_items: int
+) -> list[Template]:
     """Templates of ``name`` over children with these ``meanings`` that produce ``out``: the
     fewest items, and one more."""
 
@@ -206,7 +217,7 @@ def _segmentations(name: str, out: tuple[str, ...], meanings: Sequence[tuple[str
             return ((),)
         ways: list[tuple[Item, ...]] = []
         for j, m in enumerate(meanings):
-            if m and out[i: i + len(m)] == m:
+            if m and out[i : i + len(m)] == m:
                 ways += [(Item(ItemKind.CHILD, j),) + tail for tail in rest(i + len(m))]
         ways += [(Item(ItemKind.TOKEN, out[i]),) + tail for tail in rest(i + 1)]
         ways = [w for w in ways if len(w) <= max_items]
@@ -248,8 +259,12 @@ def joint_search(
     for b, names in enumerate(concepts):
         checks.setdefault(max(position[n] for n in names), []).append(b)
     leaves = {node.rule for tree in trees for node in tree.walk() if not node.children}
-    pools = {n: list(candidates[n]) if n in leaves else sorted(candidates[n], key=lambda t: _occam_key(t.items))
-             for n in order}
+    pools = {
+        n: list(candidates[n])
+        if n in leaves
+        else sorted(candidates[n], key=lambda t: _occam_key(t.items))
+        for n in order
+    }
     program: dict[str, Template] = {}
     nodes = 0
 
@@ -263,7 +278,9 @@ def joint_search(
             if nodes > max_nodes:
                 return False
             program[name] = template
-            if all(execute(program, trees[b]) == outputs[b] for b in checks.get(i, ())) and assign(i + 1):
+            if all(execute(program, trees[b]) == outputs[b] for b in checks.get(i, ())) and assign(
+                i + 1
+            ):
                 return True
         program.pop(name, None)
         return False

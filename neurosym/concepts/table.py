@@ -43,7 +43,9 @@ class ConceptTable:
     def __init__(self, arities: Mapping[str, int]) -> None:
         if not arities:
             raise NeurosymError("a concept table needs at least one grammar alternative")
-        self.concepts: tuple[Concept, ...] = tuple(Concept(str(n), int(a)) for n, a in arities.items())
+        self.concepts: tuple[Concept, ...] = tuple(
+            Concept(str(n), int(a)) for n, a in arities.items()
+        )
         self._index = {c.name: i for i, c in enumerate(self.concepts)}
         for c in self.concepts:
             if c.arity < 0:

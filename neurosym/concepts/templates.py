@@ -52,8 +52,9 @@ class Program:
     def to_json(self) -> dict:
         return {
             "arities": {n: t.arity for n, t in self.templates.items()},
-            "templates": {n: [[i.kind.value, i.value] for i in t.items]
-                          for n, t in self.templates.items()},
+            "templates": {
+                n: [[i.kind.value, i.value] for i in t.items] for n, t in self.templates.items()
+            },
             "confidence": self.confidence,
         }
 
@@ -63,6 +64,8 @@ class Program:
             k = ItemKind(kind)
             return Item(k, str(value) if k is ItemKind.TOKEN else int(value))
 
-        templates = {n: Template(n, int(data["arities"][n]), tuple(item(k, v) for k, v in items))
-                     for n, items in data["templates"].items()}
+        templates = {
+            n: Template(n, int(data["arities"][n]), tuple(item(k, v) for k, v in items))
+            for n, items in data["templates"].items()
+        }
         return cls(templates, {k: float(v) for k, v in data.get("confidence", {}).items()})

@@ -144,11 +144,17 @@ def task_clause_sets(task, *, prune_renamings: bool = False) -> dict[str, tuple[
         if not 1 <= len(templates) <= 2:
             raise task.error(
                 f"{pred} has {len(templates)} rule templates; ∂ILP defines a predicate by one or two",
-                pred, "give one or two templates, e.g.  rules p: (0, no), (1, yes)",
+                pred,
+                "give one or two templates, e.g.  rules p: (0, no), (1, yes)",
             )
         for tpl in templates:
             cs = generate_clauses(
-                pred, arity, tpl.existentials, tpl.intensional, task.extensional, intensional,
+                pred,
+                arity,
+                tpl.existentials,
+                tpl.intensional,
+                task.extensional,
+                intensional,
                 prune_renamings=prune_renamings,
             )
             if not cs.clauses:

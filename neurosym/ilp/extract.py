@@ -59,7 +59,9 @@ def chosen_clauses(
 
 
 def extract_program(
-    clause_sets: Mapping[str, Sequence[ClauseSet]], choice: Mapping[str, tuple[int, int]], target: str
+    clause_sets: Mapping[str, Sequence[ClauseSet]],
+    choice: Mapping[str, tuple[int, int]],
+    target: str,
 ) -> Program:
     """The readable program of a clause-pair choice (see the module docstring)."""
     raw = chosen_clauses(clause_sets, choice)
@@ -118,7 +120,9 @@ class Scores:
         return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
 
     def __add__(self, other: Scores) -> Scores:
-        return Scores(self.tp + other.tp, self.fn + other.fn, self.tn + other.tn, self.fp + other.fp)
+        return Scores(
+            self.tp + other.tp, self.fn + other.fn, self.tn + other.tn, self.fp + other.fp
+        )
 
 
 def score_program(program: Program, worlds: Iterable) -> Scores:

@@ -186,23 +186,33 @@ class ForwardChainer:
         preds = list(self.clause_sets)
         offsets = [index.offsets[p] for p in preds]
         if offsets != sorted(offsets) or (preds and index.slice(preds[-1]).stop != index.size):
-            raise NeurosymError("AtomIndex must put the intensional predicates last, in clause_sets order")
+            raise NeurosymError(
+                "AtomIndex must put the intensional predicates last, in clause_sets order"
+            )
         self.num_fixed = index.offsets[preds[0]] if preds else index.size
         # specialise_to: the background facts of the worlds every run will use (see neurosym.ilp.specialise)
         self.specialised_worlds = None if specialise_to is None else len(specialise_to)
-        self._training = None if specialise_to is None else self.initial_valuation(specialise_to, torch.float64)
+        self._training = (
+            None if specialise_to is None else self.initial_valuation(specialise_to, torch.float64)
+        )
         self.plans = [self._plan(pred, sets) for pred, sets in self.clause_sets.items()]
         self._training = None
 
     def _tensor(self, array: np.ndarray) -> Tensor:
         return torch.from_numpy(np.ascontiguousarray(array)).to(self.device)
 
-    def _group_tensors(self, atoms: np.ndarray, first: np.ndarray, second: np.ndarray) -> GroupTensors:
+    def _group_tensors(
+        self, atoms: np.ndarray, first: np.ndarray, second: np.ndarray
+    ) -> GroupTensors:
         S, N, G = atoms.shape
         K = len(first)
         return GroupTensors(
-            num_clauses=K, num_atoms=N, num_subs=S,
-            atoms=self._tensor(atoms), first=self._tensor(first), second=self._tensor(second),
+            num_clauses=K,
+            num_atoms=N,
+            num_subs=S,
+            atoms=self._tensor(atoms),
+            first=self._tensor(first),
+            second=self._tensor(second),
             base_a=self._tensor((first[:, None] * G + np.arange(G)).reshape(K, G, 1)),
             base_b=self._tensor((second[:, None] * G + np.arange(G)).reshape(K, G, 1)),
         )
@@ -217,17 +227,24 @@ class ForwardChainer:
             first.append(g.first + offset)
             second.append(g.second + offset)
             offset += g.atoms.shape[1]
-        return self._group_tensors(np.concatenate(atoms, axis=1), np.concatenate(first), np.concatenate(second))
+        return self._group_tensors(
+            np.concatenate(atoms, axis=1), np.concatenate(first), np.concatenate(second)
+        )
 
-    def _compile(self, clauses: Sequence) -> tuple[list[GroupTensors], GroupTensors | None, Tensor | None,
-                                                    Tensor | None]:
+    def _compile(
+        self, clauses: Sequence
+    ) -> tuple[list[GroupTensors], GroupTensors | None, Tensor | None, Tensor | None]:
         """Device tensors of ``clauses``: (groups, merged, order, unorder)."""
         if not clauses:
             return [], None, None, None
         ci = clause_index(list(clauses), self.index)
         groups = [self._group_tensors(g.atoms, g.first, g.second) for g in ci.groups]
         widest = max(g.num_subs for g in groups) * ci.num_clauses * ci.num_heads
-        merged = self._merged(ci.groups) if self._fused_max and len(groups) > 1 and widest <= MERGE_ELEMENTS else None
+        merged = (
+            self._merged(ci.groups)
+            if self._fused_max and len(groups) > 1 and widest <= MERGE_ELEMENTS
+            else None
+        )
         concatenated = np.concatenate([g.clauses for g in ci.groups])
         order = unorder = None
         if not np.array_equal(concatenated, np.arange(ci.num_clauses)):
@@ -243,18 +260,38 @@ class ForwardChainer:
             computed = [list(s.clauses) for s in sets]
         else:
             tcs = [self._template_classes(s) for s in sets]
-            computed = [[] if tc.constant is not None else [s.clauses[i] for i in tc.representatives]
-                        for s, tc in zip(sets, tcs)]
-            spec = Specialisation(tcs[0], tcs[1] if len(sets) == 2 else None, self._tensor(tcs[0].classes),
-                                  self._tensor(tcs[1].classes) if len(sets) == 2 else None)
+            computed = [
+                [] if tc.constant is not None else [s.clauses[i] for i in tc.representatives]
+                for s, tc in zip(sets, tcs)
+            ]
+            spec = Specialisation(
+                tcs[0],
+                tcs[1] if len(sets) == 2 else None,
+                self._tensor(tcs[0].classes),
+                self._tensor(tcs[1].classes) if len(sets) == 2 else None,
+            )
         n1, n2 = len(computed[0]), len(computed[1]) if len(sets) == 2 else 0
         groups, merged, order, unorder = self._compile([c for cs in computed for c in cs])
         sl = self.index.slice(pred)
         return PredicatePlan(
-            pred=pred, start=sl.start, stop=sl.stop, k1=k1, k2=k2,
-            num_heads=self.index.count(pred), groups=groups, order=order, unorder=unorder, merged=merged,
-            checkpoint=(len(sets) == 2 and not self._pair_max and n1 * n2 * self.index.count(pred) >= CHECKPOINT_PAIRS),
-            n1=n1, n2=n2, spec=spec,
+            pred=pred,
+            start=sl.start,
+            stop=sl.stop,
+            k1=k1,
+            k2=k2,
+            num_heads=self.index.count(pred),
+            groups=groups,
+            order=order,
+            unorder=unorder,
+            merged=merged,
+            checkpoint=(
+                len(sets) == 2
+                and not self._pair_max
+                and n1 * n2 * self.index.count(pred) >= CHECKPOINT_PAIRS
+            ),
+            n1=n1,
+            n2=n2,
+            spec=spec,
         )
 
     def _template_classes(self, clause_set: ClauseSet) -> TemplateClasses:
@@ -270,18 +307,28 @@ class ForwardChainer:
         ci = clause_index(clauses, self.index)
         if not clause_set.intensional:  # extensional bodies: outputs fixed for the whole fit
             val = self._training.unsqueeze(1)  # [A, 1, W]
-            outs = [self.clause_values(val, self._group_tensors(g.atoms, g.first, g.second)) for g in ci.groups]
+            outs = [
+                self.clause_values(val, self._group_tensors(g.atoms, g.first, g.second))
+                for g in ci.groups
+            ]
             order = self._tensor(np.argsort(np.concatenate([g.clauses for g in ci.groups])))
-            tc = constant_classes(torch.cat(outs, dim=0).index_select(0, order)[:, :, 0])  # [K, G, W]
+            tc = constant_classes(
+                torch.cat(outs, dim=0).index_select(0, order)[:, :, 0]
+            )  # [K, G, W]
             if tc is not None:
                 return tc
         if searched:
-            return classes_from_keys(clause_keys(ci, self._training.cpu().numpy(), self.num_fixed,
-                                                 counted=existential != "max"))
+            return classes_from_keys(
+                clause_keys(
+                    ci, self._training.cpu().numpy(), self.num_fixed, counted=existential != "max"
+                )
+            )
         return identity_classes(len(clause_set))
 
     # ------------------------------------------------------------------ valuations
-    def initial_valuation(self, backgrounds: Sequence[Sequence[Atom]], dtype: torch.dtype = torch.float32) -> Tensor:
+    def initial_valuation(
+        self, backgrounds: Sequence[Sequence[Atom]], dtype: torch.dtype = torch.float32
+    ) -> Tensor:
         """``[A, W]``: 1 at the background facts of each world, 0 elsewhere (⊥ included)."""
         val = torch.zeros(self.index.size, len(backgrounds), dtype=dtype)
         for w, facts in enumerate(backgrounds):
@@ -297,11 +344,20 @@ class ForwardChainer:
         A, R, W = valuation.shape
         if self._fused_max:
             groups = plan.groups
-            if plan.merged is not None and plan.merged.atoms.numel() // plan.merged.num_atoms \
-                    * plan.computed * R * W <= MERGE_ELEMENTS:
+            if (
+                plan.merged is not None
+                and plan.merged.atoms.numel() // plan.merged.num_atoms * plan.computed * R * W
+                <= MERGE_ELEMENTS
+            ):
                 groups = [plan.merged]  # same values and gradients, fewer operations
-            out = clause_outputs_max(valuation.reshape(A, R * W), groups, plan.order, plan.unorder,
-                                     self._conj, self._conj_grad)
+            out = clause_outputs_max(
+                valuation.reshape(A, R * W),
+                groups,
+                plan.order,
+                plan.unorder,
+                self._conj,
+                self._conj_grad,
+            )
             return out.view(plan.computed, plan.num_heads, R, W)
         outs = [self.clause_values(valuation, g) for g in plan.groups]
         clause_out = outs[0] if len(outs) == 1 else torch.cat(outs, dim=0)
@@ -353,11 +409,19 @@ class ForwardChainer:
         sp = plan.spec
         assert sp is not None
         R = probs.shape[0]
-        pairs = probs.new_zeros(R, sp.first.num_classes, probs.shape[2]).index_add(1, sp.classes1, probs)
+        pairs = probs.new_zeros(R, sp.first.num_classes, probs.shape[2]).index_add(
+            1, sp.classes1, probs
+        )
         if sp.second is not None and sp.classes2 is not None:
-            pairs = pairs.new_zeros(R, sp.first.num_classes, sp.second.num_classes).index_add(2, sp.classes2, pairs)
+            pairs = pairs.new_zeros(R, sp.first.num_classes, sp.second.num_classes).index_add(
+                2, sp.classes2, pairs
+            )
         x = None if sp.first.constant is None else sp.first.constant.to(probs.dtype)  # [C1, G, W]
-        y = None if sp.second is None or sp.second.constant is None else sp.second.constant.to(probs.dtype)
+        y = (
+            None
+            if sp.second is None or sp.second.constant is None
+            else sp.second.constant.to(probs.dtype)
+        )
         if sp.second is None:
             if x is None:
                 return Prepared(pairs)
@@ -392,8 +456,12 @@ class ForwardChainer:
             return checkpoint(self._weigh_pairs, out, pairs, n1, use_reentrant=False)
         return self._weigh_pairs(out, pairs, n1)
 
-    def step(self, valuation: Tensor, probs: Mapping[str, Tensor],
-             prepared: Mapping[str, Prepared] | None = None) -> Tensor:
+    def step(
+        self,
+        valuation: Tensor,
+        probs: Mapping[str, Tensor],
+        prepared: Mapping[str, Prepared] | None = None,
+    ) -> Tensor:
         """One forward-chaining step: ``[A, R, W] -> [A, R, W]`` (``prepared``: from :meth:`prepare`,
         computed here when None)."""
         parts = [valuation[: self.num_fixed]]
@@ -401,7 +469,11 @@ class ForwardChainer:
             if plan.spec is None:
                 new = self.deduce(valuation, plan, probs[plan.pred])
             else:
-                prep = prepared[plan.pred] if prepared is not None else self.prepare(plan, probs[plan.pred])
+                prep = (
+                    prepared[plan.pred]
+                    if prepared is not None
+                    else self.prepare(plan, probs[plan.pred])
+                )
                 new = self.deduce_prepared(valuation, plan, prep)
             parts.append(self._amalgamate(valuation[plan.start : plan.stop], new))
         return torch.cat(parts, dim=0)
@@ -422,14 +494,22 @@ class ForwardChainer:
                     f"clause-pair weights of {plan.pred} have shape {tuple(p.shape)}, expected {(R, *plan.pair_shape)}"
                 )
         if self.specialised_worlds is not None and valuation.shape[2] != self.specialised_worlds:
-            raise NeurosymError(f"this chainer is specialised to {self.specialised_worlds} world(s); "
-                                f"the valuation has {valuation.shape[2]}")
-        prepared = {plan.pred: self.prepare(plan, probs[plan.pred]) for plan in self.plans if plan.spec is not None}
+            raise NeurosymError(
+                f"this chainer is specialised to {self.specialised_worlds} world(s); "
+                f"the valuation has {valuation.shape[2]}"
+            )
+        prepared = {
+            plan.pred: self.prepare(plan, probs[plan.pred])
+            for plan in self.plans
+            if plan.spec is not None
+        }
         for _ in range(steps):
             valuation = self.step(valuation, probs, prepared)
         return valuation
 
-    def one_hot(self, choices: Sequence[Mapping[str, tuple[int, int]]], dtype: torch.dtype = torch.float32) -> dict[str, Tensor]:
+    def one_hot(
+        self, choices: Sequence[Mapping[str, tuple[int, int]]], dtype: torch.dtype = torch.float32
+    ) -> dict[str, Tensor]:
         """Crisp clause-pair weights ``{pred: [R, K1, K2']}``: restart ``r`` selects pair
         ``choices[r][pred] = (j, k)`` (``k`` is ignored for a predicate with one template)."""
         out = {}

@@ -74,7 +74,9 @@ class AtomIndex:
         pos = 0
         for t in a.args:
             if not isinstance(t, Const) or t.name not in self.constant_id:
-                raise NeurosymError(f"{a}: argument {t} is not one of the constants {', '.join(self.constants)}")
+                raise NeurosymError(
+                    f"{a}: argument {t} is not one of the constants {', '.join(self.constants)}"
+                )
             pos = pos * self.num_constants + self.constant_id[t.name]
         return self.offsets[a.pred] + pos
 
@@ -167,8 +169,10 @@ def _distinct_atoms(members: Sequence[tuple[int, tuple, tuple]]) -> dict[tuple, 
 def index_elements(clauses: Sequence[Clause], num_constants: int) -> int:
     """Entries per head atom of the ``atoms`` arrays :func:`clause_index` builds for ``clauses``
     (``sum_g S_g N_g``), computed without building them."""
-    return sum(num_constants ** u * len(_distinct_atoms(members))
-               for u, members in _canonical_bodies(clauses).items())
+    return sum(
+        num_constants**u * len(_distinct_atoms(members))
+        for u, members in _canonical_bodies(clauses).items()
+    )
 
 
 def clause_index(clauses: Sequence[Clause], index: AtomIndex) -> ClauseIndex:
@@ -179,15 +183,21 @@ def clause_index(clauses: Sequence[Clause], index: AtomIndex) -> ClauseIndex:
     if any(c.head != head for c in clauses):
         raise NeurosymError("clause_index: all clauses must share one head atom")
     if any(len(c.body) != 2 for c in clauses):
-        raise NeurosymError("∂ILP clauses have exactly two body atoms (repeat an atom for a one-atom body)")
+        raise NeurosymError(
+            "∂ILP clauses have exactly two body atoms (repeat an atom for a one-atom body)"
+        )
     n = index.num_constants
     arity = head.arity
-    G = n ** arity
+    G = n**arity
     groups = []
     for u, members in sorted(_canonical_bodies(clauses).items()):
-        S = n ** u
+        S = n**u
         # grid[i]: [S, G] constant id of variable column i (head columns first) for every (s, g)
-        grid = np.indices((n,) * (arity + u), dtype=np.int64).reshape(arity + u, G, S).transpose(0, 2, 1)
+        grid = (
+            np.indices((n,) * (arity + u), dtype=np.int64)
+            .reshape(arity + u, G, S)
+            .transpose(0, 2, 1)
+        )
         distinct = _distinct_atoms(members)
         atoms = np.empty((S, len(distinct), G), dtype=np.int64)
         for (pred, cols), i in distinct.items():
@@ -195,10 +205,12 @@ def clause_index(clauses: Sequence[Clause], index: AtomIndex) -> ClauseIndex:
             for col in cols:
                 pos = pos * n + grid[col]
             atoms[:, i] = index.offsets[pred] + pos
-        groups.append(ClauseGroup(
-            clauses=np.array([k for k, _, _ in members], dtype=np.int64),
-            atoms=atoms,
-            first=np.array([distinct[a] for _, a, _ in members], dtype=np.int64),
-            second=np.array([distinct[b] for _, _, b in members], dtype=np.int64),
-        ))
+        groups.append(
+            ClauseGroup(
+                clauses=np.array([k for k, _, _ in members], dtype=np.int64),
+                atoms=atoms,
+                first=np.array([distinct[a] for _, a, _ in members], dtype=np.int64),
+                second=np.array([distinct[b] for _, _, b in members], dtype=np.int64),
+            )
+        )
     return ClauseIndex(len(clauses), G, tuple(groups))

@@ -62,7 +62,9 @@ def _reversed_range(S: int, dims: int, like: Tensor) -> Tensor:
     """``[S, S-1, ..., 1]`` shaped ``[S, 1, ..., 1]`` (``dims`` axes), cached per device and dtype."""
     key = (S, dims, like.dtype, like.device)
     if key not in _REVERSED:
-        _REVERSED[key] = torch.arange(S, 0, -1, device=like.device, dtype=like.dtype).view(S, *([1] * (dims - 1)))
+        _REVERSED[key] = torch.arange(S, 0, -1, device=like.device, dtype=like.dtype).view(
+            S, *([1] * (dims - 1))
+        )
     return _REVERSED[key]
 
 
@@ -76,8 +78,9 @@ def first_argmax(x: Tensor, maximum: Tensor) -> Tensor:
     return (S - hit.amax(0)).to(torch.int64)
 
 
-def _group_forward(valuation: Tensor, g: ClauseGroupTensors, conj: BinaryOp, columns: Tensor
-                   ) -> tuple[Tensor, Tensor, Tensor]:
+def _group_forward(
+    valuation: Tensor, g: ClauseGroupTensors, conj: BinaryOp, columns: Tensor
+) -> tuple[Tensor, Tensor, Tensor]:
     """One clause group: outputs ``[Kg, G, B]`` and flat valuation indices of the winning body atoms."""
     B = valuation.shape[1]
     S, N, G = g.atoms.shape
@@ -94,9 +97,13 @@ def _group_forward(valuation: Tensor, g: ClauseGroupTensors, conj: BinaryOp, col
         hi = min(G, lo + width)
         atoms = g.atoms if hi - lo == G else g.atoms[:, :, lo:hi]
         vals = valuation.index_select(0, atoms.reshape(-1)).view(S, N, (hi - lo) * B)
-        body = conj(vals.index_select(1, g.first), vals.index_select(1, g.second)).view(S, K, hi - lo, B)
+        body = conj(vals.index_select(1, g.first), vals.index_select(1, g.second)).view(
+            S, K, hi - lo, B
+        )
         out = body.amax(0)  # [K, hi - lo, B]
-        plane = first_argmax(body, out).mul_(N * G)  # winning substitution s -> offset s * N * G in atoms
+        plane = first_argmax(body, out).mul_(
+            N * G
+        )  # winning substitution s -> offset s * N * G in atoms
         flats_a.append(flat_atoms.take(plane + g.base_a[:, lo:hi]).mul_(B).add_(columns))
         flats_b.append(flat_atoms.take(plane.add_(g.base_b[:, lo:hi])).mul_(B).add_(columns))
         outs.append(out)
@@ -108,8 +115,15 @@ def _group_forward(valuation: Tensor, g: ClauseGroupTensors, conj: BinaryOp, col
 
 class _ClauseOutputsMax(torch.autograd.Function):
     @staticmethod
-    def forward(ctx: Any, valuation: Tensor, groups: Sequence[ClauseGroupTensors], order: Tensor | None,
-                unorder: Tensor | None, conj: BinaryOp, conj_grad: TNormGrad | None) -> Tensor:  # type: ignore[override]
+    def forward(
+        ctx: Any,
+        valuation: Tensor,
+        groups: Sequence[ClauseGroupTensors],
+        order: Tensor | None,
+        unorder: Tensor | None,
+        conj: BinaryOp,
+        conj_grad: TNormGrad | None,
+    ) -> Tensor:  # type: ignore[override]
         columns = torch.arange(valuation.shape[1], device=valuation.device)
         parts = [_group_forward(valuation, g, conj, columns) for g in groups]
         if len(parts) == 1:
@@ -142,9 +156,14 @@ class _ClauseOutputsMax(torch.autograd.Function):
         return grad.view_as(valuation), None, None, None, None, None
 
 
-def clause_outputs_max(valuation: Tensor, groups: Sequence[ClauseGroupTensors], order: Tensor | None,
-                       unorder: Tensor | None, conj: BinaryOp,
-                       conj_grad: TNormGrad | None = None) -> Tensor:
+def clause_outputs_max(
+    valuation: Tensor,
+    groups: Sequence[ClauseGroupTensors],
+    order: Tensor | None,
+    unorder: Tensor | None,
+    conj: BinaryOp,
+    conj_grad: TNormGrad | None = None,
+) -> Tensor:
     """``max_s conj(v[atoms[s, first[k], g]], v[atoms[s, second[k], g]])`` for every clause of one predicate.
 
     valuation ``[A, B]``; groups: the predicate's clause groups; ``order`` (int64 ``[K]``)

@@ -118,7 +118,11 @@ class LearnResult:
         return out
 
     def summary(self) -> str:
-        status = "verified" if self.verified else f"NOT verified ({self.labels_contradicted} labels contradicted)"
+        status = (
+            "verified"
+            if self.verified
+            else f"NOT verified ({self.labels_contradicted} labels contradicted)"
+        )
         return (
             f"{status}; TP {self.tp} FN {self.fn} TN {self.tn} FP {self.fp}, precision {self.precision:.3f}, "
             f"recall {self.recall:.3f}; {self.size} clauses{self._dropped()}, "
@@ -225,9 +229,11 @@ class RuleLearner:
 
     def __init__(self, config: LearnerConfig | None = None, **overrides: Any) -> None:
         if config is not None and not isinstance(config, LearnerConfig):
-            raise NeurosymError(f"RuleLearner(config, **settings): config must be a LearnerConfig, "
-                                f"got {config!r}; pass settings by name, e.g. "
-                                "RuleLearner(restarts=16)")
+            raise NeurosymError(
+                f"RuleLearner(config, **settings): config must be a LearnerConfig, "
+                f"got {config!r}; pass settings by name, e.g. "
+                "RuleLearner(restarts=16)"
+            )
         self.config: LearnerConfig = (config or LearnerConfig()).replace(**overrides)
         # Set by fit / load:
         self.program_: Program | None = None
@@ -286,9 +292,18 @@ class RuleLearner:
             stop = cfg.stop_early and (check.succeeded > 0 or tracker.converged(step))
             if callback is not None:
                 a = tracker.attempts
-                info = Progress(step, cfg.steps, losses.tolist(), best.scores.contradicted,
-                                check.succeeded, a.made, a.verified, a.abandoned, check.repaired,
-                                a.repaired)
+                info = Progress(
+                    step,
+                    cfg.steps,
+                    losses.tolist(),
+                    best.scores.contradicted,
+                    check.succeeded,
+                    a.made,
+                    a.verified,
+                    a.abandoned,
+                    check.repaired,
+                    a.repaired,
+                )
                 stop = bool(callback(info)) or stop
             if check.stuck and not stop and step < cfg.steps:
                 tr.reinitialise(check.stuck)
@@ -298,8 +313,15 @@ class RuleLearner:
         assert best is not None
         return self._finish(task, tr, device, best, check, tracker.attempts, step, allowed, started)
 
-    def _check(self, tr: Trainer, checker: ProgramCheck, tracker: RestartTracker, step: int,
-               losses: Tensor, best: Best | None) -> Check:
+    def _check(
+        self,
+        tr: Trainer,
+        checker: ProgramCheck,
+        tracker: RestartTracker,
+        step: int,
+        losses: Tensor,
+        best: Best | None,
+    ) -> Check:
         """One check of every restart: its argmax program checked exactly (settled wrong programs
         repaired, verified repairs written back), counted, tested for being stuck, and ranked."""
         tracker.observe_losses(step, losses)
@@ -326,13 +348,25 @@ class RuleLearner:
                 unwritten = found.from_repair and not found.verified
                 weights = tr.raise_choice(r, found.key) if unwritten else tr.restart_weights(r)
                 if found.from_repair:
-                    conf = {p: float(torch.softmax(w.double(), dim=-1).max())
-                            for p, w in weights.items()}
+                    conf = {
+                        p: float(torch.softmax(w.double(), dim=-1).max())
+                        for p, w in weights.items()
+                    }
                 out.best = Best(rank, found.program, found.scores, conf, float(losses[r]), weights)
         return out
 
-    def _finish(self, task: ILPTask, tr: Trainer, device: torch.device, best: Best, check: Check,
-                attempts: Attempts, steps_run: int, allowed: int, started: float) -> LearnResult:
+    def _finish(
+        self,
+        task: ILPTask,
+        tr: Trainer,
+        device: torch.device,
+        best: Best,
+        check: Check,
+        attempts: Attempts,
+        steps_run: int,
+        allowed: int,
+        started: float,
+    ) -> LearnResult:
         """Keep the best program and its weights; build the :class:`LearnResult`."""
         scores = best.scores
         program, dropped = drop_unfired(best.program, task.worlds, task.target)
@@ -342,34 +376,58 @@ class RuleLearner:
         self.clause_sets_ = tr.clause_sets
         self.weights_ = best.weights
         self.language_ = {
-            "constants": list(task.constants), "extensional": tr.extensional, "intensional": tr.intensional,
-            "target": task.target, "steps": tr.steps_T,
+            "constants": list(task.constants),
+            "extensional": tr.extensional,
+            "intensional": tr.intensional,
+            "target": task.target,
+            "steps": tr.steps_T,
         }
         self.result_ = LearnResult(
-            task=task.name, program=program, program_text=str(program),
-            verified=scores.contradicted <= allowed, restarts=tr.restarts,
-            restarts_succeeded=check.succeeded, steps_run=steps_run,
+            task=task.name,
+            program=program,
+            program_text=str(program),
+            verified=scores.contradicted <= allowed,
+            restarts=tr.restarts,
+            restarts_succeeded=check.succeeded,
+            steps_run=steps_run,
             seconds=time.perf_counter() - started,
             clauses_generated=sum(len(s) for sets in tr.clause_sets.values() for s in sets),
-            peak_memory_bytes=peak, tp=scores.tp, fn=scores.fn, tn=scores.tn, fp=scores.fp,
-            precision=scores.precision, recall=scores.recall,
+            peak_memory_bytes=peak,
+            tp=scores.tp,
+            fn=scores.fn,
+            tn=scores.tn,
+            fp=scores.fp,
+            precision=scores.precision,
+            recall=scores.recall,
             confidence=min(best.confidence.values()),
-            labels_contradicted=scores.contradicted, device=str(device), seed=self.config.seed,
-            size=len(program), loss=best.loss, confidence_per_predicate=best.confidence,
+            labels_contradicted=scores.contradicted,
+            device=str(device),
+            seed=self.config.seed,
+            size=len(program),
+            loss=best.loss,
+            confidence_per_predicate=best.confidence,
             clauses_per_template={p: [len(s) for s in sets] for p, sets in tr.clause_sets.items()},
-            estimated_memory_bytes=tr.estimate.total, settings=self.config.to_json(),
-            attempts=attempts.made, attempts_verified=attempts.verified,
-            attempts_abandoned=attempts.abandoned, restarts_repaired=check.repaired,
-            attempts_repaired=attempts.repaired, clauses_dropped=dropped,
+            estimated_memory_bytes=tr.estimate.total,
+            settings=self.config.to_json(),
+            attempts=attempts.made,
+            attempts_verified=attempts.verified,
+            attempts_abandoned=attempts.abandoned,
+            restarts_repaired=check.repaired,
+            attempts_repaired=attempts.repaired,
+            clauses_dropped=dropped,
         )
         return self.result_
 
     # ------------------------------------------------------------------ predict
     def _require_fit(self) -> None:
         if self.weights_ is None or self.clause_sets_ is None or self.language_ is None:
-            raise NeurosymError("this RuleLearner has not been fitted: call fit(task) or RuleLearner.load(path) first")
+            raise NeurosymError(
+                "this RuleLearner has not been fitted: call fit(task) or RuleLearner.load(path) first"
+            )
 
-    def predict(self, facts: Sequence[Atom], *, constants: Sequence[str] = (), crisp: bool = True) -> dict[Atom, float]:
+    def predict(
+        self, facts: Sequence[Atom], *, constants: Sequence[str] = (), crisp: bool = True
+    ) -> dict[Atom, float]:
         """Truth values of every target atom after T forward-chaining steps from ``facts``.
 
         ``crisp=True`` (default): the learned program itself (the argmax clause pairs), so
@@ -379,7 +437,11 @@ class RuleLearner:
         learned program applies to new objects.
         """
         self._require_fit()
-        assert self.weights_ is not None and self.clause_sets_ is not None and self.language_ is not None
+        assert (
+            self.weights_ is not None
+            and self.clause_sets_ is not None
+            and self.language_ is not None
+        )
         lang = self.language_
         names: dict[str, None] = {}
         for a in facts:
@@ -404,7 +466,9 @@ class RuleLearner:
                 p = torch.nn.functional.one_hot(p.argmax(), p.numel()).to(dtype)
             probs[plan.pred] = p.view(1, *plan.pair_shape)
         with torch.no_grad():
-            val = chainer.run(chainer.initial_valuation([list(facts)], dtype), probs, lang["steps"])[:, 0, 0]
+            val = chainer.run(
+                chainer.initial_valuation([list(facts)], dtype), probs, lang["steps"]
+            )[:, 0, 0]
         target = lang["target"]
         sl = index.slice(target)
         values = val[sl].cpu().tolist()

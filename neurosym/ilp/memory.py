@@ -102,7 +102,10 @@ def estimate(
             # slices of head atoms (one head at least); the direct path of existential-free clauses
             # gathers its two body atoms whole, per restart
             one_head = s.subs * s.clauses * worlds * restarts
-            sliced = max(sliced, min(6 * max(CHUNK_ELEMENTS, one_head) * dtype_bytes, 2 * body * worlds * restarts))
+            sliced = max(
+                sliced,
+                min(6 * max(CHUNK_ELEMENTS, one_head) * dtype_bytes, 2 * body * worlds * restarts),
+            )
             transient = max(transient, 2 * s.clauses * s.heads * dtype_bytes)
         elif not training:
             transient = max(transient, 2 * body)
@@ -147,8 +150,13 @@ def _gib(n: float) -> str:
     return f"{n / 2**30:.2f} GiB"
 
 
-def check_fits(est: MemoryEstimate, device: torch.device, *, fraction: float = 0.9,
-               available: int | None = None) -> None:
+def check_fits(
+    est: MemoryEstimate,
+    device: torch.device,
+    *,
+    fraction: float = 0.9,
+    available: int | None = None,
+) -> None:
     """Raise :class:`ResourceLimitError` (saying what to lower) when ``est`` exceeds
     ``fraction`` of the free memory of ``device``."""
     free = available_bytes(device) if available is None else available
@@ -168,7 +176,9 @@ def check_fits(est: MemoryEstimate, device: torch.device, *, fraction: float = 0
     big = est.largest
     detail = (
         f"; the largest predicate is {big.pred} with {big.clauses} clauses x {big.heads} ground head atoms x "
-        f"{big.subs} substitutions" if big else ""
+        f"{big.subs} substitutions"
+        if big
+        else ""
     )
     raise ResourceLimitError(
         f"{head} even with 1 restart{detail}: lower that predicate's existential variables v in its "

@@ -59,18 +59,27 @@ def load_learner(cls: Any, path: str | Path) -> Any:
     except (SafetensorError, OSError, ValueError) as err:
         raise NeurosymError(f"{path}: not a readable safetensors file ({err})") from None
     if _KEY not in header:
-        raise NeurosymError(f"{path}: a safetensors file, but not a saved neurosym RuleLearner (no '{_KEY}' header)")
+        raise NeurosymError(
+            f"{path}: a safetensors file, but not a saved neurosym RuleLearner (no '{_KEY}' header)"
+        )
     meta = json.loads(header[_KEY])
     if meta.get("format") != FORMAT:
-        raise NeurosymError(f"{path}: unsupported format {meta.get('format')!r} (this version reads {FORMAT})")
+        raise NeurosymError(
+            f"{path}: unsupported format {meta.get('format')!r} (this version reads {FORMAT})"
+        )
     from neurosym.ilp.config import LearnerConfig
 
     learner = cls(LearnerConfig.from_json(meta["settings"]))  # files of earlier versions too
     learner.language_ = meta["language"]
     learner.clause_sets_ = {
         p: tuple(
-            ClauseSet(p, s["arity"], s["existentials"], s["intensional"],
-                      tuple(parse_clause(text) for text in s["clauses"]))
+            ClauseSet(
+                p,
+                s["arity"],
+                s["existentials"],
+                s["intensional"],
+                tuple(parse_clause(text) for text in s["clauses"]),
+            )
             for s in ss
         )
         for p, ss in meta["clause_sets"].items()

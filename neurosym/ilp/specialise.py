@@ -77,7 +77,9 @@ def classes_from_keys(keys: list[bytes]) -> TemplateClasses:
     return TemplateClasses(classes, reps)
 
 
-def clause_keys(ci: ClauseIndex, background: np.ndarray, num_fixed: int, *, counted: bool = False) -> list[bytes]:
+def clause_keys(
+    ci: ClauseIndex, background: np.ndarray, num_fixed: int, *, counted: bool = False
+) -> list[bytes]:
     """One key per clause of ``ci``: a 128-bit digest per world of its live (world, head, sorted
     intensional body atoms) rows.
 
@@ -103,7 +105,10 @@ def clause_keys(ci: ClauseIndex, background: np.ndarray, num_fixed: int, *, coun
             first, second = g.first[k0 : k0 + block], g.second[k0 : k0 + block]
             K = len(first)
             for h0 in range(0, G, width):
-                a, b = g.atoms[:, first, h0 : h0 + width], g.atoms[:, second, h0 : h0 + width]  # [S, K, Gc]
+                a, b = (
+                    g.atoms[:, first, h0 : h0 + width],
+                    g.atoms[:, second, h0 : h0 + width],
+                )  # [S, K, Gc]
                 ext_a, ext_b = a < num_fixed, b < num_fixed
                 fact_a, fact_b = np.minimum(a, num_fixed - 1), np.minimum(b, num_fixed - 1)
                 a, b = np.where(ext_a, -1, a), np.where(ext_b, -1, b)
@@ -118,10 +123,14 @@ def clause_keys(ci: ClauseIndex, background: np.ndarray, num_fixed: int, *, coun
                     starts = np.flatnonzero(new)
                     rows = rows[starts]
                     if counted:
-                        rows = np.concatenate([rows, np.diff(np.append(starts, len(new)))[:, None]], axis=1)
+                        rows = np.concatenate(
+                            [rows, np.diff(np.append(starts, len(new)))[:, None]], axis=1
+                        )
                     bounds = np.searchsorted(rows[:, 0], np.arange(K + 1))
                     for kk in range(K):
-                        digests[int(g.clauses[k0 + kk])][w].update(rows[bounds[kk] : bounds[kk + 1], 1:].tobytes())
+                        digests[int(g.clauses[k0 + kk])][w].update(
+                            rows[bounds[kk] : bounds[kk + 1], 1:].tobytes()
+                        )
     return [b"".join(d.digest() for d in per_world) for per_world in digests]
 
 

@@ -50,9 +50,18 @@ def predicate_shapes(clause_sets: Mapping[str, Sequence[ClauseSet]], index: Atom
     for p, sets in clause_sets.items():
         subs = [index.num_constants ** len(used_existentials(c)) for s in sets for c in s.clauses]
         k1, k2, heads = len(sets[0]), len(sets[1]) if len(sets) == 2 else 0, index.count(p)
-        shapes.append(PredicateShape(p, k1, k2, heads, sum(subs), max(subs),
-                                     checkpoint=k2 > 0 and (pair_kernel or k1 * k2 * heads >= CHECKPOINT_PAIRS),
-                                     index=sum(index_elements(s.clauses, index.num_constants) for s in sets)))
+        shapes.append(
+            PredicateShape(
+                p,
+                k1,
+                k2,
+                heads,
+                sum(subs),
+                max(subs),
+                checkpoint=k2 > 0 and (pair_kernel or k1 * k2 * heads >= CHECKPOINT_PAIRS),
+                index=sum(index_elements(s.clauses, index.num_constants) for s in sets),
+            )
+        )
     return shapes
 
 
@@ -97,8 +106,8 @@ class RowOptimizer:
     @torch.no_grad()
     def step(self) -> None:
         self.t += 1
-        bc1 = 1 - 0.9 ** self.t  # [R, 1]
-        bc2 = (1 - self.beta2 ** self.t).sqrt()
+        bc1 = 1 - 0.9**self.t  # [R, 1]
+        bc2 = (1 - self.beta2**self.t).sqrt()
         for p, m, v in zip(self.params, self.m, self.v):
             g = p.grad
             if g is None:
@@ -127,12 +136,23 @@ def make_optimizer(spec: str, params: list[Tensor], lr: float | None) -> RowOpti
 
 def seeded_generator(entropy: Sequence[int]) -> torch.Generator:
     """A CPU generator seeded from ``entropy`` (e.g. ``(seed, restart, attempt)``) via numpy's SeedSequence."""
-    return torch.Generator().manual_seed(int(np.random.SeedSequence(list(entropy)).generate_state(1)[0]))
+    return torch.Generator().manual_seed(
+        int(np.random.SeedSequence(list(entropy)).generate_state(1)[0])
+    )
 
 
-def init_weights(init: str, scale: float, seed: int, restarts: int, sizes: Sequence[int],
-                 device: torch.device, dtype: torch.dtype, *, attempts: Sequence[int] | None = None,
-                 rows_only: Sequence[int] | None = None) -> list[Tensor]:
+def init_weights(
+    init: str,
+    scale: float,
+    seed: int,
+    restarts: int,
+    sizes: Sequence[int],
+    device: torch.device,
+    dtype: torch.dtype,
+    *,
+    attempts: Sequence[int] | None = None,
+    rows_only: Sequence[int] | None = None,
+) -> list[Tensor]:
     """One ``[restarts, size]`` leaf tensor per predicate, drawn on the CPU (same values on every device).
 
     Restart ``r`` draws from its own generator, seeded from ``(seed, r)`` (``(seed, r, a)`` for its
@@ -143,7 +163,7 @@ def init_weights(init: str, scale: float, seed: int, restarts: int, sizes: Seque
     if init not in INITS:
         raise NeurosymError(f"unknown init {init!r}; valid choices: {', '.join(INITS)}")
     rows: list[list[Tensor]] = [[] for _ in sizes]
-    for r in (range(restarts) if rows_only is None else rows_only):
+    for r in range(restarts) if rows_only is None else rows_only:
         a = attempts[r] if attempts is not None else 0
         entropy = [seed, r] if a == 0 else [seed, r, a]
         gen = seeded_generator(entropy)
@@ -176,8 +196,15 @@ class FitLayout:
     def estimate(self, restarts: int) -> MemoryEstimate:
         """The memory estimate a fit with ``restarts`` restarts is checked against."""
         fused_max = self.operators.existential.strip().lower() == "max"
-        return estimate(self.shapes, atoms=self.index.size, worlds=self.worlds, restarts=restarts,
-                        steps=self.steps_T, dtype_bytes=torch.finfo(self.dtype).bits // 8, fused=fused_max)
+        return estimate(
+            self.shapes,
+            atoms=self.index.size,
+            worlds=self.worlds,
+            restarts=restarts,
+            steps=self.steps_T,
+            dtype_bytes=torch.finfo(self.dtype).bits // 8,
+            fused=fused_max,
+        )
 
 
 def fit_layout(config: LearnerConfig, task: ILPTask) -> FitLayout:
@@ -187,8 +214,15 @@ def fit_layout(config: LearnerConfig, task: ILPTask) -> FitLayout:
     index = AtomIndex(task.constants, {**dict(task.extensional), **dict(task.intensional)})
     operators = get_preset(config.preset)
     pair_kernel = operators.clause_combination.strip().lower() in ("max", "godel")
-    return FitLayout(clause_sets, index, predicate_shapes(clause_sets, index, pair_kernel), operators,
-                     config.inference_steps or task.steps, len(task.train), DTYPES[config.dtype])
+    return FitLayout(
+        clause_sets,
+        index,
+        predicate_shapes(clause_sets, index, pair_kernel),
+        operators,
+        config.inference_steps or task.steps,
+        len(task.train),
+        DTYPES[config.dtype],
+    )
 
 
 class Trainer:
@@ -200,7 +234,12 @@ class Trainer:
         self.device = device
         layout = fit_layout(config, task)
         self.dtype, self.steps_T, self.clause_sets, self.index, self.shapes = (
-            layout.dtype, layout.steps_T, layout.clause_sets, layout.index, layout.shapes)
+            layout.dtype,
+            layout.steps_T,
+            layout.clause_sets,
+            layout.index,
+            layout.shapes,
+        )
         self.extensional = dict(task.extensional)
         self.intensional = dict(task.intensional)
         if config.restarts == AUTO:  # as many as are cheap, and fewer if memory says so
@@ -219,9 +258,16 @@ class Trainer:
         self.restarts = R
 
         # specialised to the training worlds: equivalent clauses are evaluated once (exact)
-        self.chainer = ForwardChainer(self.index, self.clause_sets, layout.operators, device,
-                                      specialise_to=[w.background for w in task.train])
-        self.v0 = self.chainer.initial_valuation([w.background for w in task.train], self.dtype)  # [A, W]
+        self.chainer = ForwardChainer(
+            self.index,
+            self.clause_sets,
+            layout.operators,
+            device,
+            specialise_to=[w.background for w in task.train],
+        )
+        self.v0 = self.chainer.initial_valuation(
+            [w.background for w in task.train], self.dtype
+        )  # [A, W]
         atoms, worlds, labels = [], [], []
         for w_i, world in enumerate(task.train):
             for a, label in world.examples:
@@ -231,8 +277,15 @@ class Trainer:
         self.example_atoms = torch.tensor(atoms, dtype=torch.int64, device=device)
         self.example_worlds = torch.tensor(worlds, dtype=torch.int64, device=device)
         self.labels = torch.tensor(labels, dtype=self.dtype, device=device).unsqueeze(1)  # [E, 1]
-        self.weights = init_weights(config.init, config.init_scale, config.seed, R,
-                                    [s.pairs for s in self.shapes], device, self.dtype)
+        self.weights = init_weights(
+            config.init,
+            config.init_scale,
+            config.seed,
+            R,
+            [s.pairs for s in self.shapes],
+            device,
+            self.dtype,
+        )
         self.optimizer = make_optimizer(config.optimizer, self.weights, config.lr)
         self.init_settings = (config.init, config.init_scale, config.seed)
         self.gumbel_scale = float(config.gumbel_scale)
@@ -266,12 +319,22 @@ class Trainer:
         (on the CPU, then copied to the device), so a restart's noise does not depend on the
         number of restarts."""
         sizes = [s.pairs for s in self.shapes]
-        rows = [torch.empty(sum(sizes), dtype=torch.float64).exponential_(generator=g) for g in self.noise_generators]
-        noise = torch.stack(rows).log_().neg_().to(device=self.device, dtype=self.dtype)  # -log(Exp(1))
+        rows = [
+            torch.empty(sum(sizes), dtype=torch.float64).exponential_(generator=g)
+            for g in self.noise_generators
+        ]
+        noise = (
+            torch.stack(rows).log_().neg_().to(device=self.device, dtype=self.dtype)
+        )  # -log(Exp(1))
         return list(noise.split(sizes, dim=1))
 
     def _noise_generator(self, r: int) -> torch.Generator:
-        entropy = [self.init_settings[2], r, self.attempts[r], 1 << 20]  # seed, restart, attempt, "noise"
+        entropy = [
+            self.init_settings[2],
+            r,
+            self.attempts[r],
+            1 << 20,
+        ]  # seed, restart, attempt, "noise"
         return seeded_generator(entropy)
 
     def losses(self, noise: bool = True) -> Tensor:
@@ -281,7 +344,9 @@ class Trainer:
         val = self.chainer.run(self.v0, probs, self.steps_T)  # [A, R, W]
         pred = val[self.example_atoms, :, self.example_worlds]  # [E, R]
         y = self.labels
-        return -(y * torch.log(pred + LOG_EPS) + (1 - y) * torch.log(1 - pred + LOG_EPS)).mean(dim=0)
+        return -(y * torch.log(pred + LOG_EPS) + (1 - y) * torch.log(1 - pred + LOG_EPS)).mean(
+            dim=0
+        )
 
     @torch.no_grad()
     def clean_losses(self) -> Tensor:
@@ -320,8 +385,17 @@ class Trainer:
             self.attempts[r] += 1
             self.noise_generators[r] = self._noise_generator(r)
         init, scale, seed = self.init_settings
-        fresh = init_weights(init, scale, seed, self.restarts, [s.pairs for s in self.shapes], self.device,
-                             self.dtype, attempts=self.attempts, rows_only=list(rows))
+        fresh = init_weights(
+            init,
+            scale,
+            seed,
+            self.restarts,
+            [s.pairs for s in self.shapes],
+            self.device,
+            self.dtype,
+            attempts=self.attempts,
+            rows_only=list(rows),
+        )
         index = torch.tensor(list(rows), dtype=torch.int64, device=self.device)
         for w, f in zip(self.weights, fresh):
             w.index_copy_(0, index, f)
@@ -334,7 +408,10 @@ class Trainer:
 
     def key(self, choice: Mapping[str, tuple[int, int]]) -> tuple[int, ...]:
         """``{pred: (j, k)}`` -> flattened pair indices, one per predicate (inverse of :meth:`choice`)."""
-        return tuple(choice[s.pred][0] * max(s.k2, 1) + (choice[s.pred][1] if s.k2 else 0) for s in self.shapes)
+        return tuple(
+            choice[s.pred][0] * max(s.k2, 1) + (choice[s.pred][1] if s.k2 else 0)
+            for s in self.shapes
+        )
 
     @torch.no_grad()
     def raise_choice(self, r: int, key: Sequence[int], *, write: bool = False) -> dict[str, Tensor]:
@@ -352,4 +429,3 @@ class Trainer:
             mask[r] = True
             self.optimizer.reset_rows(mask)
         return out
-

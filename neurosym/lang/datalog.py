@@ -11,7 +11,9 @@ from neurosym.errors import DatalogSyntaxError
 from neurosym.lang.grammar import load_parser, parse_with, position
 from neurosym.logic.terms import Atom, Clause, Const, Program, Term, Var
 
-_HINT = "Datalog clauses look like  path(X, Y) :- edge(X, Z), path(Z, Y).  and facts like  edge(a, b)."
+_HINT = (
+    "Datalog clauses look like  path(X, Y) :- edge(X, Z), path(Z, Y).  and facts like  edge(a, b)."
+)
 
 
 def term_from_tree(tree: Tree | Token) -> Term:
@@ -29,7 +31,9 @@ def atom_from_tree(tree: Tree) -> Atom:
     return Atom(str(name), tuple(term_from_tree(a) for a in args))
 
 
-def clause_from_tree(tree: Tree, *, path: str | Path | None = None, text: str | None = None) -> Clause:
+def clause_from_tree(
+    tree: Tree, *, path: str | Path | None = None, text: str | None = None
+) -> Clause:
     head, *body = (atom_from_tree(a) for a in tree.children)
     clause = Clause(head, tuple(body))
     if not clause.is_safe:
@@ -38,7 +42,10 @@ def clause_from_tree(tree: Tree, *, path: str | Path | None = None, text: str | 
             f"unsafe clause {clause}: head variable(s) "
             f"{', '.join(sorted(str(v) for v in set(head.variables()) - {v for b in body for v in b.variables()}))} "
             "do not occur in the body",
-            path=path, line=line, column=column, text=text,
+            path=path,
+            line=line,
+            column=column,
+            text=text,
             hint="every variable of the head must also appear in a body atom",
         )
     return clause
@@ -46,14 +53,23 @@ def clause_from_tree(tree: Tree, *, path: str | Path | None = None, text: str | 
 
 def parse_program(text: str, *, path: str | Path | None = None) -> Program:
     """Parse Datalog facts and rules into a Program."""
-    tree = parse_with(load_parser("datalog"), text, path=path, error=DatalogSyntaxError, what="Datalog", hint=_HINT)
+    tree = parse_with(
+        load_parser("datalog"),
+        text,
+        path=path,
+        error=DatalogSyntaxError,
+        what="Datalog",
+        hint=_HINT,
+    )
     return Program(clause_from_tree(c, path=path, text=text) for c in tree.children)
 
 
 def parse_clause(text: str) -> Clause:
     program = parse_program(text)
     if len(program) != 1:
-        raise DatalogSyntaxError(f"expected exactly one clause, found {len(program)}", text=text, hint=_HINT)
+        raise DatalogSyntaxError(
+            f"expected exactly one clause, found {len(program)}", text=text, hint=_HINT
+        )
     return program.clauses[0]
 
 
@@ -63,7 +79,9 @@ def parse_atoms(text: str, *, path: str | Path | None = None) -> list[Atom]:
     for clause in parse_program(text, path=path).clauses:
         if clause.body or not clause.head.is_ground:
             raise DatalogSyntaxError(
-                f"expected a ground fact, found {clause}", path=path, text=text,
+                f"expected a ground fact, found {clause}",
+                path=path,
+                text=text,
                 hint="facts have no body and no variables, e.g.  edge(a, b).",
             )
         out.append(clause.head)

@@ -21,7 +21,9 @@ class Var:
 
     def __post_init__(self) -> None:
         if not _VARIABLE.match(self.name):
-            raise ValueError(f"variable names start with an upper-case letter or '_': {self.name!r}")
+            raise ValueError(
+                f"variable names start with an upper-case letter or '_': {self.name!r}"
+            )
 
     def __str__(self) -> str:
         return self.name

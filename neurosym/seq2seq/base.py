@@ -96,10 +96,19 @@ def learner_defaults(name: str) -> tuple[Any, ...]:
     return _DEFAULTS[name]
 
 
-def make_learner(name: str, *, task: Any = None, device: torch.device | str = "cpu", seed: int = 0, **options: Any) -> Learner:
+def make_learner(
+    name: str,
+    *,
+    task: Any = None,
+    device: torch.device | str = "cpu",
+    seed: int = 0,
+    **options: Any,
+) -> Learner:
     _import_builtin_learners()
     if name not in _REGISTRY:
-        raise NeurosymError(f"unknown model {name!r}; choose one of: {', '.join(sorted(_REGISTRY))}")
+        raise NeurosymError(
+            f"unknown model {name!r}; choose one of: {', '.join(sorted(_REGISTRY))}"
+        )
     return _REGISTRY[name](task=task, device=torch.device(device), seed=seed, **options)
 
 
@@ -107,12 +116,20 @@ def _import_builtin_learners() -> None:
     """Import the modules that register the bundled learners (each registers itself on import)."""
     import importlib
 
-    for module in ("neurosym.seq2seq.recurrent", "neurosym.seq2seq.transformer", "neurosym.seq2seq.neurosym_model"):
+    for module in (
+        "neurosym.seq2seq.recurrent",
+        "neurosym.seq2seq.transformer",
+        "neurosym.seq2seq.neurosym_model",
+    ):
         importlib.import_module(module)
 
 
-def exact_match(predictions: Sequence[tuple[str, ...] | None], gold: Sequence[tuple[str, ...]]) -> float:
+def exact_match(
+    predictions: Sequence[tuple[str, ...] | None], gold: Sequence[tuple[str, ...]]
+) -> float:
     """Fraction of predictions equal to the gold output (None counts as wrong)."""
     if not gold:
         raise NeurosymError("exact_match of an empty test set")
-    return sum(p is not None and tuple(p) == tuple(g) for p, g in zip(predictions, gold)) / len(gold)
+    return sum(p is not None and tuple(p) == tuple(g) for p, g in zip(predictions, gold)) / len(
+        gold
+    )

@@ -50,7 +50,9 @@ class NeurosymLearner:
 
     name = "neurosym"
 
-    def __init__(self, task: Any, device: torch.device, seed: int = 0, config: LearnConfig | None = None) -> None:
+    def __init__(
+        self, task: Any, device: torch.device, seed: int = 0, config: LearnConfig | None = None
+    ) -> None:
         if task is None or not hasattr(task, "alternatives") or not hasattr(task, "parse"):
             raise NeurosymError(
                 "the neurosym model needs a grammar task (it parses every input); "
@@ -70,8 +72,13 @@ class NeurosymLearner:
         self.last_report: FitReport | None = None
 
     # ------------------------------------------------------------------ training
-    def fit(self, train: Sequence[Example], *, steps: int | None = None,
-            callback: ProgressCallback | None = None) -> FitReport:
+    def fit(
+        self,
+        train: Sequence[Example],
+        *,
+        steps: int | None = None,
+        callback: ProgressCallback | None = None,
+    ) -> FitReport:
         """Learn the meaning of every grammar alternative from ``train``; ``steps`` caps Adam steps."""
         start = time.perf_counter()
         groups: dict[tuple[str, ...], Counter] = {}
@@ -93,13 +100,19 @@ class NeurosymLearner:
                 trees.append(tree)
                 inputs.append(words)
                 outputs.append(out)
-                weights.append(n / total)  # every distinct input counts once; conflicting outputs share it
+                weights.append(
+                    n / total
+                )  # every distinct input counts once; conflicting outputs share it
                 lines.append(n)
         if not trees:
-            raise NeurosymError(f"none of the {len(groups)} training inputs parses with the grammar of task "
-                                f"{getattr(self.task, 'name', '?')!r}; is this the right --task?")
+            raise NeurosymError(
+                f"none of the {len(groups)} training inputs parses with the grammar of task "
+                f"{getattr(self.task, 'name', '?')!r}; is this the right --task?"
+            )
         self.vocabulary = tuple(sorted({t for out in outputs for t in out}))
-        learner = TemplateLearner(self.table, self.vocabulary, self.config, device=self.device, seed=self.seed)
+        learner = TemplateLearner(
+            self.table, self.vocabulary, self.config, device=self.device, seed=self.seed
+        )
         result = learner.fit(trees, outputs, weights, callback=callback, max_steps=steps)
         self.program = result.program
         self.model = learner.model
@@ -113,8 +126,10 @@ class NeurosymLearner:
             "explained_pairs": 1.0 - len(result.unexplained) / len(trees),
             "explained_lines": 1.0 - wrong_lines / max(sum(lines), 1),
             "unexplained_count": len(self.unexplained),
-            "unexplained": [f"{e.to_line()}  (x{n})  program gives: {' '.join(self._run(e.input) or ())}"
-                            for e, n in self.unexplained[:MAX_LISTED]],
+            "unexplained": [
+                f"{e.to_line()}  (x{n})  program gives: {' '.join(self._run(e.input) or ())}"
+                for e, n in self.unexplained[:MAX_LISTED]
+            ],
             "unparseable_count": len(self.unparseable),
             "unparseable": [f"{' '.join(w)}: {why}" for w, why in self.unparseable[:MAX_LISTED]],
             "rounds": result.rounds,
@@ -123,7 +138,9 @@ class NeurosymLearner:
             "restarts": self.config.restarts,
             "log": result.log,
         }
-        self.last_report = FitReport(steps=result.steps, seconds=seconds, final_loss=result.final_loss, extra=extra)
+        self.last_report = FitReport(
+            steps=result.steps, seconds=seconds, final_loss=result.final_loss, extra=extra
+        )
         return self.last_report
 
     def _parse(self, words: Sequence[str]) -> ParseNode | str:
@@ -138,7 +155,9 @@ class NeurosymLearner:
         """Execute the learned program on each parse; None for an input that does not parse or that
         uses a grammar alternative never seen in training."""
         if self.program is None:
-            raise NeurosymError("the neurosym model has not been trained or loaded; call fit() first")
+            raise NeurosymError(
+                "the neurosym model has not been trained or loaded; call fit() first"
+            )
         return [self._run(words) for words in inputs]
 
     def _run(self, words: Sequence[str]) -> tuple[str, ...] | None:
@@ -176,9 +195,13 @@ class NeurosymLearner:
             raise NeurosymError("nothing learned yet: call fit() first")
         lines = [self.program.describe()]
         if self.unexplained:
-            lines.append(f"{len(self.unexplained)} training pair(s) the learned rules do not explain:")
+            lines.append(
+                f"{len(self.unexplained)} training pair(s) the learned rules do not explain:"
+            )
             for e, n in self.unexplained[:MAX_LISTED]:
-                lines.append(f"  {e.to_line()}  (x{n})  rules give: {' '.join(self._run(e.input) or ())}")
+                lines.append(
+                    f"  {e.to_line()}  (x{n})  rules give: {' '.join(self._run(e.input) or ())}"
+                )
         if self.unparseable:
             lines.append(f"{len(self.unparseable)} training input(s) the grammar does not parse:")
             lines.extend(f"  {' '.join(w)}" for w, _ in self.unparseable[:MAX_LISTED])
@@ -209,8 +232,10 @@ class NeurosymLearner:
             tensors["concept_embeddings"] = self.model.logits.detach().cpu().contiguous()
         else:
             tensors["concept_embeddings"] = torch.zeros(0)
-        atomic_write(path / CHECKPOINT_FILE,
-                     lambda p: save_file(tensors, str(p), metadata={"neurosym": json.dumps(meta)}))
+        atomic_write(
+            path / CHECKPOINT_FILE,
+            lambda p: save_file(tensors, str(p), metadata={"neurosym": json.dumps(meta)}),
+        )
         atomic_write_json(path / CHECKPOINT_JSON, meta)
 
     def load_checkpoint(self, path: str | Path) -> None:
@@ -221,14 +246,18 @@ class NeurosymLearner:
         path = Path(path)
         file = path / CHECKPOINT_FILE if path.is_dir() else path
         if not file.is_file():
-            raise NeurosymError(f"{file}: no checkpoint here; pass the folder a run wrote (it holds {CHECKPOINT_FILE})")
+            raise NeurosymError(
+                f"{file}: no checkpoint here; pass the folder a run wrote (it holds {CHECKPOINT_FILE})"
+            )
         with safe_open(str(file), framework="pt") as f:
             metadata = f.metadata() or {}
         if "neurosym" not in metadata:
             raise NeurosymError(f"{file}: not a neurosym checkpoint (no 'neurosym' metadata)")
         meta = json.loads(metadata["neurosym"])
         if meta.get("learner") != self.name:
-            raise NeurosymError(f"{file}: checkpoint of model {meta.get('learner')!r}; use --model {meta.get('learner')}")
+            raise NeurosymError(
+                f"{file}: checkpoint of model {meta.get('learner')!r}; use --model {meta.get('learner')}"
+            )
         if ConceptTable.from_json(meta["concepts"]) != self.table:
             raise NeurosymError(
                 f"{file}: written for a grammar with alternatives {sorted(meta['concepts'])}, "
@@ -239,20 +268,29 @@ class NeurosymLearner:
         self.seed = int(meta["seed"])
         self.step = int(meta["step"])
         self.program = Program.from_json(meta["program"]) if meta["program"] is not None else None
-        self.unexplained = [(Example(tuple(i), tuple(o)), int(n)) for i, o, n in meta.get("unexplained", [])]
+        self.unexplained = [
+            (Example(tuple(i), tuple(o)), int(n)) for i, o, n in meta.get("unexplained", [])
+        ]
         self.model = None
         if meta.get("space") is not None:
             space = TemplateSpace.from_json(meta["space"])
             weights = load_file(str(file), device="cpu")["concept_embeddings"]
-            model = SoftTemplates(self.table, space, restarts=int(weights.shape[0]),
-                                  composite_token_bias=self.config.composite_token_bias, device=self.device)
+            model = SoftTemplates(
+                self.table,
+                space,
+                restarts=int(weights.shape[0]),
+                composite_token_bias=self.config.composite_token_bias,
+                device=self.device,
+            )
             with torch.no_grad():
                 model.logits.copy_(weights.to(self.device))
             self.model = model
 
 
 @register_learner("neurosym", defaults=(LearnConfig(),))
-def make_neurosym_learner(*, task: Any, device: torch.device, seed: int = 0, **options: Any) -> NeurosymLearner:
+def make_neurosym_learner(
+    *, task: Any, device: torch.device, seed: int = 0, **options: Any
+) -> NeurosymLearner:
     """Factory for ``--model neurosym``; ``options`` override :class:`LearnConfig` fields
     (e.g. restarts=4)."""
     (config,) = apply_overrides(options, LearnConfig(), what="the neurosym model")

@@ -76,7 +76,9 @@ class RecurrentSeq2Seq(nn.Module):
         self.drop = nn.Dropout(dropout)
         inter = dropout if layers > 1 else 0.0
         self.encoder = rnn(emb, hidden, layers, batch_first=True, dropout=inter)
-        self.decoder = rnn(emb + (hidden if attention else 0), hidden, layers, batch_first=True, dropout=inter)
+        self.decoder = rnn(
+            emb + (hidden if attention else 0), hidden, layers, batch_first=True, dropout=inter
+        )
         if attention:
             self.att_q = nn.Linear(hidden, hidden, bias=False)
             self.att_k = nn.Linear(hidden, hidden)
@@ -87,7 +89,9 @@ class RecurrentSeq2Seq(nn.Module):
     def encode(self, src: torch.Tensor, src_len: torch.Tensor) -> tuple[torch.Tensor, Any]:
         """``src [b, S]`` -> encoder outputs ``[b, S, H]`` and final state (per layer)."""
         lengths = src_len.clamp(min=1).cpu()  # an empty input is read as one <pad> token
-        packed = pack_padded_sequence(self.drop(self.src_emb(src)), lengths, batch_first=True, enforce_sorted=False)
+        packed = pack_padded_sequence(
+            self.drop(self.src_emb(src)), lengths, batch_first=True, enforce_sorted=False
+        )
         out, state = self.encoder(packed)
         out, _ = pad_packed_sequence(out, batch_first=True, total_length=src.shape[1])
         return out, state
@@ -96,14 +100,18 @@ class RecurrentSeq2Seq(nn.Module):
         """Top-layer hidden state ``[b, H]``."""
         return (state[0] if self.cell == "lstm" else state)[-1]
 
-    def _context(self, state: Any, keys: torch.Tensor, enc_out: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def _context(
+        self, state: Any, keys: torch.Tensor, enc_out: torch.Tensor, mask: torch.Tensor
+    ) -> torch.Tensor:
         """Additive attention: ``keys [b, S, H]``, ``mask [b, S]`` (True = real token) -> context ``[b, H]``."""
         q = self.att_q(self._top(state)).unsqueeze(1)  # [b, 1, H]
         scores = self.att_v(torch.tanh(q + keys)).squeeze(-1)  # [b, S]
         scores = scores.masked_fill(~mask, float("-inf"))
         return torch.bmm(scores.softmax(-1).unsqueeze(1), enc_out).squeeze(1)
 
-    def _step(self, tok: torch.Tensor, state: Any, memory: tuple | None) -> tuple[torch.Tensor, Any]:
+    def _step(
+        self, tok: torch.Tensor, state: Any, memory: tuple | None
+    ) -> tuple[torch.Tensor, Any]:
         """One decoder step: ``tok [b]`` -> logits ``[b, V]``, new state."""
         x = self.drop(self.tgt_emb(tok))  # [b, E]
         if self.attention:
@@ -123,7 +131,12 @@ class RecurrentSeq2Seq(nn.Module):
 
     # training ------------------------------------------------------------
     def loss_and_acc(
-        self, src: torch.Tensor, src_len: torch.Tensor, tgt_in: torch.Tensor, tgt_out: torch.Tensor, teacher: bool
+        self,
+        src: torch.Tensor,
+        src_len: torch.Tensor,
+        tgt_in: torch.Tensor,
+        tgt_out: torch.Tensor,
+        teacher: bool,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Mean token cross-entropy and batch exact match; ``tgt_in, tgt_out [b, T]``."""
         enc_out, state = self.encode(src, src_len)
@@ -166,9 +179,12 @@ def _register(cell: Literal["lstm", "gru"], attention: bool) -> None:
     net = RecurrentConfig(cell=cell, attention=attention)
 
     @register_learner(name, defaults=(net, RECURRENT_TRAIN_DEFAULTS))
-    def factory(*, task: Any = None, device: torch.device, seed: int = 0, **options: Any) -> NeuralSeq2Seq:
-        return neural_learner(name, net, RECURRENT_TRAIN_DEFAULTS, RecurrentSeq2Seq, options,
-                              device=device, seed=seed)
+    def factory(
+        *, task: Any = None, device: torch.device, seed: int = 0, **options: Any
+    ) -> NeuralSeq2Seq:
+        return neural_learner(
+            name, net, RECURRENT_TRAIN_DEFAULTS, RecurrentSeq2Seq, options, device=device, seed=seed
+        )
 
 
 for _cell in ("lstm", "gru"):

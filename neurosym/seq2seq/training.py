@@ -87,7 +87,9 @@ class TokenVocab:
         return self.tokens[len(SPECIALS):]
 
 
-def pad_batch(rows: Sequence[Sequence[int]], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+def pad_batch(
+    rows: Sequence[Sequence[int]], device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Right-pad id lists with ``<pad>``: returns ``ids [batch, max_len]`` and ``lengths [batch]``."""
     width = max(max((len(r) for r in rows), default=1), 1)
     ids = torch.tensor([list(r) + [PAD] * (width - len(r)) for r in rows], dtype=torch.long)
@@ -102,8 +104,12 @@ class EncodedSet:
     ``tgt_out [n, T+1]`` (output + ``<eos>``), ``tgt_len [n]`` (output length + 1).
     """
 
-    def __init__(self, examples: Sequence[Example], src_vocab: TokenVocab, tgt_vocab: TokenVocab) -> None:
-        self.src, self.src_len = pad_batch([src_vocab.encode(e.input) for e in examples], torch.device("cpu"))
+    def __init__(
+        self, examples: Sequence[Example], src_vocab: TokenVocab, tgt_vocab: TokenVocab
+    ) -> None:
+        self.src, self.src_len = pad_batch(
+            [src_vocab.encode(e.input) for e in examples], torch.device("cpu")
+        )
         outs = [tgt_vocab.encode(e.output) for e in examples]
         self.tgt_in, _ = pad_batch([[SOS] + o for o in outs], torch.device("cpu"))
         self.tgt_out, self.tgt_len = pad_batch([o + [EOS] for o in outs], torch.device("cpu"))
@@ -132,7 +138,9 @@ def sequence_exact(logits: torch.Tensor, tgt_out: torch.Tensor) -> torch.Tensor:
 
 def token_loss(logits: torch.Tensor, tgt_out: torch.Tensor) -> torch.Tensor:
     """Mean cross-entropy over non-pad target tokens. ``logits [b, T, V]``, ``tgt_out [b, T]``."""
-    return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt_out.reshape(-1), ignore_index=PAD)
+    return nn.functional.cross_entropy(
+        logits.reshape(-1, logits.shape[-1]), tgt_out.reshape(-1), ignore_index=PAD
+    )
 
 
 @dataclass(frozen=True)
@@ -141,24 +149,33 @@ class TrainConfig(Config):
 
     batch_size: int = option(32, "training batch size", minimum=1)
     lr: float = option(1e-3, "Adam learning rate", minimum=0)
-    grad_clip: float = option(5.0, "clip the gradient norm at this value (0: no clipping)",
-                              minimum=0)
-    teacher_forcing: float = option(0.5, "probability that a batch is trained with teacher "
-                                    "forcing", minimum=0, maximum=1)
-    train_examples: int = option(100_000, "default step count = ceil(train_examples / batch_size)",
-                                 minimum=1)
+    grad_clip: float = option(
+        5.0, "clip the gradient norm at this value (0: no clipping)", minimum=0
+    )
+    teacher_forcing: float = option(
+        0.5, "probability that a batch is trained with teacher forcing", minimum=0, maximum=1
+    )
+    train_examples: int = option(
+        100_000, "default step count = ceil(train_examples / batch_size)", minimum=1
+    )
     warmup_steps: int = option(0, "linear learning-rate warm-up over this many steps", minimum=0)
-    lr_decay: float = option(0.0, "> 0: decay the learning rate linearly to 0 over this final "
-                             "fraction of the steps", minimum=0, maximum=1)
+    lr_decay: float = option(
+        0.0,
+        "> 0: decay the learning rate linearly to 0 over this final fraction of the steps",
+        minimum=0,
+        maximum=1,
+    )
     adam_betas: tuple[float, float] = option((0.9, 0.999), "Adam's betas, each in [0, 1)")
     eval_batch_size: int = option(1024, "inputs decoded at once when predicting", minimum=1)
-    max_decode_len: int | None = option(None, "longest output decoded (None: max(60, 2 * longest "
-                                        "training output + 10))", minimum=1)
+    max_decode_len: int | None = option(
+        None, "longest output decoded (None: max(60, 2 * longest training output + 10))", minimum=1
+    )
 
     def check(self) -> None:
         if not all(0 <= b < 1 for b in self.adam_betas):
-            raise NeurosymError(f"TrainConfig.adam_betas must each be in [0, 1), got "
-                                f"{self.adam_betas}")
+            raise NeurosymError(
+                f"TrainConfig.adam_betas must each be in [0, 1), got {self.adam_betas}"
+            )
 
     def default_steps(self) -> int:
         return math.ceil(self.train_examples / self.batch_size)
@@ -189,7 +206,10 @@ def _flatten_optimizer(opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tens
         for key, val in st.items():
             t = val if torch.is_tensor(val) else torch.tensor(val)
             tensors[f"optim.{pid}.{key}"] = t.detach().contiguous()
-    groups = [{k: (list(v) if isinstance(v, tuple) else v) for k, v in g.items()} for g in sd["param_groups"]]
+    groups = [
+        {k: (list(v) if isinstance(v, tuple) else v) for k, v in g.items()}
+        for g in sd["param_groups"]
+    ]
     return tensors, json.dumps(groups)
 
 
@@ -273,8 +293,12 @@ class NeuralSeq2Seq:
 
     def config(self) -> dict[str, Any]:
         """Everything needed to rebuild this learner: name, seed, model and training settings."""
-        return {"learner": self.name, "seed": self.seed, "model": self.model_config.to_json(),
-                "train": self.train_config.to_json()}
+        return {
+            "learner": self.name,
+            "seed": self.seed,
+            "model": self.model_config.to_json(),
+            "train": self.train_config.to_json(),
+        }
 
     def default_steps(self) -> int:
         """Steps ``fit(steps=None)`` runs: ``ceil(train_examples / batch_size)``."""
@@ -336,8 +360,10 @@ class NeuralSeq2Seq:
                 self.state.seconds = start_seconds + time.perf_counter() - t0
                 if callback is not None:
                     loss_val = float(loss.detach())
-                    callback(self.state.step, {"loss": loss_val, "acc": float(exact),
-                                               "teacher_forcing": float(teacher)})
+                    callback(
+                        self.state.step,
+                        {"loss": loss_val, "acc": float(exact), "teacher_forcing": float(teacher)},
+                    )
         self.net.eval()
         if loss_val is None and self.state.step > start_step:
             loss_val = float(loss.detach())
@@ -345,7 +371,10 @@ class NeuralSeq2Seq:
             steps=self.state.step,
             seconds=self.state.seconds,
             final_loss=loss_val,
-            extra={"examples_seen": self.state.step * tc.batch_size, "parameters": self.num_parameters()},
+            extra={
+                "examples_seen": self.state.step * tc.batch_size,
+                "parameters": self.num_parameters(),
+            },
         )
 
     # ---------------------------------------------------------------- predict
@@ -353,8 +382,12 @@ class NeuralSeq2Seq:
     def predict(self, inputs: Sequence[tuple[str, ...]]) -> list[tuple[str, ...] | None]:
         """Free greedy decoding in batches of ``eval_batch_size``; never sees gold lengths."""
         if self.net is None or self.src_vocab is None or self.tgt_vocab is None:
-            raise NeurosymError("predict() before fit() or load_checkpoint(): train or load a model first")
-        was_training = self.net.training  # predict() may be called mid-training (runner's --eval-every)
+            raise NeurosymError(
+                "predict() before fit() or load_checkpoint(): train or load a model first"
+            )
+        was_training = (
+            self.net.training
+        )  # predict() may be called mid-training (runner's --eval-every)
         self.net.eval()
         max_len = self.max_decode_len()
         # sort by input length so batches carry little padding; restore order after
@@ -394,7 +427,9 @@ class NeuralSeq2Seq:
             "max_train_out": self.state.max_train_out,
         }
         metadata = {"neurosym": json.dumps(meta), "optim_groups": groups}
-        atomic_write(path / CHECKPOINT_FILE, lambda p: save_file(tensors, str(p), metadata=metadata))
+        atomic_write(
+            path / CHECKPOINT_FILE, lambda p: save_file(tensors, str(p), metadata=metadata)
+        )
         atomic_write_json(path / CHECKPOINT_JSON, meta)
 
     def load_checkpoint(self, path: str | Path) -> None:
@@ -402,13 +437,17 @@ class NeuralSeq2Seq:
         path = Path(path)
         file = path / CHECKPOINT_FILE if path.is_dir() else path
         if not file.exists():
-            raise NeurosymError(f"{file}: no checkpoint here; pass the folder a run wrote (it holds {CHECKPOINT_FILE})")
+            raise NeurosymError(
+                f"{file}: no checkpoint here; pass the folder a run wrote (it holds {CHECKPOINT_FILE})"
+            )
         from safetensors import safe_open
 
         with safe_open(str(file), framework="pt") as f:
             metadata = f.metadata() or {}
         if "neurosym" not in metadata:
-            raise NeurosymError(f"{file}: not a neurosym seq2seq checkpoint (no 'neurosym' metadata)")
+            raise NeurosymError(
+                f"{file}: not a neurosym seq2seq checkpoint (no 'neurosym' metadata)"
+            )
         meta = json.loads(metadata["neurosym"])
         if meta["config"]["learner"] != self.name:
             raise NeurosymError(
@@ -429,15 +468,30 @@ class NeuralSeq2Seq:
         self._rng = {"cpu": tensors["rng.torch_cpu"]}
         if self.device.type == "cuda" and "rng.torch_cuda" in tensors:
             self._rng["cuda"] = tensors["rng.torch_cuda"]
-        self.state = _State(step=meta["step"], seconds=meta["seconds"], max_train_out=meta["max_train_out"])
+        self.state = _State(
+            step=meta["step"], seconds=meta["seconds"], max_train_out=meta["max_train_out"]
+        )
         self.net.eval()
 
 
-def neural_learner(name: str, model_config: Any, train_config: TrainConfig,
-                   build: Callable[..., nn.Module], options: dict[str, Any], *,
-                   device: torch.device, seed: int) -> NeuralSeq2Seq:
+def neural_learner(
+    name: str,
+    model_config: Any,
+    train_config: TrainConfig,
+    build: Callable[..., nn.Module],
+    options: dict[str, Any],
+    *,
+    device: torch.device,
+    seed: int,
+) -> NeuralSeq2Seq:
     """A baseline learner: ``options`` override the frozen network and training configs (checked),
     and ``build(src_vocab_size, tgt_vocab_size, config)`` makes the network."""
     net, tc = apply_overrides(options, model_config, train_config, what=f"the {name} model")
-    return NeuralSeq2Seq(name=name, build=lambda sv, tv: build(sv, tv, net), model_config=net,
-                         train_config=tc, device=device, seed=seed)
+    return NeuralSeq2Seq(
+        name=name,
+        build=lambda sv, tv: build(sv, tv, net),
+        model_config=net,
+        train_config=tc,
+        device=device,
+        seed=seed,
+    )

@@ -48,19 +48,27 @@ class TransformerConfig(Config):
     ff: int = option(512, "feed-forward width", minimum=1)
     dropout: float = option(0.1, "dropout", minimum=0, maximum=1)
     positions: Literal["sinusoidal", "learned"] = option(
-        "sinusoidal", "position encoding (learned positions cannot represent unseen lengths)")
+        "sinusoidal", "position encoding (learned positions cannot represent unseen lengths)"
+    )
     max_positions: int = option(512, "longest sequence the position table covers", minimum=1)
 
     def check(self) -> None:
         if self.d_model % self.heads:
-            raise NeurosymError(f"TransformerConfig.d_model must be divisible by heads "
-                                f"({self.heads}), got {self.d_model}")
+            raise NeurosymError(
+                f"TransformerConfig.d_model must be divisible by heads "
+                f"({self.heads}), got {self.d_model}"
+            )
 
 
 TRANSFORMER_DEFAULTS = TransformerConfig()
 TRANSFORMER_TRAIN_DEFAULTS = TrainConfig(
-    batch_size=32, lr=5e-4, grad_clip=5.0, teacher_forcing=1.0, train_examples=100_000,
-    warmup_steps=500, adam_betas=(0.9, 0.98),
+    batch_size=32,
+    lr=5e-4,
+    grad_clip=5.0,
+    teacher_forcing=1.0,
+    train_examples=100_000,
+    warmup_steps=500,
+    adam_betas=(0.9, 0.98),
 )
 
 
@@ -102,8 +110,14 @@ class DecoderLayer(nn.Module):
         self.ca_q = nn.Linear(d_model, d_model)
         self.ca_kv = nn.Linear(d_model, 2 * d_model)
         self.ca_out = nn.Linear(d_model, d_model)
-        self.ff = nn.Sequential(nn.Linear(d_model, ff), nn.ReLU(), nn.Dropout(dropout), nn.Linear(ff, d_model))
-        self.norm1, self.norm2, self.norm3 = nn.LayerNorm(d_model), nn.LayerNorm(d_model), nn.LayerNorm(d_model)
+        self.ff = nn.Sequential(
+            nn.Linear(d_model, ff), nn.ReLU(), nn.Dropout(dropout), nn.Linear(ff, d_model)
+        )
+        self.norm1, self.norm2, self.norm3 = (
+            nn.LayerNorm(d_model),
+            nn.LayerNorm(d_model),
+            nn.LayerNorm(d_model),
+        )
         self.drop = nn.Dropout(dropout)
 
     def memory_kv(self, memory: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -127,7 +141,9 @@ class DecoderLayer(nn.Module):
                 k, v = torch.cat([cache["k"], k], dim=2), torch.cat([cache["v"], v], dim=2)
             cache["k"], cache["v"] = k, v
             causal = False  # one new query attends to every cached (earlier) position
-        a = nn.functional.scaled_dot_product_attention(q, k, v, is_causal=causal and x.shape[1] > 1, dropout_p=p)
+        a = nn.functional.scaled_dot_product_attention(
+            q, k, v, is_causal=causal and x.shape[1] > 1, dropout_p=p
+        )
         x = self.norm1(x + self.drop(self.sa_out(_merge_heads(a))))
         q = _split_heads(self.ca_q(x), self.heads)
         a = nn.functional.scaled_dot_product_attention(q, *mem_kv, attn_mask=mem_mask, dropout_p=p)
@@ -150,35 +166,54 @@ class TransformerSeq2Seq(nn.Module):
         self.d_model, self.max_positions = d_model, max_positions
         self.src_emb = nn.Embedding(src_vocab, d_model, padding_idx=PAD)
         self.tgt_emb = nn.Embedding(tgt_vocab, d_model, padding_idx=PAD)
-        for emb in (self.src_emb, self.tgt_emb):  # std d^-1/2, so the sqrt(d)-scaled embedding has unit scale
-            nn.init.normal_(emb.weight, std=d_model**-0.5)  # like the positions (N(0,1) would drown them)
+        for emb in (
+            self.src_emb,
+            self.tgt_emb,
+        ):  # std d^-1/2, so the sqrt(d)-scaled embedding has unit scale
+            nn.init.normal_(
+                emb.weight, std=d_model**-0.5
+            )  # like the positions (N(0,1) would drown them)
             with torch.no_grad():
                 emb.weight[PAD].zero_()
         if positions == "learned":
             self.pos = nn.Parameter(torch.randn(max_positions, d_model) * 0.02)
         else:
-            self.register_buffer("pos", sinusoidal_positions(max_positions, d_model), persistent=False)
+            self.register_buffer(
+                "pos", sinusoidal_positions(max_positions, d_model), persistent=False
+            )
         self.drop = nn.Dropout(dropout)
         enc_layer = nn.TransformerEncoderLayer(d_model, heads, ff, dropout, batch_first=True)
         self.encoder = nn.TransformerEncoder(enc_layer, layers, enable_nested_tensor=False)
-        self.decoder = nn.ModuleList(DecoderLayer(d_model, heads, ff, dropout) for _ in range(layers))
+        self.decoder = nn.ModuleList(
+            DecoderLayer(d_model, heads, ff, dropout) for _ in range(layers)
+        )
         self.out = nn.Linear(d_model, tgt_vocab)
 
     def _embed(self, emb: nn.Embedding, ids: torch.Tensor, offset: int = 0) -> torch.Tensor:
         """``ids [b, L]`` at positions ``offset..offset+L-1`` -> ``[b, L, d]`` (scaled embedding + position)."""
         if offset + ids.shape[1] > self.max_positions:
-            raise NeurosymError(f"sequence of {offset + ids.shape[1]} tokens exceeds max_positions {self.max_positions}")
-        return self.drop(emb(ids) * math.sqrt(self.d_model) + self.pos[offset : offset + ids.shape[1]])
+            raise NeurosymError(
+                f"sequence of {offset + ids.shape[1]} tokens exceeds max_positions {self.max_positions}"
+            )
+        return self.drop(
+            emb(ids) * math.sqrt(self.d_model) + self.pos[offset : offset + ids.shape[1]]
+        )
 
-    def encode(self, src: torch.Tensor) -> tuple[list[tuple[torch.Tensor, torch.Tensor]], torch.Tensor]:
+    def encode(
+        self, src: torch.Tensor
+    ) -> tuple[list[tuple[torch.Tensor, torch.Tensor]], torch.Tensor]:
         """``src [b, S]`` -> per-layer cross-attention keys/values and ``mask [b, 1, 1, S]`` (True = real token)."""
         pad = src == PAD
         memory = self.encoder(self._embed(self.src_emb, src), src_key_padding_mask=pad)
         return [layer.memory_kv(memory) for layer in self.decoder], (~pad)[:, None, None, :]
 
     def decode(
-        self, tgt_in: torch.Tensor, mem_kv: list, mem_mask: torch.Tensor,
-        caches: list[dict[str, torch.Tensor]] | None = None, offset: int = 0,
+        self,
+        tgt_in: torch.Tensor,
+        mem_kv: list,
+        mem_mask: torch.Tensor,
+        caches: list[dict[str, torch.Tensor]] | None = None,
+        offset: int = 0,
     ) -> torch.Tensor:
         """Causal decoder over ``tgt_in [b, T]`` -> logits ``[b, T, V]``.
 
@@ -191,7 +226,12 @@ class TransformerSeq2Seq(nn.Module):
         return self.out(h)
 
     def loss_and_acc(
-        self, src: torch.Tensor, src_len: torch.Tensor, tgt_in: torch.Tensor, tgt_out: torch.Tensor, teacher: bool
+        self,
+        src: torch.Tensor,
+        src_len: torch.Tensor,
+        tgt_in: torch.Tensor,
+        tgt_out: torch.Tensor,
+        teacher: bool,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         mem_kv, mem_mask = self.encode(src)
         logits = self.decode(tgt_in, mem_kv, mem_mask)
@@ -206,7 +246,11 @@ class TransformerSeq2Seq(nn.Module):
         done = torch.zeros(src.shape[0], dtype=torch.bool, device=src.device)
         out = []
         for t in range(min(max_len, self.max_positions - 1)):
-            nxt = self.decode(tok, mem_kv, mem_mask, caches, offset=t)[:, -1].argmax(-1).masked_fill(done, PAD)
+            nxt = (
+                self.decode(tok, mem_kv, mem_mask, caches, offset=t)[:, -1]
+                .argmax(-1)
+                .masked_fill(done, PAD)
+            )
             out.append(nxt)
             done |= nxt == EOS
             tok = nxt.unsqueeze(1)
@@ -216,6 +260,15 @@ class TransformerSeq2Seq(nn.Module):
 
 
 @register_learner("transformer", defaults=(TRANSFORMER_DEFAULTS, TRANSFORMER_TRAIN_DEFAULTS))
-def make_transformer(*, task: Any = None, device: torch.device, seed: int = 0, **options: Any) -> NeuralSeq2Seq:
-    return neural_learner("transformer", TRANSFORMER_DEFAULTS, TRANSFORMER_TRAIN_DEFAULTS,
-                          TransformerSeq2Seq, options, device=device, seed=seed)
+def make_transformer(
+    *, task: Any = None, device: torch.device, seed: int = 0, **options: Any
+) -> NeuralSeq2Seq:
+    return neural_learner(
+        "transformer",
+        TRANSFORMER_DEFAULTS,
+        TRANSFORMER_TRAIN_DEFAULTS,
+        TransformerSeq2Seq,
+        options,
+        device=device,
+        seed=seed,
+    )

@@ -52,7 +52,9 @@ def test_even_1_yes_gives_38_and_why_a_public_port_gets_56():
     assert "even(X) :- even(Y), succ2(Y, X)." in texts(cs)
     assert all(any(b.pred in ("even", "succ2") for b in c.body) for c in cs.clauses)
     assert not any(b == c.head for c in cs.clauses for b in c.body)
-    permissive = generate_clauses("even", 1, 1, False, {**ARITH, "even": 1, "succ2": 2}, {"even": 1})
+    permissive = generate_clauses(
+        "even", 1, 1, False, {**ARITH, "even": 1, "succ2": 2}, {"even": 1}
+    )
     # the permissive count (extensional and intensional atoms freely, circular pruned) is the port's 56
     assert len(permissive) == 56
 
@@ -80,10 +82,15 @@ def test_nullary_head_and_nullary_body():
     ext = {"q": 0, "r": 1}
     assert texts(generate_clauses("p", 0, 0, False, ext, {"p": 0})) == ["p :- q, q."]
     assert texts(generate_clauses("p", 0, 1, False, ext, {"p": 0})) == [
-        "p :- q, q.", "p :- q, r(X).", "p :- r(X), r(X)."
+        "p :- q, q.",
+        "p :- q, r(X).",
+        "p :- r(X), r(X).",
     ]
     # recursion with a nullary head: p itself is circular, so only extensional + other intensional atoms
-    assert texts(generate_clauses("p", 0, 0, True, ext, {"p": 0, "s": 0})) == ["p :- q, s.", "p :- s, s."]
+    assert texts(generate_clauses("p", 0, 0, True, ext, {"p": 0, "s": 0})) == [
+        "p :- q, s.",
+        "p :- s, s.",
+    ]
 
 
 def test_renamings_are_kept_by_default_and_can_be_pruned():
@@ -92,7 +99,10 @@ def test_renamings_are_kept_by_default_and_can_be_pruned():
     pruned = generate_clauses("p", 1, 2, False, ext, {"p": 1}, prune_renamings=True)
     assert len(pruned) < len(full)
     assert "p(X) :- e(X, Y), e(X, Y)." in texts(full) and "p(X) :- e(X, Z), e(X, Z)." in texts(full)
-    assert not ("p(X) :- e(X, Y), e(X, Y)." in texts(pruned) and "p(X) :- e(X, Z), e(X, Z)." in texts(pruned))
+    assert not (
+        "p(X) :- e(X, Y), e(X, Y)." in texts(pruned)
+        and "p(X) :- e(X, Z), e(X, Z)." in texts(pruned)
+    )
 
 
 def test_every_generated_clause_is_safe_distinct_and_parses_back():

@@ -54,8 +54,12 @@ def random_problem(rng: random.Random, worlds: int = 3, restarts: int = 4):
         backgrounds.append(facts)
     choices = []
     for _ in range(restarts):
-        choices.append({p: (rng.randrange(len(s[0])), rng.randrange(len(s[1])) if len(s) == 2 else 0)
-                        for p, s in clause_sets.items()})
+        choices.append(
+            {
+                p: (rng.randrange(len(s[0])), rng.randrange(len(s[1])) if len(s) == 2 else 0)
+                for p, s in clause_sets.items()
+            }
+        )
     return index, clause_sets, backgrounds, choices
 
 
@@ -65,7 +69,9 @@ def check_exact(seed: int, preset: str, device: str, dtype: torch.dtype, fused: 
     chainer = ForwardChainer(index, clause_sets, preset, device, fused=fused)
     intensional_atoms = sum(index.count(p) for p in clause_sets)
     steps = intensional_atoms + 1  # enough to reach the fixpoint
-    val = chainer.run(chainer.initial_valuation(backgrounds, dtype), chainer.one_hot(choices, dtype), steps)
+    val = chainer.run(
+        chainer.initial_valuation(backgrounds, dtype), chainer.one_hot(choices, dtype), steps
+    )
     val = val.cpu()
     checked = 0
     for r, choice in enumerate(choices):

@@ -22,10 +22,18 @@ def test_first_argmax_finds_the_first_maximum():
 
 def _group(A, S, N, G, K, gen):
     atoms = torch.randint(0, A, (S, N, G), generator=gen)
-    first, second = torch.randint(0, N, (K,), generator=gen), torch.randint(0, N, (K,), generator=gen)
+    first, second = (
+        torch.randint(0, N, (K,), generator=gen),
+        torch.randint(0, N, (K,), generator=gen),
+    )
     base = torch.arange(G).view(1, G, 1)
-    return SimpleNamespace(atoms=atoms, first=first, second=second,
-                           base_a=first.view(K, 1, 1) * G + base, base_b=second.view(K, 1, 1) * G + base)
+    return SimpleNamespace(
+        atoms=atoms,
+        first=first,
+        second=second,
+        base_a=first.view(K, 1, 1) * G + base,
+        base_b=second.view(K, 1, 1) * G + base,
+    )
 
 
 @pytest.mark.parametrize("conj", [and_product, and_godel])
@@ -33,13 +41,17 @@ def test_kernel_matches_autograd_values_and_gradients(conj):
     gen = torch.Generator().manual_seed(0)
     A, B, G = 30, 5, 3
     val = torch.rand(A, B, dtype=torch.float64, generator=gen).requires_grad_(True)
-    groups = [_group(A, 4, 6, G, 9, gen), _group(A, 1, 5, G, 4, gen)]  # with and without existentials
+    groups = [
+        _group(A, 4, 6, G, 9, gen),
+        _group(A, 1, 5, G, 4, gen),
+    ]  # with and without existentials
     unorder = torch.randperm(13, generator=gen)  # concatenated position of each clause
     order = torch.argsort(unorder)
     grad_fn = (lambda a, b, g: (g * b, g * a)) if conj is and_product else None
     out = clause_outputs_max(val, groups, order, unorder, conj, grad_fn)
-    ref = torch.cat([conj(val[g.atoms[:, g.first]], val[g.atoms[:, g.second]]).amax(0)
-                     for g in groups])[order]  # no ties: random
+    ref = torch.cat(
+        [conj(val[g.atoms[:, g.first]], val[g.atoms[:, g.second]]).amax(0) for g in groups]
+    )[order]  # no ties: random
     assert out.shape == (13, G, B) and torch.allclose(out, ref)
     w = torch.rand(ref.shape, dtype=torch.float64, generator=gen)
     (g1,) = torch.autograd.grad((out * w).sum(), val)
@@ -56,7 +68,10 @@ def test_pair_kernel_matches_autograd_including_ties():
     p = torch.softmax(torch.randn(R, K1 * K2, dtype=torch.float64, generator=gen), -1)
     p = p.t().reshape(K1, K2, 1, R, 1)
     grads = []
-    for fn in (weighted_pair_max, lambda x, y, p: (torch.maximum(x.unsqueeze(1), y.unsqueeze(0)) * p).sum((0, 1))):
+    for fn in (
+        weighted_pair_max,
+        lambda x, y, p: (torch.maximum(x.unsqueeze(1), y.unsqueeze(0)) * p).sum((0, 1)),
+    ):
         xs, ys, ps = (t.clone().requires_grad_(True) for t in (x, y, p))
         out = fn(xs, ys, ps)
         grads.append((out.detach(), *torch.autograd.grad((out * out).sum(), (xs, ys, ps))))
@@ -74,11 +89,16 @@ def test_fused_and_plain_chaining_give_the_same_soft_values_and_gradients():
     torch.manual_seed(1)
     grads = []
     for chainer in (fused, plain):
-        weights = {p.pred: torch.randn(3, p.num_pairs, dtype=torch.float64, requires_grad=True) for p in chainer.plans}
+        weights = {
+            p.pred: torch.randn(3, p.num_pairs, dtype=torch.float64, requires_grad=True)
+            for p in chainer.plans
+        }
         torch.manual_seed(2)
         for w in weights.values():
             w.data.normal_()
-        probs = {p.pred: torch.softmax(weights[p.pred], -1).view(3, *p.pair_shape) for p in chainer.plans}
+        probs = {
+            p.pred: torch.softmax(weights[p.pred], -1).view(3, *p.pair_shape) for p in chainer.plans
+        }
         val = chainer.run(v0, probs, task.steps)
         val[index.slice("even")].sum().backward()
         grads.append((val.detach(), [weights[p].grad for p in ("even", "succ2")]))
@@ -99,7 +119,9 @@ def test_probsum_amalgamation_keeps_gradient_where_a_clamp_would_not():
     chainer = ForwardChainer(index, sets, "dilp")
     v0 = chainer.initial_valuation([w.background for w in task.train])
     weights = {p.pred: torch.zeros(1, p.num_pairs, requires_grad=True) for p in chainer.plans}
-    probs = {p.pred: torch.softmax(weights[p.pred], -1).view(1, *p.pair_shape) for p in chainer.plans}
+    probs = {
+        p.pred: torch.softmax(weights[p.pred], -1).view(1, *p.pair_shape) for p in chainer.plans
+    }
     val = chainer.run(v0, probs, task.steps)
     odd = [index.position(a) for a in task.train[0].negatives]
     val[odd].sum().backward()
@@ -119,10 +141,16 @@ def test_checkpointed_pairs_give_the_same_gradients(monkeypatch):
         monkeypatch.setattr(forward, "CHECKPOINT_PAIRS", threshold)
         chainer = ForwardChainer(index, sets, "prod")
         assert chainer.plans[0].checkpoint == (threshold == 1)
-        weights = torch.randn(2, chainer.plans[0].num_pairs, dtype=torch.float64,
-                              generator=torch.Generator().manual_seed(0)).requires_grad_(True)
-        probs = {"even": torch.softmax(weights, -1).view(2, *chainer.plans[0].pair_shape),
-                 "succ2": torch.full((2, 39, 1), 1 / 39, dtype=torch.float64)}
+        weights = torch.randn(
+            2,
+            chainer.plans[0].num_pairs,
+            dtype=torch.float64,
+            generator=torch.Generator().manual_seed(0),
+        ).requires_grad_(True)
+        probs = {
+            "even": torch.softmax(weights, -1).view(2, *chainer.plans[0].pair_shape),
+            "succ2": torch.full((2, 39, 1), 1 / 39, dtype=torch.float64),
+        }
         v0 = chainer.initial_valuation([task.train[0].background], torch.float64)
         chainer.run(v0, probs, task.steps)[index.slice("even")].sum().backward()
         grads.append(weights.grad)
@@ -143,10 +171,15 @@ def test_merged_clause_groups_give_identical_values_and_gradients(monkeypatch):
     results = []
     for limit in (0, 1 << 40):  # never / always merged
         monkeypatch.setattr(forward, "MERGE_ELEMENTS", limit)
-        weights = {p.pred: torch.randn(3, p.num_pairs, dtype=torch.float64,
-                                       generator=torch.Generator().manual_seed(5)).requires_grad_(True)
-                   for p in chainer.plans}
-        probs = {p.pred: torch.softmax(weights[p.pred], -1).view(3, *p.pair_shape) for p in chainer.plans}
+        weights = {
+            p.pred: torch.randn(
+                3, p.num_pairs, dtype=torch.float64, generator=torch.Generator().manual_seed(5)
+            ).requires_grad_(True)
+            for p in chainer.plans
+        }
+        probs = {
+            p.pred: torch.softmax(weights[p.pred], -1).view(3, *p.pair_shape) for p in chainer.plans
+        }
         val = chainer.run(v0, probs, task.steps)
         (val[index.slice("even")] ** 2).sum().backward()
         results.append((val.detach(), [weights[p].grad for p in ("even", "succ2")]))
@@ -166,7 +199,11 @@ def test_kernel_in_slices_of_head_atoms_equals_one_slice(monkeypatch):
     val = torch.rand(A, B, dtype=torch.float64, generator=gen)
     w = torch.rand(7, G, B, dtype=torch.float64, generator=gen)
     results = []
-    for chunk in (kernels.CHUNK_ELEMENTS, 5 * 4 * B * 2, 1):  # one slice; 2 heads per slice; 1 head per slice
+    for chunk in (
+        kernels.CHUNK_ELEMENTS,
+        5 * 4 * B * 2,
+        1,
+    ):  # one slice; 2 heads per slice; 1 head per slice
         monkeypatch.setattr(kernels, "CHUNK_ELEMENTS", chunk)
         v = val.clone().requires_grad_(True)
         out = clause_outputs_max(v, groups, None, None, and_product, None)

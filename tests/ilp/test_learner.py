@@ -51,7 +51,16 @@ def test_fit_finds_and_verifies_the_program(fitted):
     assert result.steps_run % learner.config.check_every == 0 and result.steps_run < 200
     data = result.to_json()
     json.dumps(data)
-    for key in ("task", "program", "verified", "restarts", "restarts_succeeded", "seconds", "device", "seed"):
+    for key in (
+        "task",
+        "program",
+        "verified",
+        "restarts",
+        "restarts_succeeded",
+        "seconds",
+        "device",
+        "seed",
+    ):
         assert key in data
     assert data["program"] == result.program_text
 
@@ -72,7 +81,9 @@ def test_save_and_load_round_trip(fitted, tmp_path: Path):
     learner, result = fitted
     path = tmp_path / "pred.safetensors"
     learner.save(path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["pred.safetensors"]  # atomic: no temp file left
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "pred.safetensors"
+    ]  # atomic: no temp file left
     assert not path.read_bytes().startswith(b"\x80")  # not a pickle
     loaded = RuleLearner.load(path)
     assert loaded.program_.same_clauses(learner.program_)
@@ -134,7 +145,9 @@ def test_label_noise_best_program_reports_contradicted_labels():
     strict = RuleLearner(restarts=4, steps=150, seed=0, device="cpu", patience=50).fit(task)
     assert not strict.verified and strict.labels_contradicted == 2
     assert strict.program_text == "pred(X, Y) :- succ(Y, X)."
-    tolerant = RuleLearner(restarts=4, steps=150, seed=0, device="cpu", max_contradicted=2).fit(task)
+    tolerant = RuleLearner(restarts=4, steps=150, seed=0, device="cpu", max_contradicted=2).fit(
+        task
+    )
     assert tolerant.verified and tolerant.labels_contradicted == 2
     assert tolerant.program_text == "pred(X, Y) :- succ(Y, X)."
     assert tolerant.steps_run < strict.steps_run
@@ -148,7 +161,8 @@ def test_callback_sees_progress_and_can_stop_training():
         return True
 
     result = RuleLearner(restarts=3, steps=500, device="cpu", stop_early=False, check_every=10).fit(
-        predecessor_task(), callback=callback)
+        predecessor_task(), callback=callback
+    )
     assert seen == [(10, 500, 3)] and result.steps_run == 10
 
 
@@ -175,7 +189,9 @@ def test_memory_check_names_the_number_to_lower():
     with pytest.raises(ResourceLimitError, match=r"lower --restarts from 64 to at most 8"):
         check_fits(per_restart, torch.device("cpu"), fraction=1.0, available=90_000)
     too_big = MemoryEstimate(fixed=1000, per_restart=10**9, restarts=1, largest=shape)
-    with pytest.raises(ResourceLimitError, match=r"even with 1 restart.*predicate is p.*existential variables v"):
+    with pytest.raises(
+        ResourceLimitError, match=r"even with 1 restart.*predicate is p.*existential variables v"
+    ):
         check_fits(too_big, torch.device("cpu"), fraction=1.0, available=10**6)
     check_fits(per_restart, torch.device("cpu"), fraction=1.0, available=10**9)  # fits: no error
 

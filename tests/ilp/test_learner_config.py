@@ -48,8 +48,11 @@ def test_learn_and_bench_flags_come_from_the_config(capsys):
         with pytest.raises(SystemExit):
             main(["ilp", command, "--help"])
         helps[command] = " ".join(capsys.readouterr().out.split())
-    for text in ("or a portfolio over restarts such as adam:0.1,rmsprop:0.5",
-                 "16 to 64 on the CPU, 32 to 512 on a GPU", "--repair-rounds REPAIR_ROUNDS, --polish-rounds"):
+    for text in (
+        "or a portfolio over restarts such as adam:0.1,rmsprop:0.5",
+        "16 to 64 on the CPU, 32 to 512 on a GPU",
+        "--repair-rounds REPAIR_ROUNDS, --polish-rounds",
+    ):
         assert text in helps["learn"] and text in helps["bench"], text
     assert "maximum optimizer steps (default: 2000)" in helps["learn"]
     assert "maximum optimizer steps (default: 300)" in helps["bench"]

@@ -28,13 +28,19 @@ def test_the_fused_kernels_slices_do_not_grow_with_restarts_while_a_head_atom_fi
     task = load_ilp_task("ilp/fizz")
     index = AtomIndex(task.constants, {**dict(task.extensional), **dict(task.intensional)})
     shapes = predicate_shapes(task_clause_sets(task), index)
-    assert max(s.subs * s.clauses for s in shapes) * 64 < CHUNK_ELEMENTS  # one head atom fits a slice
-    small, many = (estimate(shapes, atoms=index.size, worlds=1, restarts=r, steps=task.steps) for r in (1, 64))
+    assert (
+        max(s.subs * s.clauses for s in shapes) * 64 < CHUNK_ELEMENTS
+    )  # one head atom fits a slice
+    small, many = (
+        estimate(shapes, atoms=index.size, worlds=1, restarts=r, steps=task.steps) for r in (1, 64)
+    )
     assert many.fixed - small.fixed <= SAFETY * 6 * CHUNK_ELEMENTS * 4
     assert many.per_restart == small.per_restart
 
 
-@pytest.mark.parametrize("preset, dtype", [("dilp", "float32"), ("dilp", "float64"), ("prod", "float32")])
+@pytest.mark.parametrize(
+    "preset, dtype", [("dilp", "float32"), ("dilp", "float64"), ("prod", "float32")]
+)
 def test_fit_layout_estimates_what_the_learner_checks(preset, dtype):
     task = load_ilp_task("ilp/even")
     learner = RuleLearner(restarts=3, preset=preset, dtype=dtype, device="cpu")

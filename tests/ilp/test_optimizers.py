@@ -82,19 +82,31 @@ def test_reinitialise_draws_the_next_attempt_and_leaves_other_restarts_alone():
     for w, b, e in zip(tr.weights, before, expected):
         assert torch.equal(w[0], b[0]) and torch.equal(w[2], b[2])
         assert torch.equal(w[1], e[0]) and not torch.equal(w[1], b[1])
-    assert tr.attempts == [0, 1, 0] and float(tr.optimizer.t[1]) == 0 and float(tr.optimizer.t[0]) == 5
+    assert (
+        tr.attempts == [0, 1, 0] and float(tr.optimizer.t[1]) == 0 and float(tr.optimizer.t[0]) == 5
+    )
 
 
 def test_stuck_restarts_are_reinitialised_and_counted():
     # lr so small that no restart can improve by reinit_tolerance: every check window re-draws them
-    learner = RuleLearner(restarts=2, steps=60, device="cpu", seed=0, optimizer="sgd:1e-6",
-                          stop_early=False, check_every=10, reinit_patience=20, reinit_tolerance=0.5)
+    learner = RuleLearner(
+        restarts=2,
+        steps=60,
+        device="cpu",
+        seed=0,
+        optimizer="sgd:1e-6",
+        stop_early=False,
+        check_every=10,
+        reinit_patience=20,
+        reinit_tolerance=0.5,
+    )
     result = learner.fit(load_ilp_task("ilp/even"))
     assert result.attempts > 2 and result.attempts_abandoned == result.attempts - 2
     assert result.attempts_verified <= result.attempts
 
 
 # ----- restarts="auto" ---------------------------------------------------------------------------
+
 
 def test_auto_restarts_adds_restarts_to_cheap_tasks_only():
     from neurosym.ilp.training import AUTO_RESTARTS, auto_restarts
@@ -135,21 +147,33 @@ def test_bad_restart_counts_are_refused(bad):
 
 # ----- training noise (gumbel_scale) ----------------------------------------------------------
 
+
 def test_gumbel_noise_is_seeded_and_only_in_training_forward_passes():
     task = load_ilp_task("ilp/even")
+
     def make(**kw):
-        return RuleLearner(restarts=4, device="cpu", dtype="float64", **{"gumbel_scale": 0.3, **kw}).prepare(task)
+        return RuleLearner(
+            restarts=4, device="cpu", dtype="float64", **{"gumbel_scale": 0.3, **kw}
+        ).prepare(task)
 
     a, b, plain = make(), make(), make(gumbel_scale=0.0)
     assert torch.equal(a.losses(), b.losses())  # same seed, same noise
     assert not torch.allclose(a.losses(), plain.losses())  # the noise changes the training loss
-    assert not torch.equal(a.probabilities(0.3)["even"], a.probabilities(0.3)["even"])  # fresh each call
+    assert not torch.equal(
+        a.probabilities(0.3)["even"], a.probabilities(0.3)["even"]
+    )  # fresh each call
     one = RuleLearner(restarts=1, device="cpu", dtype="float64", gumbel_scale=0.3).prepare(task)
     assert torch.equal(one.losses()[0], make().losses()[0])  # restart 0's noise is its own
-    noiseless = a.probabilities()  # default: the weights' own softmax (used for extraction and predict)
+    noiseless = (
+        a.probabilities()
+    )  # default: the weights' own softmax (used for extraction and predict)
     assert torch.allclose(noiseless["even"], plain.probabilities()["even"])
-    other = RuleLearner(restarts=4, device="cpu", dtype="float64", seed=1, gumbel_scale=0.3).prepare(task)
-    other.weights = [w.detach().clone().requires_grad_() for w in a.weights]  # same weights, other seed
+    other = RuleLearner(
+        restarts=4, device="cpu", dtype="float64", seed=1, gumbel_scale=0.3
+    ).prepare(task)
+    other.weights = [
+        w.detach().clone().requires_grad_() for w in a.weights
+    ]  # same weights, other seed
     assert not torch.equal(other.losses(), make().losses())
 
 

@@ -84,7 +84,14 @@ def test_learner_repairs_a_settled_wrong_program_and_predicts_with_it():
     # zeros init and a negligible step: every restart's argmax stays pair 0, a wrong program;
     # the last check (step == steps) repairs it
     task = predecessor_task()
-    settings = {"restarts": 2, "steps": 1, "init": "zeros", "optimizer": "sgd", "lr": 1e-12, "device": "cpu"}
+    settings = {
+        "restarts": 2,
+        "steps": 1,
+        "init": "zeros",
+        "optimizer": "sgd",
+        "lr": 1e-12,
+        "device": "cpu",
+    }
     plain = RuleLearner(**settings, repair_rounds=0).fit(task)
     assert not plain.verified and plain.attempts_repaired == 0
     learner = RuleLearner(**settings)
@@ -93,7 +100,9 @@ def test_learner_repairs_a_settled_wrong_program_and_predicts_with_it():
     assert result.attempts_repaired == 2 and result.attempts_verified == 0
     assert str(result.program) == "pred(X, Y) :- succ(Y, X)."
     facts = [parse_program("zero(0).").clauses[0].head] + [
-        c.head for c in parse_program(" ".join(f"succ({i}, {i + 1})." for i in range(11)))]
+        c.head for c in parse_program(" ".join(f"succ({i}, {i + 1})." for i in range(11)))
+    ]
     values = learner.predict(facts)  # the repaired program, not pair 0
     assert {(a.args[0].name, a.args[1].name) for a, v in values.items() if v == 1.0} == {
-        (str(i + 1), str(i)) for i in range(11)}
+        (str(i + 1), str(i)) for i in range(11)
+    }

@@ -28,20 +28,32 @@ def compare(index, clause_sets, backgrounds, preset: str, steps: int, seed: int)
     special = ForwardChainer(index, clause_sets, preset, specialise_to=backgrounds)
     gen = torch.Generator().manual_seed(seed)
     R = 3
-    weights = {p.pred: (2 * torch.randn(R, p.num_pairs, generator=gen, dtype=torch.float64)).requires_grad_()
-               for p in plain.plans}
+    weights = {
+        p.pred: (
+            2 * torch.randn(R, p.num_pairs, generator=gen, dtype=torch.float64)
+        ).requires_grad_()
+        for p in plain.plans
+    }
     v0 = plain.initial_valuation(backgrounds, torch.float64)
     results = []
     for chainer in (plain, special):
-        probs = {p.pred: torch.softmax(weights[p.pred], -1).view(R, *p.pair_shape) for p in chainer.plans}
+        probs = {
+            p.pred: torch.softmax(weights[p.pred], -1).view(R, *p.pair_shape) for p in chainer.plans
+        }
         val = chainer.run(v0, probs, steps)
-        probe = torch.rand(val.shape, generator=torch.Generator().manual_seed(seed + 1), dtype=val.dtype)
+        probe = torch.rand(
+            val.shape, generator=torch.Generator().manual_seed(seed + 1), dtype=val.dtype
+        )
         grads = torch.autograd.grad((val * probe).sum(), list(weights.values()))
         results.append((val, grads))
     (v1, g1), (v2, g2) = results
-    assert torch.allclose(v1, v2, atol=1e-10), f"{preset}: values differ by {(v1 - v2).abs().max():.3g}"
+    assert torch.allclose(v1, v2, atol=1e-10), (
+        f"{preset}: values differ by {(v1 - v2).abs().max():.3g}"
+    )
     for a, b in zip(g1, g2):
-        assert torch.allclose(a, b, atol=1e-9), f"{preset}: gradients differ by {(a - b).abs().max():.3g}"
+        assert torch.allclose(a, b, atol=1e-9), (
+            f"{preset}: gradients differ by {(a - b).abs().max():.3g}"
+        )
     return special
 
 
@@ -53,7 +65,9 @@ def test_specialised_chaining_equals_plain_on_random_problems(seed, preset):
     compare(index, clause_sets, backgrounds, preset, min(steps, 6), seed)
 
 
-@pytest.mark.parametrize("name", ["even", "cyclic", "graph_colouring", "adjacent_to_red", "connectedness"])
+@pytest.mark.parametrize(
+    "name", ["even", "cyclic", "graph_colouring", "adjacent_to_red", "connectedness"]
+)
 @pytest.mark.parametrize("preset", ["dilp", "prod"])
 def test_specialised_chaining_equals_plain_on_bundled_tasks(name, preset):
     task = load_ilp_task(f"ilp/{name}")
@@ -68,7 +82,9 @@ def test_constant_templates_are_not_evaluated_and_classes_merge_equal_clauses():
     task = load_ilp_task("ilp/even")  # even: (0, no) / (1, yes); succ2: (1, no)
     clause_sets = task_clause_sets(task)
     index = AtomIndex(task.constants, {**task.extensional, **task.intensional})
-    chainer = ForwardChainer(index, clause_sets, "dilp", specialise_to=[w.background for w in task.train])
+    chainer = ForwardChainer(
+        index, clause_sets, "dilp", specialise_to=[w.background for w in task.train]
+    )
     even, succ2 = chainer.plans
     assert even.n1 == 0 and succ2.n1 == 0 and succ2.spec.first.constant is not None
     assert 0 < even.n2 < even.k2  # the recursive template: equivalent clauses merged, not constant
@@ -86,7 +102,14 @@ def training_setup(name: str):
     index = AtomIndex(task.constants, {**task.extensional, **task.intensional})
     backgrounds = [w.background for w in task.train]
     plain = ForwardChainer(index, clause_sets, "dilp")
-    return task, clause_sets, index, backgrounds, plain.initial_valuation(backgrounds).numpy(), plain.num_fixed
+    return (
+        task,
+        clause_sets,
+        index,
+        backgrounds,
+        plain.initial_valuation(backgrounds).numpy(),
+        plain.num_fixed,
+    )
 
 
 @pytest.mark.parametrize("name", ["fizz", "connectedness"])
@@ -105,8 +128,10 @@ def test_clause_keys_in_blocks_and_the_size_limit(name, monkeypatch):
         monkeypatch.undo()
     monkeypatch.setattr(forward, "KEY_MAX_ROWS", 0)
     special = compare(index, clause_sets, backgrounds, "dilp", task.steps, 0)
-    assert all(p.spec is None or p.spec.first.constant is not None or
-               p.spec.first.num_classes == p.k1 for p in special.plans)
+    assert all(
+        p.spec is None or p.spec.first.constant is not None or p.spec.first.num_classes == p.k1
+        for p in special.plans
+    )
 
 
 def reference_rows(clause, index, backgrounds, num_fixed, counted):
@@ -124,14 +149,27 @@ def reference_rows(clause, index, backgrounds, num_fixed, counted):
         for h, head_consts in enumerate(product(index.constants, repeat=len(head_vars))):
             for ex_consts in product(index.constants, repeat=len(ex_vars)):
                 sub = dict(zip(head_vars + ex_vars, head_consts + ex_consts))
-                pos = [index.position(Atom(b.pred, tuple(Const(sub[t]) for t in b.args))) for b in clause.body]
+                pos = [
+                    index.position(Atom(b.pred, tuple(Const(sub[t]) for t in b.args)))
+                    for b in clause.body
+                ]
                 if all(p in true for p in pos if p < num_fixed):
                     rows[(w, h, tuple(sorted(p if p >= num_fixed else -1 for p in pos)))] += 1
     return frozenset(rows.items()) if counted else frozenset(rows)
 
 
-@pytest.mark.parametrize("name, key_rows", [("fizz", 1), ("fizz", 7), ("fizz", 1 << 20), ("cyclic", 1),
-                                            ("cyclic", 1 << 20), ("son", 7), ("length", 7)])
+@pytest.mark.parametrize(
+    "name, key_rows",
+    [
+        ("fizz", 1),
+        ("fizz", 7),
+        ("fizz", 1 << 20),
+        ("cyclic", 1),
+        ("cyclic", 1 << 20),
+        ("son", 7),
+        ("length", 7),
+    ],
+)
 @pytest.mark.parametrize("counted", [False, True])
 def test_clause_keys_match_row_sets_built_by_a_loop(name, counted, key_rows, monkeypatch):
     """Two clauses get the same key exactly when their row sets (or multisets) are equal,

@@ -30,7 +30,7 @@ def test_rules_rejected_where_facts_expected():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet="pqXY(),.:- _a1%\n\"", max_size=40))
+@given(st.text(alphabet='pqXY(),.:- _a1%\n"', max_size=40))
 def test_random_text_parses_or_raises_our_error(text):
     try:
         parse_program(text)

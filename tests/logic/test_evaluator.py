@@ -41,7 +41,9 @@ def test_mutual_recursion_even_odd():
 
 def test_repeated_variables_constants_and_facts_in_program():
     facts = parse_atoms("e(a, a). e(a, b). e(b, b). e(c, d).")
-    prog = parse_program("loop(X) :- e(X, X). from_a(Y) :- e(a, Y). special(z). both(X) :- loop(X), from_a(X).")
+    prog = parse_program(
+        "loop(X) :- e(X, X). from_a(Y) :- e(a, Y). special(z). both(X) :- loop(X), from_a(X)."
+    )
     model = least_model(facts, prog)
     assert tuples(model, "loop") == [("a",), ("b",)]
     assert tuples(model, "from_a") == [("a",), ("b",)]
@@ -50,7 +52,9 @@ def test_repeated_variables_constants_and_facts_in_program():
 
 
 def test_zero_arity_predicates():
-    model = least_model(parse_atoms("rain. p(a)."), parse_program("wet :- rain. q(X) :- p(X), wet."))
+    model = least_model(
+        parse_atoms("rain. p(a)."), parse_program("wet :- rain. q(X) :- p(X), wet.")
+    )
     assert ("wet", ()) in model and tuples(model, "q") == [("a",)]
 
 
@@ -84,7 +88,10 @@ def naive_least_model(facts, program, constants):
                 def ground(a):
                     return (a.pred, tuple(sub[t] if isinstance(t, Var) else t.name for t in a.args))
 
-                if all(ground(b) in known for b in clause.body) and ground(clause.head) not in known:
+                if (
+                    all(ground(b) in known for b in clause.body)
+                    and ground(clause.head) not in known
+                ):
                     known.add(ground(clause.head))
                     changed = True
     return known
@@ -97,7 +104,9 @@ def test_matches_naive_reference_on_random_programs(seed):
     ext = {"e": 2, "u": 1}
     intens = {"p": 2, "q": 1, "r": 2}
     preds = {**ext, **intens}
-    facts = [Atom("e", (Const(x), Const(y))) for x in constants for y in constants if rng.random() < 0.35]
+    facts = [
+        Atom("e", (Const(x), Const(y))) for x in constants for y in constants if rng.random() < 0.35
+    ]
     facts += [Atom("u", (Const(x),)) for x in constants if rng.random() < 0.5]
     vars_ = [Var("X"), Var("Y"), Var("Z")]
     clauses = []

@@ -15,14 +15,22 @@ constants = st.one_of(
     st.integers(-50, 50).map(lambda i: Const(str(i))),
     st.text(alphabet="ab Q'-\\\"", min_size=0, max_size=5).map(Const),
 )
-atoms = st.builds(lambda p, args: Atom(p, tuple(args)), names, st.lists(st.one_of(variables, constants), max_size=3))
+atoms = st.builds(
+    lambda p, args: Atom(p, tuple(args)),
+    names,
+    st.lists(st.one_of(variables, constants), max_size=3),
+)
 
 
 @st.composite
 def clauses(draw):
     body = tuple(draw(st.lists(atoms, max_size=3)))
     body_vars = [v for b in body for v in b.variables()]
-    head_args = draw(st.lists(st.one_of(constants, st.sampled_from(body_vars)) if body_vars else constants, max_size=3))
+    head_args = draw(
+        st.lists(
+            st.one_of(constants, st.sampled_from(body_vars)) if body_vars else constants, max_size=3
+        )
+    )
     return Clause(Atom(draw(names), tuple(head_args)), body)
 
 

@@ -21,7 +21,14 @@ TINY = {
     "gru": {"hidden": 24, "layers": 2, "dropout": 0.1},
     "lstm-attn": {"hidden": 24, "layers": 1, "dropout": 0.0},
     "gru-attn": {"hidden": 24, "layers": 1, "dropout": 0.0},
-    "transformer": {"d_model": 32, "heads": 4, "layers": 1, "ff": 64, "dropout": 0.0, "warmup_steps": 0},
+    "transformer": {
+        "d_model": 32,
+        "heads": 4,
+        "layers": 1,
+        "ff": 64,
+        "dropout": 0.0,
+        "warmup_steps": 0,
+    },
 }
 
 # A miniature SCAN: primitives, "twice", "thrice", "and". Enough structure to learn in seconds.
@@ -64,7 +71,9 @@ def test_checkpoint_round_trip_gives_identical_predictions(name, tmp_path):
     assert (tmp_path / "ck" / CHECKPOINT_FILE).exists()
     meta = json.loads((tmp_path / "ck" / CHECKPOINT_JSON).read_text())
     assert meta["step"] == 5 and meta["config"]["learner"] == name
-    with safe_open(str(tmp_path / "ck" / CHECKPOINT_FILE), framework="pt") as f:  # plain tensors, no pickle
+    with safe_open(
+        str(tmp_path / "ck" / CHECKPOINT_FILE), framework="pt"
+    ) as f:  # plain tensors, no pickle
         assert any(k.startswith("model.") for k in f.keys())  # noqa: SIM118 (safe_open is not a dict)
     again = make_learner(name, device="cpu", seed=3, batch_size=8, **TINY[name])
     again.load_checkpoint(tmp_path / "ck")
@@ -86,7 +95,9 @@ def test_batched_decoding_equals_one_by_one(name):
 @pytest.mark.parametrize("name", ["lstm", "transformer"])
 def test_learns_a_tiny_compositional_task(name):
     data = _mini_data()
-    opts = dict(TINY[name], batch_size=16, lr=3e-3 if name == "lstm" else 1e-3)  # 400 steps: 3 seeds all reached 100%
+    opts = dict(
+        TINY[name], batch_size=16, lr=3e-3 if name == "lstm" else 1e-3
+    )  # 400 steps: 3 seeds all reached 100%
     if name == "lstm":
         opts.update(hidden=48, teacher_forcing=1.0)
     learner = make_learner(name, device="cpu", seed=0, **opts)
@@ -98,7 +109,9 @@ def test_learns_a_tiny_compositional_task(name):
 def test_resume_continues_the_same_trajectory(tmp_path):
     """10 steps + checkpoint + 10 steps == 20 steps straight (weights, Adam state and RNG restored)."""
     data = _mini_data()
-    opts = dict(TINY["gru"], batch_size=4)  # dropout 0.1 and teacher forcing 0.5 both use the RNG streams
+    opts = dict(
+        TINY["gru"], batch_size=4
+    )  # dropout 0.1 and teacher forcing 0.5 both use the RNG streams
     straight = make_learner("gru", device="cpu", seed=1, **opts)
     straight.fit(data, steps=20)
     first = make_learner("gru", device="cpu", seed=1, **opts)
@@ -133,7 +146,9 @@ def test_transformer_cached_decoding_matches_full_decoder():
         mem, mask = net.encode(src)
         full = net.decode(tgt, mem, mask)
         caches = [{} for _ in net.decoder]
-        steps = [net.decode(tgt[:, i : i + 1], mem, mask, caches, offset=i) for i in range(tgt.shape[1])]
+        steps = [
+            net.decode(tgt[:, i : i + 1], mem, mask, caches, offset=i) for i in range(tgt.shape[1])
+        ]
     assert torch.allclose(full, torch.cat(steps, dim=1), atol=1e-5)
 
 

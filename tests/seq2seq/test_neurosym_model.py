@@ -73,7 +73,10 @@ def test_all_of_scan_from_14_hand_picked_commands(scan):
     report = learner.fit([by_input[tuple(c.split())] for c in SCAN_CURATED_14])
     assert report.extra["unexplained_count"] == 0
     assert learner.meanings() == scan.templates
-    assert exact_match(learner.predict([e.input for e in everything]), [e.output for e in everything]) == 1.0
+    assert (
+        exact_match(learner.predict([e.input for e in everything]), [e.output for e in everything])
+        == 1.0
+    )
 
 
 def test_unparseable_input_gives_none_not_a_crash(colours):
@@ -88,12 +91,18 @@ def test_unparseable_input_gives_none_not_a_crash(colours):
 def test_unexplainable_training_pairs_are_reported(colours):
     train = list(colours.split("fewshot").train)
     bad = Example(("dax", "fep"), ("RED", "GREEN", "RED"))  # the clean pair says RED RED RED
-    train = [e for e in train if e.input != bad.input] + [bad] + [Example(("dax", "fep"), ("RED",) * 3)] * 3
+    train = (
+        [e for e in train if e.input != bad.input]
+        + [bad]
+        + [Example(("dax", "fep"), ("RED",) * 3)] * 3
+    )
     learner = make_learner("neurosym", task=colours, device="cpu", seed=0, **FAST)
     report = learner.fit(train)
     assert learner.rules()["fep"] == "fep(x) = x x x"
     assert [(e, n) for e, n in learner.unexplained] == [(bad, 1)]
-    assert report.extra["unexplained_count"] == 1 and "RED GREEN RED" in report.extra["unexplained"][0]
+    assert (
+        report.extra["unexplained_count"] == 1 and "RED GREEN RED" in report.extra["unexplained"][0]
+    )
     assert "do not explain" in learner.describe()
 
 
@@ -101,7 +110,9 @@ def test_unparseable_training_inputs_are_listed(colours):
     train = list(colours.split("fewshot").train) + [Example(("fep", "dax"), ("RED",))]
     learner = make_learner("neurosym", task=colours, device="cpu", seed=0, **FAST)
     report = learner.fit(train)
-    assert report.extra["unparseable_count"] == 1 and report.extra["unparseable"][0].startswith("fep dax")
+    assert report.extra["unparseable_count"] == 1 and report.extra["unparseable"][0].startswith(
+        "fep dax"
+    )
 
 
 def test_unseen_concept_predicts_none(colours):
@@ -116,7 +127,9 @@ def test_checkpoint_round_trip(tmp_path, colours):
     learner = make_learner("neurosym", task=colours, device="cpu", seed=0, **FAST)
     learner.fit(colours.split("fewshot").train)
     learner.save(tmp_path / "ckpt")
-    assert (tmp_path / "ckpt" / "checkpoint.safetensors").is_file() and (tmp_path / "ckpt" / "checkpoint.json").is_file()
+    assert (tmp_path / "ckpt" / "checkpoint.safetensors").is_file() and (
+        tmp_path / "ckpt" / "checkpoint.json"
+    ).is_file()
     other = make_learner("neurosym", task=colours, device="cpu", seed=5)
     other.load_checkpoint(tmp_path / "ckpt")
     inputs = [e.input for e in colours.split("fewshot").test]
