@@ -25,7 +25,9 @@ def grammar_path(name: str) -> Path:
 
 
 def grammar_text(name: str) -> str:
-    return grammar_path(name).read_text(encoding="utf-8")
+    from neurosym.io import read_text
+
+    return read_text(grammar_path(name), what="grammar")
 
 
 def tasks_dir() -> Path:

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from lark.exceptions import LarkError
 
-from neurosym.errors import NeurosymError, TaskFileError
+from neurosym.errors import NeurosymError, TaskFileError, nesting_guard
+from neurosym.io import read_text
 from neurosym.lang.tree import ParseNode
 from neurosym.resources import find_task
 from neurosym.tasks.cgrammar import InputGrammar, ParseFailure, build_input_grammar
@@ -155,6 +156,11 @@ class CompositionalTask:
 def compositional_task_from_text(text: str, path: str | Path = "<string>",
                                  base_dir: Path | None = None) -> CompositionalTask:
     """Check a compositional task file's text and build the task; TaskFileError on any problem."""
+    with nesting_guard(path, "compositional task file"):
+        return _task_from_text(text, path, base_dir)
+
+
+def _task_from_text(text: str, path: str | Path, base_dir: Path | None) -> CompositionalTask:
     spec = read_task_spec(text, path)
     grammar = build_input_grammar(spec)
     try:
@@ -205,7 +211,7 @@ def _check_splits(spec: TaskSpec, task: CompositionalTask) -> None:
 def load_compositional_task(path_or_name: str | Path) -> CompositionalTask:
     """Load and check a compositional task: a file path, or a bundled name such as ``"scan/scan"``."""
     path = find_task(path_or_name)
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path, what="task file")
     if not is_compositional_task_text(text):
         raise TaskFileError("not a compositional task file: it has no top-level 'grammar {' block",
                             path=path, line=1, column=1, text=text,

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from lark import Token, Tree
 
-from neurosym.errors import TaskFileError
+from neurosym.errors import TaskFileError, nesting_guard
+from neurosym.io import read_text
 from neurosym.lang.datalog import clause_from_tree
 from neurosym.lang.grammar import load_parser, parse_with, position
 from neurosym.logic.terms import Atom, Clause, Const
@@ -122,7 +123,7 @@ class _Loader:
 def load_ilp_task(source: str | Path) -> ILPTask:
     """Load a task from a file path or a bundled name (``"ilp/even"``)."""
     path = find_task(source)
-    return parse_ilp_task(path.read_text(encoding="utf-8"), path=path)
+    return parse_ilp_task(read_text(path, what="task file"), path=path)
 
 
 
@@ -151,9 +152,10 @@ _FIXES = {
 def parse_ilp_task(text: str, *, path: str | Path | None = None) -> ILPTask:
     """Parse ILP task text into a draft and a locator; the one validator checks and builds it."""
     spath = str(path) if path is not None else None
-    tree = parse_with(load_parser("ilp_task"), text, path=spath, error=TaskFileError,
-                      what="ILP task file", hint=_HINT)
-    draft, where = _FileReader(text, spath).read(tree)
+    with nesting_guard(spath, "ILP task file"):
+        tree = parse_with(load_parser("ilp_task"), text, path=spath, error=TaskFileError,
+                          what="ILP task file", hint=_HINT)
+        draft, where = _FileReader(text, spath).read(tree)
     return build_ilp_task(draft, where)
 
 
