@@ -38,7 +38,7 @@ import torch
 
 from neurosym.bench.distributed import finish, init_distributed, rank_device, run_items
 from neurosym.bench.run_folder import PLOT_MISSING, RunFolder
-from neurosym.config import Config, option
+from neurosym.config import Config, apply_overrides, option
 from neurosym.errors import NeurosymError
 from neurosym.io import atomic_write_json
 from neurosym.seq2seq.base import (
@@ -50,7 +50,13 @@ from neurosym.seq2seq.base import (
 )
 from neurosym.seq2seq.training import TrainConfig
 from neurosym.tasks.examples import Example
-from neurosym.versions import command_line, device_description, resolve_device, versions
+from neurosym.versions import (
+    check_device_name,
+    command_line,
+    device_description,
+    resolve_device,
+    versions,
+)
 
 MAX_ERRORS_WRITTEN = 200
 
@@ -69,8 +75,8 @@ class RunSettings(Config):
     seeds: int = option(1, "number of seeds (first-seed, first-seed+1, ...)", minimum=1)
     first_seed: int = option(0, "the first seed", minimum=0)
     steps: int | None = option(None, "optimizer steps per seed (default: the model's; baselines: "
-                               "100000 examples / batch size)", minimum=0)
-    device: str = option("auto", "auto, cpu, cuda, cuda:1 ...")
+                               "100000 examples / batch size)", minimum=1)
+    device: str = option("auto", "auto, cpu, cuda, cuda:1 ...", check=check_device_name)
     data: str | None = option(None, "folder with the official SCAN files (default: found "
                               "automatically)")
     out: str = option("runs/scan", "folder for the run folders and the summary JSON")
@@ -93,6 +99,14 @@ class RunSettings(Config):
     threads: int | None = option(None, "torch CPU threads (default: torch's)", minimum=1)
     progress: bool | None = option(None, "None: a bar on a terminal, periodic lines otherwise",
                                    fixed=True)
+
+    def check(self) -> None:
+        """The model exists and its options are valid: checked before any data is read."""
+        if self.model not in learner_names():
+            raise NeurosymError(f"unknown model {self.model!r}; choose one of: "
+                                f"{', '.join(learner_names())}")
+        apply_overrides(self.options, *learner_defaults(self.model),
+                        what=f"the {self.model} model")
 
 
 # ------------------------------------------------------------------------------------ data
@@ -404,8 +418,6 @@ def run_scan(settings: RunSettings) -> dict[str, Any]:
         return eval_checkpoint(settings, device)
     if settings.split is None:
         raise NeurosymError("--split is required (e.g. --split simple); see 'neurosym scan run --help'")
-    if settings.model not in learner_names():
-        raise NeurosymError(f"unknown model {settings.model!r}; choose one of: {', '.join(learner_names())}")
     task = load_task(settings.task)
     train, test, info = load_split(task, settings.split, settings.data, settings.dedupe_train)
     print(f"scan run: split {settings.split} ({info['train_size']} train, {info['test_size']} test; {info['split_note']})")
