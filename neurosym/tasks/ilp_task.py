@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import math
 import operator
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -21,7 +22,14 @@ from neurosym.lang.grammar import load_parser, parse_with, position
 from neurosym.logic.terms import Atom, Clause, Const
 from neurosym.resources import find_task
 from neurosym.tasks.ilp_types import ILPTask, RuleTemplate, World
-from neurosym.tasks.ilp_validate import DraftWorld, Locator, Position, TaskDraft, build_ilp_task
+from neurosym.tasks.ilp_validate import (
+    MAX_GROUND_ATOMS,
+    DraftWorld,
+    Locator,
+    Position,
+    TaskDraft,
+    build_ilp_task,
+)
 
 __all__ = ["ILPTask", "RuleTemplate", "World", "load_ilp_task", "parse_ilp_task"]
 
@@ -72,10 +80,26 @@ class _Loader:
         except ZeroDivisionError:
             raise self.fail(node, "division by zero", "check the expression") from None
 
+    def span(self, node: Tree, lo: int, hi: int, step: int = 1) -> range:
+        """The integers ``lo..hi`` (every ``step``-th): an error for an empty range, a step that
+        is not positive, or more than MAX_GROUND_ATOMS numbers (checked before listing them)."""
+        if step < 1:
+            raise self.fail(node, f"step {step} in a range", "use a step of at least 1")
+        if hi < lo:
+            raise self.fail(node, f"empty range {lo}..{hi}", "write the smaller bound first")
+        numbers = range(lo, hi + 1, step)
+        self.limit(node, len(numbers), f"the range {lo}..{hi}")
+        return numbers
+
+    def limit(self, node: Tree, count: int, what: str) -> None:
+        if count > MAX_GROUND_ATOMS:
+            raise self.fail(node, f"{what} has {count:,} values (at most {MAX_GROUND_ATOMS:,}: "
+                            "neurosym.tasks.ilp_validate.MAX_GROUND_ATOMS)",
+                            "use smaller ranges (fewer constants or generated facts)")
+
     def domain(self, node: Tree, constants: list[str]) -> list[str]:
         if node.data == "range_domain":
-            lo, hi, *step = (int(t) for t in node.children)
-            return [str(i) for i in range(lo, hi + 1, step[0] if step else 1)]
+            return [str(i) for i in self.span(node, *(int(t) for t in node.children))]
         if node.data == "set_domain":
             return [self.constant(c) for c in node.children]
         if not constants:
@@ -102,6 +126,7 @@ class _Loader:
         if len(set(names)) != len(names):
             raise self.fail(gen, "a variable is bound twice in one 'for'", "use a different variable name")
         domains = [self.domain(b.children[1], constants) for b in binds]
+        self.limit(gen, math.prod(map(len, domains)), "this 'for' (all combinations)")
         for values in itertools.product(*domains):
             env = dict(zip(names, values))
             ok = True
@@ -216,11 +241,7 @@ class _FileReader(_Loader):
         out = []
         for item in stmt.children:
             if item.data == "const_range":
-                lo, hi = (int(t) for t in item.children)
-                if hi < lo:
-                    raise self.fail(item, f"empty range {lo}..{hi}",
-                                    "write the smaller bound first")
-                out += [str(i) for i in range(lo, hi + 1)]
+                out += [str(i) for i in self.span(item, *(int(t) for t in item.children))]
             else:
                 out.append(self.constant(item))
         return out

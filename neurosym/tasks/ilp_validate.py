@@ -70,8 +70,16 @@ class Position:
     column: int | None = None
 
 
+#: Refused before expanding: more constants, or more atoms from one generator
+#: (``for X in ..., Y in ...``) or from a ``closed_world`` (constants ** arity per world). Larger
+#: tasks would not fit the ∂ILP valuation anyway; the error names the number to lower.
+MAX_GROUND_ATOMS = 1_000_000
+
+
 # check -> fix, in Python words; a front end's Locator.fixes rewords them in its own syntax.
 FIXES: dict[str, str] = {
+    "closed_world_size": "use fewer constants, or list the negative examples instead of "
+    "closed_world",
     "intensional_arity": "use a predicate of arity at most 2",
     "steps_positive": "pass steps >= 1",
     "no_target": "name the target predicate",
@@ -316,6 +324,12 @@ def _world(
             )
     negatives = list(world.negatives)
     if world.closed_world:
+        if len(constants) ** arity > MAX_GROUND_ATOMS:
+            raise where.error(("world", w), "closed_world_size",
+                              f"closed_world in {name} would make {len(constants):,}^{arity} = "
+                              f"{len(constants) ** arity:,} target atoms (at most "
+                              f"{MAX_GROUND_ATOMS:,}: neurosym.tasks.ilp_validate."
+                              "MAX_GROUND_ATOMS)")
         labelled = positives | set(negatives)
         for args in itertools.product(constants, repeat=arity):
             a = Atom(target, tuple(Const(c) for c in args))
