@@ -26,7 +26,9 @@ import argparse
 import json
 import math
 import random
+import signal
 import sys
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -217,6 +219,36 @@ class _Progress:
 
 
 # ------------------------------------------------------------------------------ one seed
+def checkpoint_interval(every: int, planned: int | None) -> int:
+    """Steps between checkpoints: ``every`` (0: only at the end), but at most a quarter of the
+    ``planned`` steps, so that every run leaves a checkpoint well before its end."""
+    if not every or not planned:
+        return every
+    return min(every, max(1, planned // 4))
+
+
+class _StopRequest:
+    """Ctrl-C while training: the step in progress finishes, the training callback writes a
+    checkpoint and stops (a second Ctrl-C stops at once)."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._old: Any = None
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __enter__(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            self._old = signal.signal(signal.SIGINT, self._handler)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
+
+
 def _learner_from_config(config: dict[str, Any], task: Any, device: torch.device) -> Learner:
     return make_learner(config["model"], task=task, device=device, seed=config["seed"], **config["options"])
 
@@ -271,6 +303,9 @@ def run_seed(
             print(f"  [{folder.path.name}] resuming from the checkpoint at step {resumed_from}")
         else:
             folder.truncate_metrics(0)  # stopped before its first checkpoint: start again
+            print(f"  [{folder.path.name}] --resume: no checkpoint yet, starting from step 0")
+    elif settings.resume:
+        print(f"  [{folder.path.name}] --resume: nothing to resume, starting from step 0")
     folder.write_config(config)
 
     planned = _planned_steps(learner, settings.steps)
@@ -281,6 +316,8 @@ def run_seed(
     train_sample = _train_sample(train, settings.train_eval, seed)
     eval_during = [0.0]  # seconds spent in --eval-every evaluations (not training time)
     t_start = time.perf_counter()
+    every = checkpoint_interval(settings.checkpoint_every, planned)
+    stop = _StopRequest()
 
     def callback(step: int, metrics: dict[str, float]) -> None:
         progress.update(step, metrics)
@@ -291,8 +328,12 @@ def run_seed(
                    "seconds": round(time.perf_counter() - t_start, 3)}
             folder.append_metrics(rec)
             window.clear()
-        if settings.checkpoint_every and step % settings.checkpoint_every == 0:
+        if (every and step % every == 0) or stop.requested:
             learner.save(folder.checkpoint_dir)
+        if stop.requested:
+            print(f"\n  [{folder.path.name}] interrupted: checkpoint of step {step} written to "
+                  f"{folder.checkpoint_dir}; rerun with --resume to continue", flush=True)
+            raise KeyboardInterrupt
         if settings.eval_every and step % settings.eval_every == 0:
             t_eval = time.perf_counter()
             test_acc, _ = evaluate(learner, test)
@@ -304,7 +345,8 @@ def run_seed(
             eval_during[0] += time.perf_counter() - t_eval
 
     try:
-        report = learner.fit(train, steps=settings.steps, callback=callback)
+        with stop:
+            report = learner.fit(train, steps=settings.steps, callback=callback)
     finally:
         progress.close()
     learner.save(folder.checkpoint_dir)
