@@ -240,7 +240,7 @@ def test_output_checks(tmp_path):
 
 
 def test_unexpected_errors_are_short(monkeypatch, capsys):
-    import neurosym.tasks.check as check
+    from neurosym.tasks import check
 
     def broken(source):
         raise ZeroDivisionError("boom")

@@ -16,7 +16,7 @@ end's own syntax; an item is a tuple key:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from neurosym.errors import NeurosymError, TaskFileError
@@ -157,6 +157,20 @@ def rule_template(spec: TemplateSpec, pred: str) -> RuleTemplate:
             f"rule template {spec!r} for {pred}: v (existential variables) must be an int >= 0"
         )
     return RuleTemplate(v, bool(intensional))
+
+
+def as_atoms(value: object, what: str) -> list[Atom]:
+    """``value`` (an iterable of atoms from Python code) as a list; a NeurosymError naming
+    ``what`` for anything else (a string of Datalog, None, a number, a list of strings)."""
+    hint = "pass Atom objects, e.g. [atom('edge', 'a', 'b')] or parse_atoms('edge(a, b).')"
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise NeurosymError(f"{what} must be a list of atoms, got {type(value).__name__}; {hint}")
+    out = list(value)
+    wrong = next((a for a in out if not isinstance(a, Atom)), None)
+    if wrong is not None:
+        raise NeurosymError(f"{what} must hold atoms, got {wrong!r} ({type(wrong).__name__}); "
+                            f"{hint}")
+    return out
 
 
 def build_ilp_task(draft: TaskDraft, where: Locator) -> ILPTask:
