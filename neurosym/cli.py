@@ -9,8 +9,10 @@ Each feature package adds its own subcommands below (ilp learn/bench, scan gener
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from typing import Callable, Sequence
+from pathlib import Path
+from typing import Callable, Literal, Sequence
 
 from neurosym import __version__
 from neurosym.errors import NeurosymError
@@ -37,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Neuro-symbolic reasoning: differentiable ILP, compositional tasks (SCAN), concept embeddings.",
     )
     parser.add_argument("--version", action="version", version=f"neurosym {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help=f"show the traceback of an unexpected error (or set {DEBUG_ENV}=1)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="run the quickstart demo")
@@ -78,6 +82,27 @@ def _registrations() -> list[Callable[..., None]]:
     return [importlib.import_module(name).register_cli for name in _COMMAND_MODULES]
 
 
+#: Output arguments (by their ``dest``) of every subcommand and what each must be writable as.
+OUTPUTS: dict[str, Literal["file", "folder"]] = {"out": "folder", "json": "file", "save": "file"}
+#: Set to 1 to see the traceback of an unexpected error (as ``--debug``).
+DEBUG_ENV = "NEUROSYM_DEBUG"
+
+
+def preflight(args: argparse.Namespace) -> None:
+    """Checks of every subcommand's arguments that need the machine, before any work: the
+    device is present, every output (:data:`OUTPUTS`) can be written. Value types and ranges
+    were checked by argparse (the configurations' flag types)."""
+    from neurosym.io import check_output
+    from neurosym.versions import resolve_device
+
+    if isinstance(getattr(args, "device", None), str):
+        resolve_device(args.device)
+    for dest, kind in OUTPUTS.items():
+        value = getattr(args, dest, None)
+        if isinstance(value, (str, Path)):
+            check_output(value, kind, flag="--" + dest.replace("_", "-"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -90,6 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        preflight(args)
         return handler(args) or 0
     except NeurosymError as err:
         print(f"neurosym: error: {err}", file=sys.stderr)
@@ -100,6 +126,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("neurosym: interrupted", file=sys.stderr)
         return 130
+    except Exception as err:  # the last resort: a short message, not a traceback
+        if args.debug or os.environ.get(DEBUG_ENV) == "1":
+            raise
+        print(f"neurosym: internal error: {type(err).__name__}: {err}\n"
+              "  this is a bug in neurosym; please report it with the command and this message "
+              f"(rerun with --debug or {DEBUG_ENV}=1 for the traceback)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

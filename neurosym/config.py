@@ -317,13 +317,13 @@ class Config:
     # ----- command line
     @classmethod
     def flag_type(cls, name: str) -> Callable[[str], Any]:
-        """The flag text of field ``name`` as its value; errors are argparse errors (a bad flag
-        prints the usage, not a traceback)."""
+        """The flag text of field ``name`` as its value, validated (type and range); errors are
+        argparse errors naming the flag (a bad flag prints the usage, not a traceback)."""
         f = next(f for f in dataclasses.fields(cls) if f.name == name)  # type: ignore[arg-type]
 
         def read(text: str) -> Any:
-            try:
-                return _read(cls, f, text)
+            try:  # the type and the range, so a bad value stops argparse before any work
+                return _validate(_spec(f), _kinds(cls)[f.name], _read(cls, f, text))
             except (ValueError, NeurosymError) as err:
                 raise argparse.ArgumentTypeError(f"{err}, got {text!r}") from None
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -66,3 +69,16 @@ class DatalogSyntaxError(SourceError):
 
 class ResourceLimitError(NeurosymError):
     """A request would not fit in memory on the chosen device; the message says what to lower."""
+
+
+@contextmanager
+def nesting_guard(path: str | Path | None, what: str) -> Iterator[None]:
+    """Around a parse: input nested deeper than Python's recursion allows (a term of 5,000
+    nested brackets, 20,000 chained ``+``) becomes a NeurosymError naming ``path``."""
+    try:
+        yield
+    except RecursionError:
+        raise NeurosymError(
+            f"{path or '<string>'}: this {what} is nested too deeply to read (deeper than "
+            f"Python's recursion limit, {sys.getrecursionlimit()}); fix: split long "
+            "expressions or deep terms into several shorter ones") from None

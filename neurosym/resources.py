@@ -6,6 +6,7 @@ package so an installed wheel carries them too.
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -25,7 +26,9 @@ def grammar_path(name: str) -> Path:
 
 
 def grammar_text(name: str) -> str:
-    return grammar_path(name).read_text(encoding="utf-8")
+    from neurosym.io import read_text
+
+    return read_text(grammar_path(name), what="grammar")
 
 
 def tasks_dir() -> Path:
@@ -33,18 +36,28 @@ def tasks_dir() -> Path:
     return _bundled() / "tasks"
 
 
+#: A bundled task name: words of letters, digits, ``_`` and ``-`` joined by ``/`` (``ilp/even``).
+_TASK_NAME = re.compile(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*(\.task)?")
+
+
 def find_task(name_or_path: str | Path) -> Path:
-    """Resolve a task argument: an existing file path, or a bundled name like ``ilp/even``."""
+    """Resolve a task argument: an existing file path, or a bundled name like ``ilp/even``
+    (plain words: no ``..``, no glob characters, not absolute)."""
     path = Path(name_or_path)
     if path.is_file():
         return path
-    for candidate in (tasks_dir() / name_or_path, tasks_dir() / f"{name_or_path}.task"):
-        if candidate.is_file():
-            return candidate
-    hits = sorted(tasks_dir().glob(f"**/{name_or_path}.task"))
-    if len(hits) == 1:
+    name = str(name_or_path)
+    bundled = ", ".join(sorted(p.stem for p in tasks_dir().glob("**/*.task")))
+    if not _TASK_NAME.fullmatch(name):
+        raise NeurosymError(
+            f"no task file {name!r}: not a file, and not a bundled task name (those are plain "
+            f"names such as ilp/even: letters, digits, _ - and /; bundled: {bundled})")
+    stem = name.removesuffix(".task")
+    hits = [tasks_dir() / f"{stem}.task"]
+    if "/" not in stem:  # a short name: the one bundled task of that name in any folder
+        hits = sorted(tasks_dir().glob(f"*/{stem}.task"))
+    if len(hits) == 1 and hits[0].is_file():
         return hits[0]
     raise NeurosymError(
-        f"no task file {str(name_or_path)!r}: not a file, and not a bundled task "
-        f"(bundled: {', '.join(sorted(p.stem for p in tasks_dir().glob('**/*.task')))})"
+        f"no task file {name!r}: not a file, and not a bundled task (bundled: {bundled})"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+import re
 import shlex
 import sys
 
@@ -25,17 +26,38 @@ def versions() -> dict[str, str]:
     }
 
 
+#: The devices a ``device`` setting may name.
+DEVICES = "auto, cpu, cuda, cuda:N"
+_DEVICE = re.compile(r"auto|cpu|cuda(:[0-9]+)?")
+
+
+def check_device_name(name: object) -> str:
+    """``name`` if it names a device (see :data:`DEVICES`), else ``ValueError("must be ...")``
+    (whether the device is present is :func:`resolve_device`'s check)."""
+    if not isinstance(name, str) or not _DEVICE.fullmatch(name):
+        raise ValueError(f"must be a device: one of {DEVICES}")
+    return name
+
+
 def resolve_device(name: str = "auto") -> torch.device:
-    """``auto`` -> cuda when available, else cpu; otherwise the named device."""
+    """``auto`` -> cuda when available, else cpu; otherwise the named device, which must be
+    present (a NeurosymError listing the valid devices otherwise)."""
+    from neurosym.errors import NeurosymError
+
+    try:
+        check_device_name(name)
+    except ValueError:
+        raise NeurosymError(f"unknown device {name!r}; valid devices: {DEVICES}") from None
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name.startswith("cuda") and not torch.cuda.is_available():
-        from neurosym.errors import NeurosymError
-
-        raise NeurosymError(
-            "--device cuda was asked for but no CUDA device is visible; use --device cpu or auto"
-        )
-    return torch.device(name)
+        raise NeurosymError(f"device {name!r} was asked for but no CUDA device is visible; use "
+                            "--device cpu or auto")
+    device = torch.device(name)
+    if device.index is not None and device.index >= torch.cuda.device_count():
+        raise NeurosymError(f"device {name!r}: there are only {torch.cuda.device_count()} CUDA "
+                            f"device(s) (cuda:0 to cuda:{torch.cuda.device_count() - 1})")
+    return device
 
 
 def device_description(device: torch.device) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from neurosym.errors import NeurosymError
-from neurosym.io import atomic_write, atomic_write_json, atomic_write_text
+from neurosym.io import atomic_write, atomic_write_json, atomic_write_text, read_json, read_text
 
 PLOT_MISSING = "matplotlib is not installed, so no learning-curve plot was drawn (pip install 'neurosym[plot]')"
 
@@ -58,7 +58,7 @@ class RunFolder:
         if not self.metrics_path.exists():
             return []
         out = []
-        for line in self.metrics_path.read_text(encoding="utf-8").splitlines():
+        for line in read_text(self.metrics_path, what="metrics file").splitlines():
             try:
                 out.append(json.loads(line))
             except json.JSONDecodeError:
@@ -116,7 +116,7 @@ class RunFolder:
 def _read_json(path: Path, what: str) -> dict[str, Any]:
     if not path.exists():
         raise NeurosymError(f"{path}: missing ({what}); is this a folder written by 'neurosym scan run'?")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise NeurosymError(f"{path}:{e.lineno}:{e.colno}: not valid JSON ({e.msg}); delete the run folder and rerun") from None
+    data = read_json(path, what=f"JSON file ({what}; delete the run folder and rerun)")
+    if not isinstance(data, dict):
+        raise NeurosymError(f"{path}: not {what} (a JSON object); delete the run folder and rerun")
+    return data

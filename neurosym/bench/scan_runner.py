@@ -26,7 +26,9 @@ import argparse
 import json
 import math
 import random
+import signal
 import sys
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -38,7 +40,7 @@ import torch
 
 from neurosym.bench.distributed import finish, init_distributed, rank_device, run_items
 from neurosym.bench.run_folder import PLOT_MISSING, RunFolder
-from neurosym.config import Config, option
+from neurosym.config import Config, apply_overrides, option
 from neurosym.errors import NeurosymError
 from neurosym.io import atomic_write_json
 from neurosym.seq2seq.base import (
@@ -50,7 +52,13 @@ from neurosym.seq2seq.base import (
 )
 from neurosym.seq2seq.training import TrainConfig
 from neurosym.tasks.examples import Example
-from neurosym.versions import command_line, device_description, resolve_device, versions
+from neurosym.versions import (
+    check_device_name,
+    command_line,
+    device_description,
+    resolve_device,
+    versions,
+)
 
 MAX_ERRORS_WRITTEN = 200
 
@@ -69,8 +77,8 @@ class RunSettings(Config):
     seeds: int = option(1, "number of seeds (first-seed, first-seed+1, ...)", minimum=1)
     first_seed: int = option(0, "the first seed", minimum=0)
     steps: int | None = option(None, "optimizer steps per seed (default: the model's; baselines: "
-                               "100000 examples / batch size)", minimum=0)
-    device: str = option("auto", "auto, cpu, cuda, cuda:1 ...")
+                               "100000 examples / batch size)", minimum=1)
+    device: str = option("auto", "auto, cpu, cuda, cuda:1 ...", check=check_device_name)
     data: str | None = option(None, "folder with the official SCAN files (default: found "
                               "automatically)")
     out: str = option("runs/scan", "folder for the run folders and the summary JSON")
@@ -93,6 +101,14 @@ class RunSettings(Config):
     threads: int | None = option(None, "torch CPU threads (default: torch's)", minimum=1)
     progress: bool | None = option(None, "None: a bar on a terminal, periodic lines otherwise",
                                    fixed=True)
+
+    def check(self) -> None:
+        """The model exists and its options are valid: checked before any data is read."""
+        if self.model not in learner_names():
+            raise NeurosymError(f"unknown model {self.model!r}; choose one of: "
+                                f"{', '.join(learner_names())}")
+        apply_overrides(self.options, *learner_defaults(self.model),
+                        what=f"the {self.model} model")
 
 
 # ------------------------------------------------------------------------------------ data
@@ -203,6 +219,36 @@ class _Progress:
 
 
 # ------------------------------------------------------------------------------ one seed
+def checkpoint_interval(every: int, planned: int | None) -> int:
+    """Steps between checkpoints: ``every`` (0: only at the end), but at most a quarter of the
+    ``planned`` steps, so that every run leaves a checkpoint well before its end."""
+    if not every or not planned:
+        return every
+    return min(every, max(1, planned // 4))
+
+
+class _StopRequest:
+    """Ctrl-C while training: the step in progress finishes, the training callback writes a
+    checkpoint and stops (a second Ctrl-C stops at once)."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._old: Any = None
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __enter__(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            self._old = signal.signal(signal.SIGINT, self._handler)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
+
+
 def _learner_from_config(config: dict[str, Any], task: Any, device: torch.device) -> Learner:
     return make_learner(config["model"], task=task, device=device, seed=config["seed"], **config["options"])
 
@@ -257,6 +303,9 @@ def run_seed(
             print(f"  [{folder.path.name}] resuming from the checkpoint at step {resumed_from}")
         else:
             folder.truncate_metrics(0)  # stopped before its first checkpoint: start again
+            print(f"  [{folder.path.name}] --resume: no checkpoint yet, starting from step 0")
+    elif settings.resume:
+        print(f"  [{folder.path.name}] --resume: nothing to resume, starting from step 0")
     folder.write_config(config)
 
     planned = _planned_steps(learner, settings.steps)
@@ -267,6 +316,8 @@ def run_seed(
     train_sample = _train_sample(train, settings.train_eval, seed)
     eval_during = [0.0]  # seconds spent in --eval-every evaluations (not training time)
     t_start = time.perf_counter()
+    every = checkpoint_interval(settings.checkpoint_every, planned)
+    stop = _StopRequest()
 
     def callback(step: int, metrics: dict[str, float]) -> None:
         progress.update(step, metrics)
@@ -277,8 +328,12 @@ def run_seed(
                    "seconds": round(time.perf_counter() - t_start, 3)}
             folder.append_metrics(rec)
             window.clear()
-        if settings.checkpoint_every and step % settings.checkpoint_every == 0:
+        if (every and step % every == 0) or stop.requested:
             learner.save(folder.checkpoint_dir)
+        if stop.requested:
+            print(f"\n  [{folder.path.name}] interrupted: checkpoint of step {step} written to "
+                  f"{folder.checkpoint_dir}; rerun with --resume to continue", flush=True)
+            raise KeyboardInterrupt
         if settings.eval_every and step % settings.eval_every == 0:
             t_eval = time.perf_counter()
             test_acc, _ = evaluate(learner, test)
@@ -290,7 +345,8 @@ def run_seed(
             eval_during[0] += time.perf_counter() - t_eval
 
     try:
-        report = learner.fit(train, steps=settings.steps, callback=callback)
+        with stop:
+            report = learner.fit(train, steps=settings.steps, callback=callback)
     finally:
         progress.close()
     learner.save(folder.checkpoint_dir)
@@ -425,8 +481,6 @@ def run_scan(settings: RunSettings) -> dict[str, Any]:
         return eval_checkpoint(settings, device)
     if settings.split is None:
         raise NeurosymError("--split is required (e.g. --split simple); see 'neurosym scan run --help'")
-    if settings.model not in learner_names():
-        raise NeurosymError(f"unknown model {settings.model!r}; choose one of: {', '.join(learner_names())}")
     task = load_task(settings.task)
     train, test, info = load_split(task, settings.split, settings.data, settings.dedupe_train)
     print(f"scan run: split {settings.split} ({info['train_size']} train, {info['test_size']} test; {info['split_note']})")

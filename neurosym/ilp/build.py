@@ -23,6 +23,7 @@ from neurosym.tasks.ilp_validate import (
     Locator,
     TaskDraft,
     TemplateSpec,
+    as_atoms,
     build_ilp_task,
     rule_template,
 )
@@ -61,7 +62,7 @@ def make_task(
     Repeated facts and examples are kept once. Every check is the one validator's
     (:func:`neurosym.tasks.ilp_validate.build_ilp_task`).
     """
-    positives = list(positives)
+    positives = as_atoms(positives, "positives")
     if target is None:
         preds = sorted({a.pred for a in positives})
         if not preds:
@@ -112,9 +113,9 @@ def _world(
     closed = isinstance(negatives, str)
     return DraftWorld(
         name,
-        list(facts),
-        list(dict.fromkeys(positives)),
-        [] if closed else list(dict.fromkeys(negatives)),
+        as_atoms(facts, f"the facts of {name}"),
+        list(dict.fromkeys(as_atoms(positives, f"the positives of {name}"))),
+        [] if closed else list(dict.fromkeys(as_atoms(negatives, f"the negatives of {name}"))),
         closed_world=closed,
         validation=validation,
     )

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Literal, get_args
 from neurosym.config import Config, option
 from neurosym.errors import NeurosymError
 from neurosym.logic.fuzzy import PRESETS, OperatorSet, get_preset
+from neurosym.versions import check_device_name
 
 OPTIMIZERS = ("rmsprop", "adam", "sgd")
 Init = Literal["normal", "uniform", "zeros"]
@@ -90,6 +91,11 @@ def label_budget(value: Any) -> LabelBudget:
     return int(value)
 
 
+#: The most optimizer steps a learner may be asked for (a saved learner edited to 1e9 steps
+#: would otherwise run for days).
+MAX_STEPS = 1_000_000
+
+
 def allowed_errors(max_contradicted: LabelBudget, labels: int) -> int:
     """``max_contradicted`` as a count: a count as is, a fraction of ``labels`` rounded down."""
     if isinstance(max_contradicted, float) and 0 < max_contradicted < 1:
@@ -151,7 +157,7 @@ class LearnerConfig(Config):
         AUTO, f"restarts trained together, or auto: {describe_auto()}, by the task's size and "
         "memory",
         check=_restarts_check, read=restarts_value)
-    steps: int = option(2000, "maximum optimizer steps", minimum=1)
+    steps: int = option(2000, "maximum optimizer steps", minimum=1, maximum=MAX_STEPS)
     lr: float | None = option(
         None, "learning rate of the optimizer entries without their own :LR "
         f"(unset: {DEFAULT_LR}); "
@@ -162,9 +168,9 @@ class LearnerConfig(Config):
     preset: str | OperatorSet = option(  # noqa: RUF009 - option() is a dataclasses.field
         "dilp", f"fuzzy operator preset: {_presets_help()} (dilp: the paper's), or an OperatorSet",
         check=_preset_check, read=_preset_read, encode=_preset_encode)
-    device: str = option(AUTO, "auto, cpu, cuda or cuda:N")
+    device: str = option(AUTO, "auto, cpu, cuda or cuda:N", check=check_device_name)
     seed: int = option(0, "seed of the weight initialisation (drawn on the CPU: the same on "
-                       "every device)")
+                       "every device)", minimum=0)
     init: Init = option("normal", "weight initialisation")  # noqa: RUF009
     init_scale: float = option(1.0, "scale of the initialisation (normal: its std, uniform: "
                                "its top)",

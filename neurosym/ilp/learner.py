@@ -39,6 +39,7 @@ from neurosym.ilp.restarts import Attempts, ProgramCheck, RestartTracker
 from neurosym.ilp.training import DTYPES, SMALL_STEP, Trainer
 from neurosym.logic.terms import Atom, Program
 from neurosym.tasks.ilp_task import ILPTask
+from neurosym.tasks.ilp_validate import as_atoms
 from neurosym.versions import resolve_device
 
 __all__ = ["INITS", "OPTIMIZERS", "LearnResult", "LearnerConfig", "Progress", "RuleLearner"]
@@ -261,6 +262,9 @@ class RuleLearner:
 
         ``callback(progress)`` is called at every check; returning True stops training.
         """
+        if not isinstance(task, ILPTask):
+            raise NeurosymError(f"fit takes an ILPTask, got {type(task).__name__}; load one with "
+                                "load_ilp_task('ilp/even') or build one with make_task(...)")
         previous_threads = torch.get_num_threads()
         try:
             return self._fit(task, callback)
@@ -444,6 +448,7 @@ class RuleLearner:
         )
         lang = self.language_
         names: dict[str, None] = {}
+        facts = as_atoms(facts, "predict's facts")
         for a in facts:
             if a.pred not in lang["extensional"]:
                 raise NeurosymError(
@@ -454,6 +459,8 @@ class RuleLearner:
                 names.setdefault(c, None)
         for c in constants:
             names.setdefault(str(c), None)
+        if not names:
+            raise NeurosymError("predict needs at least one constant: give facts or constants=")
         device = resolve_device(self.config.device)
         dtype = DTYPES[self.config.dtype]
         index = AtomIndex(list(names), {**lang["extensional"], **lang["intensional"]})

@@ -15,12 +15,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from safetensors import SafetensorError
-from safetensors.torch import load_file, safe_open, save_file
+from safetensors.torch import save_file
 
 from neurosym.errors import NeurosymError
 from neurosym.ilp.clauses import ClauseSet
-from neurosym.io import atomic_write
+from neurosym.io import atomic_write, parse_json, read_safetensors
 from neurosym.lang.datalog import parse_clause, parse_program
 
 FORMAT = "neurosym.ilp.rule_learner/1"
@@ -50,23 +49,10 @@ def save_learner(learner: Any, path: str | Path) -> None:
 
 def load_learner(cls: Any, path: str | Path) -> Any:
     path = Path(path)
-    if not path.is_file():
-        raise NeurosymError(f"no saved rule learner at {path}")
-    try:
-        with safe_open(str(path), framework="pt") as f:
-            header = f.metadata() or {}
-        tensors = load_file(str(path))
-    except (SafetensorError, OSError, ValueError) as err:
-        raise NeurosymError(f"{path}: not a readable safetensors file ({err})") from None
-    if _KEY not in header:
-        raise NeurosymError(
-            f"{path}: a safetensors file, but not a saved neurosym RuleLearner (no '{_KEY}' header)"
-        )
-    meta = json.loads(header[_KEY])
-    if meta.get("format") != FORMAT:
-        raise NeurosymError(
-            f"{path}: unsupported format {meta.get('format')!r} (this version reads {FORMAT})"
-        )
+    header, tensors = read_safetensors(path, what="saved rule learner", key=_KEY)
+    meta = parse_json(header[_KEY], path=path, what="saved rule learner's header")
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise NeurosymError(f"{path}: unsupported format {meta.get('format')!r} (this version reads {FORMAT})")
     from neurosym.ilp.config import LearnerConfig
 
     learner = cls(LearnerConfig.from_json(meta["settings"]))  # files of earlier versions too

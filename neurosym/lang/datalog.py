@@ -7,7 +7,7 @@ from pathlib import Path
 
 from lark import Token, Tree
 
-from neurosym.errors import DatalogSyntaxError
+from neurosym.errors import DatalogSyntaxError, nesting_guard
 from neurosym.lang.grammar import load_parser, parse_with, position
 from neurosym.logic.terms import Atom, Clause, Const, Program, Term, Var
 
@@ -53,15 +53,10 @@ def clause_from_tree(
 
 def parse_program(text: str, *, path: str | Path | None = None) -> Program:
     """Parse Datalog facts and rules into a Program."""
-    tree = parse_with(
-        load_parser("datalog"),
-        text,
-        path=path,
-        error=DatalogSyntaxError,
-        what="Datalog",
-        hint=_HINT,
-    )
-    return Program(clause_from_tree(c, path=path, text=text) for c in tree.children)
+    with nesting_guard(path, "Datalog text"):
+        tree = parse_with(load_parser("datalog"), text, path=path, error=DatalogSyntaxError,
+                          what="Datalog", hint=_HINT)
+        return Program(clause_from_tree(c, path=path, text=text) for c in tree.children)
 
 
 def parse_clause(text: str) -> Clause:

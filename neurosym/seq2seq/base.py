@@ -15,7 +15,17 @@ from typing import Any, Protocol
 import torch
 
 from neurosym.errors import NeurosymError
+from neurosym.io import read_safetensors
 from neurosym.tasks.examples import Example
+
+
+def read_checkpoint(file: Path) -> tuple[dict[str, str], dict[str, torch.Tensor]]:
+    """``(metadata, tensors)`` of a learner's checkpoint file (its ``neurosym`` metadata holds
+    JSON); a NeurosymError when it is missing, truncated or not one."""
+    if not file.exists():
+        raise NeurosymError(f"{file}: no checkpoint here; pass the folder a run wrote (it holds "
+                            f"{file.name})")
+    return read_safetensors(file, what="neurosym checkpoint", key="neurosym")
 
 
 @dataclass

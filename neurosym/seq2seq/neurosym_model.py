@@ -33,9 +33,9 @@ from neurosym.concepts.table import ConceptTable
 from neurosym.concepts.templates import Program
 from neurosym.config import apply_overrides
 from neurosym.errors import NeurosymError
-from neurosym.io import atomic_write, atomic_write_json
+from neurosym.io import atomic_write, atomic_write_json, parse_json
 from neurosym.lang.tree import ParseNode
-from neurosym.seq2seq.base import FitReport, ProgressCallback, register_learner
+from neurosym.seq2seq.base import FitReport, ProgressCallback, read_checkpoint, register_learner
 from neurosym.tasks.examples import Example
 from neurosym.tasks.template import Template, execute
 
@@ -240,20 +240,10 @@ class NeurosymLearner:
 
     def load_checkpoint(self, path: str | Path) -> None:
         """Restore what ``save`` wrote (a folder, or the .safetensors file itself)."""
-        from safetensors import safe_open
-        from safetensors.torch import load_file
-
         path = Path(path)
         file = path / CHECKPOINT_FILE if path.is_dir() else path
-        if not file.is_file():
-            raise NeurosymError(
-                f"{file}: no checkpoint here; pass the folder a run wrote (it holds {CHECKPOINT_FILE})"
-            )
-        with safe_open(str(file), framework="pt") as f:
-            metadata = f.metadata() or {}
-        if "neurosym" not in metadata:
-            raise NeurosymError(f"{file}: not a neurosym checkpoint (no 'neurosym' metadata)")
-        meta = json.loads(metadata["neurosym"])
+        metadata, tensors = read_checkpoint(file)
+        meta = parse_json(metadata["neurosym"], path=file, what="checkpoint's header")
         if meta.get("learner") != self.name:
             raise NeurosymError(
                 f"{file}: checkpoint of model {meta.get('learner')!r}; use --model {meta.get('learner')}"
@@ -274,14 +264,9 @@ class NeurosymLearner:
         self.model = None
         if meta.get("space") is not None:
             space = TemplateSpace.from_json(meta["space"])
-            weights = load_file(str(file), device="cpu")["concept_embeddings"]
-            model = SoftTemplates(
-                self.table,
-                space,
-                restarts=int(weights.shape[0]),
-                composite_token_bias=self.config.composite_token_bias,
-                device=self.device,
-            )
+            weights = tensors["concept_embeddings"]
+            model = SoftTemplates(self.table, space, restarts=int(weights.shape[0]),
+                                  composite_token_bias=self.config.composite_token_bias, device=self.device)
             with torch.no_grad():
                 model.logits.copy_(weights.to(self.device))
             self.model = model

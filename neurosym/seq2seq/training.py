@@ -35,13 +35,13 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 from torch import nn
 
 from neurosym.config import Config, apply_overrides, option
 from neurosym.errors import NeurosymError
-from neurosym.io import atomic_write, atomic_write_json
-from neurosym.seq2seq.base import FitReport, ProgressCallback
+from neurosym.io import atomic_write, atomic_write_json, parse_json
+from neurosym.seq2seq.base import FitReport, ProgressCallback, read_checkpoint
 from neurosym.tasks.examples import Example
 
 PAD, SOS, EOS, UNK = 0, 1, 2, 3
@@ -436,19 +436,8 @@ class NeuralSeq2Seq:
         """Restore weights, optimizer, step and RNG state from ``save``'s folder."""
         path = Path(path)
         file = path / CHECKPOINT_FILE if path.is_dir() else path
-        if not file.exists():
-            raise NeurosymError(
-                f"{file}: no checkpoint here; pass the folder a run wrote (it holds {CHECKPOINT_FILE})"
-            )
-        from safetensors import safe_open
-
-        with safe_open(str(file), framework="pt") as f:
-            metadata = f.metadata() or {}
-        if "neurosym" not in metadata:
-            raise NeurosymError(
-                f"{file}: not a neurosym seq2seq checkpoint (no 'neurosym' metadata)"
-            )
-        meta = json.loads(metadata["neurosym"])
+        metadata, tensors = read_checkpoint(file)
+        meta = parse_json(metadata["neurosym"], path=file, what="checkpoint's header")
         if meta["config"]["learner"] != self.name:
             raise NeurosymError(
                 f"{file}: checkpoint of model {meta['config']['learner']!r}, but this learner is {self.name!r}; "
@@ -459,7 +448,6 @@ class NeuralSeq2Seq:
                 f"{file}: model settings differ from the checkpoint's {meta['config']['model']}; "
                 "build the learner with the checkpoint's settings (the runner reads them from config.json)"
             )
-        tensors = load_file(str(file), device="cpu")
         self._create(TokenVocab(meta["src_vocab"]), TokenVocab(meta["tgt_vocab"]))
         assert self.net is not None and self.opt is not None
         self.net.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})

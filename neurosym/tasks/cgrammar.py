@@ -6,8 +6,9 @@ no node to the parse tree. Keywords (quoted words) belong to their alternative;
 the *children* of a named alternative are its nonterminals, in order.
 
 The parser is lark, built from the same rules: LALR(1) when the grammar allows
-it (then it is unambiguous by construction), Earley otherwise (then ambiguity
-is checked on the enumerated sentences, see :mod:`neurosym.tasks.enumerate`).
+it without any conflict (then it is unambiguous by construction; a shift/reduce conflict is not
+settled silently), Earley otherwise (then ambiguity is checked on the enumerated or sampled
+sentences, see :mod:`neurosym.tasks.enumerate`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from functools import cached_property
 from lark import Lark, Token, Transformer, Tree
 from lark.exceptions import GrammarError, UnexpectedInput
 from lark.lexer import Lexer
+from lark.parsers.earley_forest import PackedNode, SymbolNode
 
 from neurosym.errors import NeurosymError
 from neurosym.lang.tree import ParseNode
@@ -142,7 +144,8 @@ class InputGrammar:
             word_type = {t.pattern.value: t.name for t in probe.terminals
                          if t.pattern.type == "str" and t.pattern.value in set(self.vocabulary)}
             return Lark(text, parser="lalr", lexer=_word_lexer(word_type), start=start,
-                        maybe_placeholders=False, transformer=self._tree_builder()), "lalr"
+                        maybe_placeholders=False, transformer=self._tree_builder(),
+                        strict=True), "lalr"  # strict: a shift/reduce conflict is not settled
         except GrammarError:
             return Lark(text, parser="earley", lexer="basic", start=start,
                         maybe_placeholders=False, ambiguity="resolve"), "earley"
@@ -163,6 +166,30 @@ class InputGrammar:
     def parser_kind(self) -> str:
         """'lalr' (unambiguous by construction) or 'earley' (ambiguity checked on sentences)."""
         return self._parser_and_kind[1]
+
+    @cached_property
+    def _forest_parser(self) -> Lark:
+        return Lark(self.lark_text(), parser="earley", lexer="basic", start=f"n_{self.start}",
+                    maybe_placeholders=False, ambiguity="forest")
+
+    def ambiguous(self, words: Sequence[str]) -> bool:
+        """Whether the sentence ``words`` (in the language) has two parse trees: a node of the
+        Earley parser's shared forest with two derivations (polynomial, not a tree count)."""
+        if self.parser_kind == "lalr":
+            return False  # strict LALR(1): one tree by construction
+        stack, seen = [self._forest_parser.parse(" ".join(words))], set()
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if isinstance(node, SymbolNode):
+                if node.is_ambiguous:
+                    return True
+                stack.extend(node.children)
+            elif isinstance(node, PackedNode):
+                stack.extend(c for c in (node.left, node.right) if c is not None)
+        return False
 
     def parse(self, words: Sequence[str] | str) -> ParseNode:
         """Parse a sentence (a string or a sequence of words) into its tree of named alternatives."""

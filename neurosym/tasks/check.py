@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from neurosym.io import read_text
 from neurosym.resources import find_task
 from neurosym.tasks.taskfile import is_compositional_task_text
 
@@ -20,7 +21,7 @@ def check_task_file(source: str | Path) -> str:
         notes = f" ({len(imported.notes)} note(s): {'; '.join(imported.notes)})" if imported.notes else ""
         return f"{source}: ok: Popper folder read as {imported.task.summary()}{notes}"
     path = find_task(source)
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path, what="task file")
     if is_compositional_task_text(text):
         from neurosym.tasks.compositional import load_compositional_task
 

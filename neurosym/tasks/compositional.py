@@ -20,9 +20,10 @@ from pathlib import Path
 
 from lark.exceptions import LarkError
 
-from neurosym.errors import NeurosymError, TaskFileError
+from neurosym.errors import NeurosymError, TaskFileError, nesting_guard
+from neurosym.io import confine, read_text
 from neurosym.lang.tree import ParseNode
-from neurosym.resources import find_task
+from neurosym.resources import find_task, tasks_dir
 from neurosym.tasks.cgrammar import InputGrammar, ParseFailure, build_input_grammar
 from neurosym.tasks.enumerate import Enumerator, enumerate_items
 from neurosym.tasks.examples import Example
@@ -155,6 +156,11 @@ class CompositionalTask:
 def compositional_task_from_text(text: str, path: str | Path = "<string>",
                                  base_dir: Path | None = None) -> CompositionalTask:
     """Check a compositional task file's text and build the task; TaskFileError on any problem."""
+    with nesting_guard(path, "compositional task file"):
+        return _task_from_text(text, path, base_dir)
+
+
+def _task_from_text(text: str, path: str | Path, base_dir: Path | None) -> CompositionalTask:
     spec = read_task_spec(text, path)
     grammar = build_input_grammar(spec)
     try:
@@ -167,11 +173,7 @@ def compositional_task_from_text(text: str, path: str | Path = "<string>",
     enumerator = Enumerator(grammar, templates)
     rules = build_split_rules(spec, grammar, enumerator)
     name = spec.name or (Path(path).stem if path != "<string>" else "task")
-    data_dir = None
-    if spec.data_dir is not None:
-        data_dir = Path(spec.data_dir)
-        if not data_dir.is_absolute() and base_dir is not None:
-            data_dir = (base_dir / data_dir).resolve()
+    data_dir = _data_folder(spec, base_dir) if spec.data_dir is not None else None
     task = CompositionalTask(
         name=name, path=str(path), grammar=grammar, templates=templates,
         examples=[Example(i.words, i.meaning) for i in items], trees=[i.node for i in items],
@@ -179,6 +181,21 @@ def compositional_task_from_text(text: str, path: str | Path = "<string>",
     )
     _check_splits(spec, task)
     return task
+
+
+def _data_folder(spec: TaskSpec, base_dir: Path | None) -> Path:
+    """The declared ``data`` folder, resolved: inside the task file's folder (the current folder
+    for text), so a task file reads no file outside it; a bundled task file may name any."""
+    assert spec.data_dir is not None
+    base = (base_dir or Path.cwd()).resolve()
+    if base == tasks_dir().resolve() or tasks_dir().resolve() in base.parents:
+        return (base / spec.data_dir).resolve()
+    try:
+        return confine(base, spec.data_dir, what="data folder").resolve()
+    except NeurosymError as err:
+        raise spec.error(str(err), spec.data_where,
+                         "keep the data beside the task file, or pass the folder with --data DIR"
+                         ) from None
 
 
 def _check_splits(spec: TaskSpec, task: CompositionalTask) -> None:
@@ -205,7 +222,7 @@ def _check_splits(spec: TaskSpec, task: CompositionalTask) -> None:
 def load_compositional_task(path_or_name: str | Path) -> CompositionalTask:
     """Load and check a compositional task: a file path, or a bundled name such as ``"scan/scan"``."""
     path = find_task(path_or_name)
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path, what="task file")
     if not is_compositional_task_text(text):
         raise TaskFileError("not a compositional task file: it has no top-level 'grammar {' block",
                             path=path, line=1, column=1, text=text,

@@ -171,7 +171,7 @@ def enumerate_items(spec: TaskSpec, grammar: InputGrammar, templates: dict[str, 
                 f"the enumeration would list {_amount(total)} sentences (more than {MAX_SENTENCES:,})", where,
                 "lower the depth, or sample with 'count K seed S'")
         items = enumerator.items(grammar.start, height)
-    _check_unambiguous(spec, grammar, items)
+    _check_unambiguous(spec, grammar, items, sampled=enum.count is not None)
     return items
 
 
@@ -179,15 +179,23 @@ def _amount(n: int) -> str:
     return f"{n:,}" if n < 10**12 else f"about 10^{len(str(n)) - 1}"
 
 
-def _check_unambiguous(spec: TaskSpec, grammar: InputGrammar, items: list[Item]) -> None:
-    """Two trees with the same words mean the grammar is ambiguous (exact for the listed trees)."""
+def _check_unambiguous(spec: TaskSpec, grammar: InputGrammar, items: list[Item],
+                       sampled: bool) -> None:
+    """Two trees with the same words mean the grammar is ambiguous (exact for the listed trees);
+    a sample's sentences are each checked with the parser (:meth:`InputGrammar.ambiguous`)."""
     seen: dict[tuple[str, ...], ParseNode] = {}
     for item in items:
         other = seen.setdefault(item.words, item.node)
         if other is not item.node:
-            alt = grammar.alternatives[item.node.rule]
-            raise spec.error(
-                f"the grammar is ambiguous: {' '.join(item.words)!r} has two parse trees, "
-                f"{other} and {item.node}", alt.where,
-                "change the grammar so that every sentence has one parse, e.g. give the operators "
-                "levels of precedence (one rule per level, as SCAN's command/phrase/verb)")
+            _ambiguous(spec, grammar, item, f"two parse trees, {other} and {item.node}")
+    for item in items if sampled else ():
+        if grammar.ambiguous(item.words):
+            _ambiguous(spec, grammar, item, "two parse trees")
+
+
+def _ambiguous(spec: TaskSpec, grammar: InputGrammar, item: Item, trees: str) -> None:
+    alt = grammar.alternatives[item.node.rule]
+    raise spec.error(
+        f"the grammar is ambiguous: {' '.join(item.words)!r} has {trees}", alt.where,
+        "change the grammar so that every sentence has one parse, e.g. give the operators "
+        "levels of precedence (one rule per level, as SCAN's command/phrase/verb)")

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Iterable
 
 from neurosym.errors import TaskFileError
-from neurosym.io import atomic_write_text
+from neurosym.io import atomic_write_text, read_text
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def parse_scan_line(line: str, *, path: str | Path = "<string>", lineno: int = 1
 def read_scan_file(path: str | Path) -> list[Example]:
     """All examples of a SCAN-format file, in file order (repeated lines kept)."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path, what="SCAN data file")
     return [
         parse_scan_line(line, path=path, lineno=i)
         for i, line in enumerate(text.splitlines(), start=1)

@@ -8,19 +8,28 @@ from __future__ import annotations
 
 import ast
 import itertools
+import math
 import operator
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from lark import Token, Tree
 
-from neurosym.errors import TaskFileError
+from neurosym.errors import TaskFileError, nesting_guard
+from neurosym.io import read_text
 from neurosym.lang.datalog import clause_from_tree
 from neurosym.lang.grammar import load_parser, parse_with, position
 from neurosym.logic.terms import Atom, Clause, Const
 from neurosym.resources import find_task
 from neurosym.tasks.ilp_types import ILPTask, RuleTemplate, World
-from neurosym.tasks.ilp_validate import DraftWorld, Locator, Position, TaskDraft, build_ilp_task
+from neurosym.tasks.ilp_validate import (
+    MAX_GROUND_ATOMS,
+    DraftWorld,
+    Locator,
+    Position,
+    TaskDraft,
+    build_ilp_task,
+)
 
 __all__ = ["ILPTask", "RuleTemplate", "World", "load_ilp_task", "parse_ilp_task"]
 
@@ -71,10 +80,26 @@ class _Loader:
         except ZeroDivisionError:
             raise self.fail(node, "division by zero", "check the expression") from None
 
+    def span(self, node: Tree, lo: int, hi: int, step: int = 1) -> range:
+        """The integers ``lo..hi`` (every ``step``-th): an error for an empty range, a step that
+        is not positive, or more than MAX_GROUND_ATOMS numbers (checked before listing them)."""
+        if step < 1:
+            raise self.fail(node, f"step {step} in a range", "use a step of at least 1")
+        if hi < lo:
+            raise self.fail(node, f"empty range {lo}..{hi}", "write the smaller bound first")
+        numbers = range(lo, hi + 1, step)
+        self.limit(node, len(numbers), f"the range {lo}..{hi}")
+        return numbers
+
+    def limit(self, node: Tree, count: int, what: str) -> None:
+        if count > MAX_GROUND_ATOMS:
+            raise self.fail(node, f"{what} has {count:,} values (at most {MAX_GROUND_ATOMS:,}: "
+                            "neurosym.tasks.ilp_validate.MAX_GROUND_ATOMS)",
+                            "use smaller ranges (fewer constants or generated facts)")
+
     def domain(self, node: Tree, constants: list[str]) -> list[str]:
         if node.data == "range_domain":
-            lo, hi, *step = (int(t) for t in node.children)
-            return [str(i) for i in range(lo, hi + 1, step[0] if step else 1)]
+            return [str(i) for i in self.span(node, *(int(t) for t in node.children))]
         if node.data == "set_domain":
             return [self.constant(c) for c in node.children]
         if not constants:
@@ -101,6 +126,7 @@ class _Loader:
         if len(set(names)) != len(names):
             raise self.fail(gen, "a variable is bound twice in one 'for'", "use a different variable name")
         domains = [self.domain(b.children[1], constants) for b in binds]
+        self.limit(gen, math.prod(map(len, domains)), "this 'for' (all combinations)")
         for values in itertools.product(*domains):
             env = dict(zip(names, values))
             ok = True
@@ -122,7 +148,7 @@ class _Loader:
 def load_ilp_task(source: str | Path) -> ILPTask:
     """Load a task from a file path or a bundled name (``"ilp/even"``)."""
     path = find_task(source)
-    return parse_ilp_task(path.read_text(encoding="utf-8"), path=path)
+    return parse_ilp_task(read_text(path, what="task file"), path=path)
 
 
 
@@ -151,9 +177,10 @@ _FIXES = {
 def parse_ilp_task(text: str, *, path: str | Path | None = None) -> ILPTask:
     """Parse ILP task text into a draft and a locator; the one validator checks and builds it."""
     spath = str(path) if path is not None else None
-    tree = parse_with(load_parser("ilp_task"), text, path=spath, error=TaskFileError,
-                      what="ILP task file", hint=_HINT)
-    draft, where = _FileReader(text, spath).read(tree)
+    with nesting_guard(spath, "ILP task file"):
+        tree = parse_with(load_parser("ilp_task"), text, path=spath, error=TaskFileError,
+                          what="ILP task file", hint=_HINT)
+        draft, where = _FileReader(text, spath).read(tree)
     return build_ilp_task(draft, where)
 
 
@@ -214,11 +241,7 @@ class _FileReader(_Loader):
         out = []
         for item in stmt.children:
             if item.data == "const_range":
-                lo, hi = (int(t) for t in item.children)
-                if hi < lo:
-                    raise self.fail(item, f"empty range {lo}..{hi}",
-                                    "write the smaller bound first")
-                out += [str(i) for i in range(lo, hi + 1)]
+                out += [str(i) for i in self.span(item, *(int(t) for t in item.children))]
             else:
                 out.append(self.constant(item))
         return out

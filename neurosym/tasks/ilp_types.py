@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from neurosym.errors import TaskFileError
+from neurosym.errors import NeurosymError, TaskFileError
 from neurosym.logic.terms import Atom, Program
 
 
@@ -56,6 +56,13 @@ class ILPTask:
     # (line, column) of each `rules` statement, for later errors (e.g. a template with no clause).
     template_positions: dict[str, tuple[int, int]] = field(default_factory=dict)
     source_text: str | None = None
+
+    def __post_init__(self) -> None:
+        """A task learns from examples: without a positive one every program would be
+        "verified" (the front ends check each world; this catches a hand-built task)."""
+        if not any(w.positives for w in self.train):
+            raise NeurosymError(f"ILP task {self.name}: no training world has a positive example; "
+                                "fix: give at least one positive example")
 
     @property
     def intensional(self) -> dict[str, int]:

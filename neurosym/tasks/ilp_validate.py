@@ -16,7 +16,7 @@ end's own syntax; an item is a tuple key:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from neurosym.errors import NeurosymError, TaskFileError
@@ -70,8 +70,16 @@ class Position:
     column: int | None = None
 
 
+#: Refused before expanding: more constants, or more atoms from one generator
+#: (``for X in ..., Y in ...``) or from a ``closed_world`` (constants ** arity per world). Larger
+#: tasks would not fit the ∂ILP valuation anyway; the error names the number to lower.
+MAX_GROUND_ATOMS = 1_000_000
+
+
 # check -> fix, in Python words; a front end's Locator.fixes rewords them in its own syntax.
 FIXES: dict[str, str] = {
+    "closed_world_size": "use fewer constants, or list the negative examples instead of "
+    "closed_world",
     "intensional_arity": "use a predicate of arity at most 2",
     "steps_positive": "pass steps >= 1",
     "no_target": "name the target predicate",
@@ -149,6 +157,20 @@ def rule_template(spec: TemplateSpec, pred: str) -> RuleTemplate:
             f"rule template {spec!r} for {pred}: v (existential variables) must be an int >= 0"
         )
     return RuleTemplate(v, bool(intensional))
+
+
+def as_atoms(value: object, what: str) -> list[Atom]:
+    """``value`` (an iterable of atoms from Python code) as a list; a NeurosymError naming
+    ``what`` for anything else (a string of Datalog, None, a number, a list of strings)."""
+    hint = "pass Atom objects, e.g. [atom('edge', 'a', 'b')] or parse_atoms('edge(a, b).')"
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise NeurosymError(f"{what} must be a list of atoms, got {type(value).__name__}; {hint}")
+    out = list(value)
+    wrong = next((a for a in out if not isinstance(a, Atom)), None)
+    if wrong is not None:
+        raise NeurosymError(f"{what} must hold atoms, got {wrong!r} ({type(wrong).__name__}); "
+                            f"{hint}")
+    return out
 
 
 def build_ilp_task(draft: TaskDraft, where: Locator) -> ILPTask:
@@ -316,6 +338,12 @@ def _world(
             )
     negatives = list(world.negatives)
     if world.closed_world:
+        if len(constants) ** arity > MAX_GROUND_ATOMS:
+            raise where.error(("world", w), "closed_world_size",
+                              f"closed_world in {name} would make {len(constants):,}^{arity} = "
+                              f"{len(constants) ** arity:,} target atoms (at most "
+                              f"{MAX_GROUND_ATOMS:,}: neurosym.tasks.ilp_validate."
+                              "MAX_GROUND_ATOMS)")
         labelled = positives | set(negatives)
         for args in itertools.product(constants, repeat=arity):
             a = Atom(target, tuple(Const(c) for c in args))

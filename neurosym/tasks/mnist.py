@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import gzip
 import os
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from neurosym.errors import NeurosymError
+from neurosym.io import read_bytes
 
 MNIST_DATA_ENV = "NEUROSYM_MNIST_DATA"
 IMAGES_FILE = "t10k-images-idx3-ubyte.gz"
@@ -50,10 +52,10 @@ def default_mnist_dir() -> Path | None:
 
 
 def _read_idx(path: Path, offset: int, magic: int) -> np.ndarray:
+    packed = read_bytes(path, what="gzip'd MNIST IDX file")
     try:
-        with gzip.open(path) as f:
-            raw = f.read()
-    except (OSError, EOFError) as exc:
+        raw = gzip.decompress(packed)
+    except (OSError, EOFError, zlib.error) as exc:
         raise NeurosymError(f"{path}: cannot read the gzip'd IDX file ({exc})") from None
     if len(raw) < offset or int.from_bytes(raw[:4], "big") != magic:
         raise NeurosymError(

@@ -45,7 +45,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from neurosym.errors import NeurosymError, TaskFileError
+from neurosym.errors import NeurosymError, TaskFileError, nesting_guard
+from neurosym.io import read_text
 from neurosym.logic.terms import Atom, Const
 from neurosym.tasks.ilp_types import ILPTask, RuleTemplate
 from neurosym.tasks.ilp_validate import (
@@ -119,14 +120,8 @@ class _Source:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        try:
-            self.text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise NeurosymError(
-                f"{path}: no such file; a Popper task folder has bk.pl, exs.pl and bias.pl"
-            ) from None
-        except UnicodeDecodeError as e:
-            raise NeurosymError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+        self.text = read_text(path, what="Popper file; a Popper task folder has bk.pl, exs.pl "
+                                          "and bias.pl")
 
     def at(self, where: _Tok | _Term | tuple[int, int]) -> Position:
         line, column = (where.line, where.column) if not isinstance(where, tuple) else where
@@ -377,6 +372,14 @@ def read_popper(
     folder = Path(folder)
     if not folder.is_dir():
         raise NeurosymError(f"{folder}: not a folder; a Popper task is a folder with bk.pl, exs.pl and bias.pl")
+    with nesting_guard(folder, "Popper task"):
+        return _read_popper(folder, existentials, templates, invented, steps, closed_world, name)
+
+
+def _read_popper(folder: Path, existentials: int,
+                 templates: Mapping[str, Iterable[TemplateSpec]] | None,
+                 invented: Mapping[str, int] | None, steps: int | None, closed_world: bool,
+                 name: str | None) -> PopperImport:
     notes: list[str] = []
     bias = _Source(folder / "bias.pl")
     bk = _Source(folder / "bk.pl")
@@ -462,6 +465,6 @@ def load_popper_task(folder: str | Path, **options) -> ILPTask:
 
 
 def is_popper_folder(path: str | Path) -> bool:
-    """True for a folder holding bk.pl, exs.pl and bias.pl."""
-    p = Path(path)
-    return p.is_dir() and all((p / f).is_file() for f in ("bk.pl", "exs.pl", "bias.pl"))
+    """True for a folder: a task given as a folder is a Popper folder (bk.pl, exs.pl, bias.pl;
+    :func:`read_popper` names any that is missing)."""
+    return Path(path).is_dir()

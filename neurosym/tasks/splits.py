@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+from neurosym.io import confine, relative_name_problem
 from neurosym.tasks.cgrammar import InputGrammar, ParseFailure
 from neurosym.tasks.enumerate import Enumerator, max_height
 from neurosym.tasks.examples import Example, read_scan_file
@@ -160,8 +161,9 @@ def build_split_rules(spec: TaskSpec, grammar: InputGrammar, enumerator: Enumera
                              split.where, "give each split its own name")
         seen[split.name] = split.where.line
         folder = split.folder if split.folder is not None else f"{split.name}_split"
-        if not folder or folder.startswith("/") or ".." in Path(folder).parts:
-            raise spec.error(f"bad folder {folder!r}", split.where,
+        if relative_name_problem(folder) is not None:
+            raise spec.error(f"bad folder {folder!r}: it {relative_name_problem(folder)}",
+                             split.where,
                              "use a relative folder name such as \"length_split\"")
         rule = _build_kind(spec, grammar, enumerator, split, split.kind, folder)
         if split.fallback is not None:
@@ -224,6 +226,12 @@ def _build_kind(spec: TaskSpec, grammar: InputGrammar, enumerator: Enumerator, s
                 raise spec.error("from_files takes both file names or none", kind.where,
                                  'write from_files or from_files("train.txt", "test.txt")')
             files = (str(args.values["train"].value), str(args.values["test"].value))
+            for file in files:
+                problem = relative_name_problem(file)
+                if problem is not None:
+                    raise spec.error(f"from_files: file name {file!r} {problem}", kind.where,
+                                     "name files inside the data folder, e.g. "
+                                     '"train.txt" or "length_split/train.txt"')
         else:
             files = rule.file_names
         return SplitRule(name, kind.kind, folder, None, files)
@@ -327,7 +335,8 @@ def _sentences(examples: Sequence[Example], train: list[Example],
 def read_split_files(rule: SplitRule, data_dir: Path) -> Split | None:
     """The official files of a from_files split, or None when they are not in ``data_dir``."""
     assert rule.files is not None
-    train_path, test_path = (data_dir / f for f in rule.files)
+    train_path, test_path = (confine(data_dir, f, what=f"split {rule.name!r}: file")
+                             for f in rule.files)
     if not (train_path.is_file() and test_path.is_file()):
         return None
     return Split(rule.name, read_scan_file(train_path), read_scan_file(test_path),
