@@ -118,6 +118,12 @@ def main(argv: list[str] | None = None) -> int:
         default=3,
         help="relation tasks: joint runs, lowest training loss kept",
     )
+    ap.add_argument(
+        "--good-enough",
+        type=float,
+        default=0.97,
+        help="relation tasks: no further attempt once one fits this share of the training pairs",
+    )
     ap.add_argument("--no-peers", action="store_true", help="do not run DeepProbLog")
     ap.add_argument("--json", default=None, help="write every result here (atomically)")
     args = ap.parse_args(argv)
@@ -143,7 +149,9 @@ def main(argv: list[str] | None = None) -> int:
                     else:
                         found.append(peer)
             else:
-                cfg = HybridSettings(epochs=args.relation_epochs, attempts=args.attempts)
+                cfg = HybridSettings(
+                    epochs=args.relation_epochs, attempts=args.attempts, good_enough=args.good_enough
+                )
                 found = run_relation(task, seed, images, labels, device=device, settings=cfg)
             for r in found:
                 print(json.dumps(r.to_json()), flush=True)
