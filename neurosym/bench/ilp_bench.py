@@ -56,7 +56,8 @@ from neurosym.ilp.config import LearnerConfig
 from neurosym.io import atomic_write_json
 from neurosym.logic import least_model
 from neurosym.logic.terms import Program
-from neurosym.tasks.ilp_task import ILPTask, World, load_ilp_task
+from neurosym.tasks.ilp_task import ILPTask, World
+from neurosym.tasks.source import load_ilp_source
 
 # The paper's 20 tasks, in the order of its table, by bundled file name (tasks/ilp/<name>.task).
 PAPER_TASKS: tuple[str, ...] = (
@@ -150,17 +151,6 @@ def recovers_intended(program: Program, task: ILPTask) -> bool | None:
 
 
 # ----- one task ---------------------------------------------------------------------------------
-
-def load_bench_task(name: str) -> ILPTask:
-    """A bundled task name (``even``, ``ilp/even``), a task file path, or a Popper folder."""
-    from neurosym.tasks.popper import is_popper_folder, load_popper_task
-
-    if is_popper_folder(name):
-        return load_popper_task(name)
-    if Path(name).is_file() or "/" in name:
-        return load_ilp_task(name)
-    return load_ilp_task(f"ilp/{name}")
-
 
 def _is_oom(err: BaseException) -> bool:
     if isinstance(err, ResourceLimitError):
@@ -267,7 +257,7 @@ def run_bench(s: BenchSettings) -> tuple[list[dict[str, Any]], Path]:
     if not 0.0 <= s.noise <= 1.0:  # checked before any work
         raise NeurosymError(f"--noise must be a fraction between 0 and 1, got {s.noise}")
     names = list(s.tasks) or list(PAPER_TASKS)
-    tasks = [load_bench_task(n) for n in names]  # bad names / files fail here, before any training
+    tasks = [load_ilp_source(n) for n in names]  # bad names / files fail here, before any training
     device = resolve_device(s.learner.device)
     out = Path(s.json) if s.json else _default_json_path()
     meta = {

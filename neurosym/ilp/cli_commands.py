@@ -41,7 +41,8 @@ def register_cli(task_sub: Any = None, ilp_sub: Any = None, scan_sub: Any = None
         "fire in any world are left out of the printed program (the result says how many).",
         epilog=CONFIDENCE_HELP,
     )
-    p.add_argument("task", help="task file path, or a bundled task such as ilp/even")
+    p.add_argument("task", help="ILP task file, bundled task (ilp/even or even), or Popper folder "
+                   "(bk.pl, exs.pl, bias.pl)")
     LearnerConfig.add_arguments(p)
     p.add_argument("--json", metavar="PATH", help="write the result (program, scores, settings, versions) as JSON")
     p.add_argument("--save", metavar="PATH", help="save the learner (safetensors) for predict/load")
@@ -58,11 +59,11 @@ def run_learn(args: argparse.Namespace) -> int:
     from neurosym.ilp.config import AUTO, LearnerConfig, describe_auto
     from neurosym.ilp.learner import RuleLearner
     from neurosym.io import atomic_write_json
-    from neurosym.tasks.ilp_task import load_ilp_task
+    from neurosym.tasks.source import load_ilp_source
     from neurosym.versions import command_line, device_description, resolve_device, versions
 
     config = LearnerConfig.from_args(args)
-    task = load_ilp_task(args.task)
+    task = load_ilp_source(args.task)
     learner = RuleLearner(config)
     device = resolve_device(config.device)
     folder = _open_run_folder(args.out, {"task": args.task, "task_path": str(task.path),
