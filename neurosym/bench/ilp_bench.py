@@ -16,7 +16,7 @@ For each task (default: the 20 bundled paper tasks) one :class:`~neurosym.ilp.Ru
   before a success gradient descent would have reached later (so it is a lower bound for
   this learner); ``--repair-rounds 0 --gumbel-scale 0`` measures plain ∂ILP. By default
   (``--stop all``)
-  training runs until every restart has succeeded (or ``--steps``, default ``BENCH_STEPS``);
+  training runs until every restart has succeeded (or ``--steps``, default 300);
   ``--stop first`` stops at the first verified program (faster, but the rate is then a lower bound);
 * **verified**: the learner's best program is verified (on the labels it was trained on);
 * **recovered**: the best program has the same least model as the task's intended program (its
@@ -40,6 +40,7 @@ import argparse
 import dataclasses
 import math
 import random
+import re
 import sys
 import time
 import traceback
@@ -394,12 +395,19 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0 if all(r["status"] == "ok" for r in records) else 1
 
 
+def _plain_text(rst: str) -> str:
+    """reStructuredText as help text: no ``literal`` quotes, :role:`~a.b.Name` -> Name, no **bold**."""
+    text = re.sub(r":\w+:`~?(?:[\w.]+\.)?([^`]+)`", r"\1", rst)
+    return re.sub(r"``([^`]+)``|\*\*([^*]+)\*\*", lambda m: m.group(1) or m.group(2), text).strip()
+
+
 def register_cli(*, task_sub: Any = None, ilp_sub: Any, scan_sub: Any = None) -> None:
     """Add ``ilp bench`` to the ``neurosym ilp`` group."""
     p = ilp_sub.add_parser(
         "bench",
         help="run the ∂ILP benchmark (the paper's 20 tasks by default): table + JSON",
-        description=(__doc__ or "").split("\n\n")[0].replace("\n", " "),
+        description=_plain_text(__doc__ or ""),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("tasks", nargs="*", metavar="TASK",
                    help="bundled task names (e.g. even fizz), task files, or Popper folders; default: all 20")
