@@ -56,3 +56,25 @@ def test_ilp_bench_accepts_every_kind_in_one_run(tmp_path: Path, capsys):
     records = json.loads(out.read_text())["records"]
     assert [r["task"] for r in records] == [name for _, name in KINDS.values()]
     assert all(r["status"] == "ok" for r in records), records
+
+
+def test_ilp_bench_out_writes_a_run_folder(tmp_path: Path, capsys):
+    from neurosym.bench.run_folder import RunFolder
+    from neurosym.lang.datalog import parse_program
+
+    folder = RunFolder(tmp_path / "run")
+    main(["ilp", "bench", "predecessor", str(POPPER), *QUICK, "--no-progress",
+          "--out", str(folder.path)])
+    assert f"wrote the run folder {folder.path}" in capsys.readouterr().out
+    assert folder.read_config()["settings"]["tasks"] == ["predecessor", str(POPPER)]
+    result = folder.read_result()
+    assert [r["task"] for r in result["records"]] == ["predecessor", "popper_grandparent"]
+    lines = folder.read_metrics()
+    assert [m["task"] for m in lines] == ["predecessor", "popper_grandparent"]
+    assert all(m["event"] == "task" and "verified" in m and "program" not in m for m in lines)
+    rules = folder.rules_path.read_text()
+    for r in result["records"]:
+        assert f"% {r['task']}: " in rules and r["program"] in rules
+        parse_program(r["program"])
+    # the folder is not overwritten by a second run
+    assert main(["ilp", "bench", "predecessor", *QUICK, "--out", str(folder.path)]) == 1

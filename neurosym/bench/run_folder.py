@@ -35,6 +35,15 @@ class RunFolder:
     rules_path = property(lambda self: self.path / "rules.txt")
     plot_path = property(lambda self: self.path / "learning_curve.png")
 
+    @classmethod
+    def create(cls, path: str | Path, config: dict[str, Any]) -> RunFolder:
+        """A new run folder with config.json written; refuses a folder that already holds files."""
+        folder = cls(path)
+        if folder.exists():
+            raise NeurosymError(f"{folder.path} already holds files; choose another --out folder")
+        folder.write_config(config)
+        return folder
+
     def exists(self) -> bool:
         return self.path.is_dir() and any(self.path.iterdir())
 

@@ -56,6 +56,7 @@ def register_cli(task_sub: Any = None, ilp_sub: Any = None, scan_sub: Any = None
 def run_learn(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from neurosym.bench.run_folder import RunFolder
     from neurosym.ilp.config import AUTO, LearnerConfig, describe_auto
     from neurosym.ilp.learner import RuleLearner
     from neurosym.io import atomic_write_json
@@ -66,8 +67,8 @@ def run_learn(args: argparse.Namespace) -> int:
     task = load_ilp_source(args.task)
     learner = RuleLearner(config)
     device = resolve_device(config.device)
-    folder = _open_run_folder(args.out, {"task": args.task, "task_path": str(task.path),
-                                         "learner": config.to_json()})
+    folder = None if args.out is None else RunFolder.create(
+        args.out, {"task": args.task, "task_path": str(task.path), "learner": config.to_json()})
     print(task.summary())
     auto = config.restarts == AUTO
     count = f"{describe_auto(device.type)} (auto)" if auto else str(config.restarts)
@@ -113,20 +114,6 @@ def run_learn(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     return 0
-
-
-def _open_run_folder(out: str | None, config: dict[str, Any]) -> Any:
-    """The ``--out`` run folder with its config.json written (None without ``--out``)."""
-    if out is None:
-        return None
-    from neurosym.bench.run_folder import RunFolder
-    from neurosym.errors import NeurosymError
-
-    folder = RunFolder(out)
-    if folder.exists():
-        raise NeurosymError(f"{folder.path} already holds files; choose another --out folder")
-    folder.write_config(config)
-    return folder
 
 
 def _finish_run_folder(folder: Any, result: Any, data: dict[str, Any]) -> None:
