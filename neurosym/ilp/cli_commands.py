@@ -31,6 +31,7 @@ def register_cli(task_sub: Any = None, ilp_sub: Any = None, scan_sub: Any = None
     :class:`~neurosym.ilp.config.LearnerConfig` setting, plus the command's own."""
     if ilp_sub is None:
         return
+    from neurosym.bench.run_folder import LOGGER_HELP, LOGGERS
     from neurosym.ilp.config import LearnerConfig
 
     p = ilp_sub.add_parser(
@@ -49,6 +50,8 @@ def register_cli(task_sub: Any = None, ilp_sub: Any = None, scan_sub: Any = None
     p.add_argument("--out", metavar="DIR",
                    help="write a run folder: config.json, metrics.jsonl (one line per check), "
                    "rules.txt (the program as Datalog), result.json, learning_curve.png")
+    p.add_argument("--logger", choices=LOGGERS, default="jsonl",
+                   help=f"with --out: {LOGGER_HELP} (default: jsonl)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run_learn)
 
@@ -68,7 +71,8 @@ def run_learn(args: argparse.Namespace) -> int:
     learner = RuleLearner(config)
     device = resolve_device(config.device)
     folder = None if args.out is None else RunFolder.create(
-        args.out, {"task": args.task, "task_path": str(task.path), "learner": config.to_json()})
+        args.out, {"task": args.task, "task_path": str(task.path), "learner": config.to_json()},
+        args.logger)
     print(task.summary())
     auto = config.restarts == AUTO
     count = f"{describe_auto(device.type)} (auto)" if auto else str(config.restarts)
