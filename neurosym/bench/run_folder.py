@@ -56,7 +56,8 @@ class RunFolder:
     plot_path = property(lambda self: self.path / "learning_curve.png")
 
     @classmethod
-    def create(cls, path: str | Path, config: dict[str, Any], logger: Logger = "jsonl") -> RunFolder:
+    def create(cls, path: str | Path, config: dict[str, Any],
+               logger: Logger = "jsonl") -> RunFolder:
         """A new run folder with config.json written; refuses a folder that already holds files."""
         folder = cls(path, logger)
         if folder.exists():
@@ -173,8 +174,8 @@ class _CsvWriter:
         if header:
             writer.writeheader()
         for r in records:
-            writer.writerow({k: v if isinstance(v, (str, int, float)) or v is None else json.dumps(v)
-                             for k, v in r.items()})
+            writer.writerow({k: v if v is None or isinstance(v, (str, int, float))
+                             else json.dumps(v) for k, v in r.items()})
         return buf.getvalue()
 
 

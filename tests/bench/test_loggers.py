@@ -7,6 +7,7 @@ import json
 import sys
 import types
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -47,7 +48,7 @@ def test_jsonl_logger_writes_nothing_else(tmp_path: Path):
 
 
 class _FakeWriter:
-    made: list[_FakeWriter] = []
+    made: ClassVar[list[_FakeWriter]] = []
 
     def __init__(self, log_dir: str) -> None:
         self.log_dir, self.scalars, self.flushes = log_dir, [], 0
