@@ -16,7 +16,7 @@ For each task (default: the 20 bundled paper tasks) one :class:`~neurosym.ilp.Ru
   before a success gradient descent would have reached later (so it is a lower bound for
   this learner); ``--repair-rounds 0 --gumbel-scale 0`` measures plain ∂ILP. By default
   (``--stop all``)
-  training runs until every restart has succeeded (or ``--steps``, default ``BENCH_STEPS``);
+  training runs until every restart has succeeded (or ``--steps``, default 300);
   ``--stop first`` stops at the first verified program (faster, but the rate is then a lower bound);
 * **verified**: the learner's best program is verified (on the labels it was trained on);
 * **recovered**: the best program has the same least model as the task's intended program (its
@@ -40,6 +40,7 @@ import argparse
 import dataclasses
 import math
 import random
+import re
 import sys
 import time
 import traceback
@@ -51,12 +52,14 @@ from pathlib import Path
 from typing import Any
 
 from neurosym.bench.distributed import finish, init_distributed, my_share, rank_device, run_items
+from neurosym.bench.run_folder import RunFolder
 from neurosym.errors import NeurosymError, ResourceLimitError
 from neurosym.ilp.config import LearnerConfig
-from neurosym.io import atomic_write_json
+from neurosym.io import atomic_write_json, atomic_write_text
 from neurosym.logic import least_model
 from neurosym.logic.terms import Program
-from neurosym.tasks.ilp_task import ILPTask, World, load_ilp_task
+from neurosym.tasks.ilp_task import ILPTask, World
+from neurosym.tasks.source import load_ilp_source
 
 # The paper's 20 tasks, in the order of its table, by bundled file name (tasks/ilp/<name>.task).
 PAPER_TASKS: tuple[str, ...] = (
@@ -97,6 +100,7 @@ class BenchSettings:
     tasks: list[str] = field(default_factory=list)
     learner: LearnerConfig = BENCH_LEARNER
     json: str | None = None
+    out: str | None = None
     noise: float = 0.0
     stop: str = "all"
     progress: bool = True
@@ -150,17 +154,6 @@ def recovers_intended(program: Program, task: ILPTask) -> bool | None:
 
 
 # ----- one task ---------------------------------------------------------------------------------
-
-def load_bench_task(name: str) -> ILPTask:
-    """A bundled task name (``even``, ``ilp/even``), a task file path, or a Popper folder."""
-    from neurosym.tasks.popper import is_popper_folder, load_popper_task
-
-    if is_popper_folder(name):
-        return load_popper_task(name)
-    if Path(name).is_file() or "/" in name:
-        return load_ilp_task(name)
-    return load_ilp_task(f"ilp/{name}")
-
 
 def _is_oom(err: BaseException) -> bool:
     if isinstance(err, ResourceLimitError):
@@ -267,13 +260,15 @@ def run_bench(s: BenchSettings) -> tuple[list[dict[str, Any]], Path]:
     if not 0.0 <= s.noise <= 1.0:  # checked before any work
         raise NeurosymError(f"--noise must be a fraction between 0 and 1, got {s.noise}")
     names = list(s.tasks) or list(PAPER_TASKS)
-    tasks = [load_bench_task(n) for n in names]  # bad names / files fail here, before any training
+    tasks = [load_ilp_source(n) for n in names]  # bad names / files fail here, before any training
     device = resolve_device(s.learner.device)
-    out = Path(s.json) if s.json else _default_json_path()
+    out = (Path(s.json) if s.json else RunFolder(s.out).result_path if s.out
+           else _default_json_path())
     meta = {
         "benchmark": "dilp (Evans & Grefenstette 2018)", "command": command_line(),
         "device": device_description(device), "seed": s.learner.seed, "versions": versions(),
-        "settings": {"tasks": s.tasks, "json": s.json, "noise": s.noise, "stop": s.stop,
+        "settings": {"tasks": s.tasks, "json": s.json, "out": s.out, "noise": s.noise,
+                     "stop": s.stop,
                      "learner": s.learner.to_json()},
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "paper_success_source": PAPER_SOURCE,
@@ -282,6 +277,7 @@ def run_bench(s: BenchSettings) -> tuple[list[dict[str, Any]], Path]:
     local_device = str(rank_device(device, ctx))
     local_settings = dataclasses.replace(s, learner=s.learner.replace(device=local_device))
     meta["processes"] = ctx.world_size
+    folder = RunFolder.create(s.out, meta) if s.out and ctx.is_main else None
     done: list[dict[str, Any]] = []
     bar = _progress_bar(len(my_share(tasks, ctx)), enabled=s.progress and ctx.is_main)
 
@@ -298,6 +294,8 @@ def run_bench(s: BenchSettings) -> tuple[list[dict[str, Any]], Path]:
         bar.update(1)
         if not ctx.distributed:  # distributed ranks keep their finished records in shard files instead
             atomic_write_json(out, {**meta, "records": done})
+            if folder is not None:
+                folder.append_metrics(_metrics_line(record))
 
     try:
         merged = run_items(tasks, work, out=out, ctx=ctx, on_record=finished)
@@ -309,8 +307,34 @@ def run_bench(s: BenchSettings) -> tuple[list[dict[str, Any]], Path]:
     records = [rec if rec.get("status") != "lost" else {"task": task.name, **rec} for rec, task in zip(merged, tasks)]
     meta["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     atomic_write_json(out, {**meta, "records": records})
+    if folder is not None:
+        _finish_run_folder(folder, records, {**meta, "records": records}, ctx.distributed)
     finish(ctx)
     return records, out
+
+
+def _metrics_line(record: dict[str, Any]) -> dict[str, Any]:
+    """One metrics.jsonl line for a finished task: its status and scores (no program)."""
+    keys = ("task", "status", "error", "verified", "recovered", "restarts_succeeded", "restarts",
+            "success_percent", "success_with_repair_percent", "steps_to_first_success", "steps_run",
+            "seconds", "peak_memory_bytes", "labels_flipped")
+    return {"event": "task", **{k: record[k] for k in keys if k in record}}
+
+
+def _finish_run_folder(folder: RunFolder, records: Sequence[dict[str, Any]], data: dict[str, Any],
+                       distributed: bool) -> None:
+    """result.json (the bench JSON), rules.txt (each task's program as Datalog) and, for a torchrun
+    job, the metrics lines (its ranks finished tasks in parallel)."""
+    if distributed:
+        for record in records:
+            folder.append_metrics(_metrics_line(record))
+    blocks = []
+    for r in records:
+        status = r["status"] if r["status"] != "ok" else (
+            "verified" if r["verified"] else "not verified")
+        blocks.append(f"% {r['task']}: {status}\n{r.get('program') or '% (no program)'}\n")
+    atomic_write_text(folder.rules_path, "\n".join(blocks))
+    folder.write_result(data)
 
 
 def _progress_bar(total: int, *, enabled: bool) -> Any:
@@ -394,14 +418,23 @@ def format_table(records: Sequence[dict[str, Any]]) -> str:
 
 def _cmd_bench(args: argparse.Namespace) -> int:
     learner = LearnerConfig.from_args(args, defaults=BENCH_LEARNER)
-    s = BenchSettings(tasks=list(args.tasks), learner=learner, json=args.json, noise=args.noise,
+    s = BenchSettings(tasks=list(args.tasks), learner=learner, json=args.json, out=args.out,
+                      noise=args.noise,
                       stop=args.stop, progress=not args.no_progress)
     records, path = run_bench(s)
     if not records:  # a non-zero rank of a torchrun job: rank 0 reports
         return 0
     print(format_table(records))
     print(f"results: {path}")
+    if args.out:
+        print(f"wrote the run folder {args.out}")
     return 0 if all(r["status"] == "ok" for r in records) else 1
+
+
+def _plain_text(rst: str) -> str:
+    """reStructuredText as help text: no ``literal`` quotes, :role:`~a.b.Name` -> Name, no **bold**."""
+    text = re.sub(r":\w+:`~?(?:[\w.]+\.)?([^`]+)`", r"\1", rst)
+    return re.sub(r"``([^`]+)``|\*\*([^*]+)\*\*", lambda m: m.group(1) or m.group(2), text).strip()
 
 
 def register_cli(*, task_sub: Any = None, ilp_sub: Any, scan_sub: Any = None) -> None:
@@ -409,12 +442,17 @@ def register_cli(*, task_sub: Any = None, ilp_sub: Any, scan_sub: Any = None) ->
     p = ilp_sub.add_parser(
         "bench",
         help="run the ∂ILP benchmark (the paper's 20 tasks by default): table + JSON",
-        description=(__doc__ or "").split("\n\n")[0].replace("\n", " "),
+        description=_plain_text(__doc__ or ""),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("tasks", nargs="*", metavar="TASK",
                    help="bundled task names (e.g. even fizz), task files, or Popper folders; default: all 20")
     LearnerConfig.add_arguments(p, defaults=BENCH_LEARNER, exclude=BENCH_OWN)
     p.add_argument("--json", default=None, help="results file (default: runs/ilp/bench-<UTC time>.json)")
+    p.add_argument("--out", metavar="DIR", default=None,
+                   help="write a run folder: config.json, metrics.jsonl (one line per finished "
+                        "task), "
+                        "rules.txt (each task's program), result.json (the results file)")
     p.add_argument("--noise", type=float, default=0.0,
                    help="fraction of training labels flipped before training, seeded by --seed "
                         "(default: 0)")

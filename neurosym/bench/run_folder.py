@@ -3,7 +3,11 @@
 Layout of ``<out>/<split>-<model>-seed<k>/``::
 
     config.json          what was run (split, model, seed, options, data), written first
-    metrics.jsonl        one JSON object per line, appended as training goes
+    metrics.jsonl        one JSON object per line, appended as training goes (always written:
+                         resuming and the plot read it)
+    metrics.csv          the same lines as a table (``--logger csv``; columns added as they appear)
+    tensorboard/         the numbers as TensorBoard scalars (``--logger tensorboard``; needs
+                         pip install 'neurosym[tensorboard]')
     checkpoint/          the learner's checkpoint (written atomically by learner.save)
     result.json          the evaluation, written last: a run with result.json is finished
     errors.txt           up to 200 test inputs the model got wrong, with gold and prediction
@@ -13,19 +17,35 @@ Layout of ``<out>/<split>-<model>-seed<k>/``::
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from neurosym.errors import NeurosymError
 from neurosym.io import atomic_write, atomic_write_json, atomic_write_text, read_json, read_text
 
 PLOT_MISSING = "matplotlib is not installed, so no learning-curve plot was drawn (pip install 'neurosym[plot]')"
+LOGGERS = ("jsonl", "csv", "tensorboard")
+Logger = Literal["jsonl", "csv", "tensorboard"]
+LOGGER_HELP = ("where the metrics go besides metrics.jsonl (always written): jsonl (nothing more), "
+               "csv (metrics.csv), tensorboard (tensorboard/; pip install 'neurosym[tensorboard]')")
+TENSORBOARD_MISSING = ("--logger tensorboard needs TensorBoard, which is not installed: "
+                       "pip install 'neurosym[tensorboard]'")
 
 
 class RunFolder:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, logger: Logger = "jsonl") -> None:
+        """``logger``: jsonl, csv or tensorboard (see :data:`LOGGER_HELP`); checked here, so a
+        missing TensorBoard is reported before any training."""
         self.path = Path(path)
+        if logger not in LOGGERS:
+            raise NeurosymError(f"--logger must be one of {', '.join(LOGGERS)}, got {logger!r}")
+        self.logger = logger
+        self._writer: _CsvWriter | _TensorBoardWriter | None = (
+            _CsvWriter(self.path / "metrics.csv") if logger == "csv"
+            else _TensorBoardWriter(self.path / "tensorboard") if logger == "tensorboard" else None)
 
     config_path = property(lambda self: self.path / "config.json")
     metrics_path = property(lambda self: self.path / "metrics.jsonl")
@@ -34,6 +54,16 @@ class RunFolder:
     errors_path = property(lambda self: self.path / "errors.txt")
     rules_path = property(lambda self: self.path / "rules.txt")
     plot_path = property(lambda self: self.path / "learning_curve.png")
+
+    @classmethod
+    def create(cls, path: str | Path, config: dict[str, Any],
+               logger: Logger = "jsonl") -> RunFolder:
+        """A new run folder with config.json written; refuses a folder that already holds files."""
+        folder = cls(path, logger)
+        if folder.exists():
+            raise NeurosymError(f"{folder.path} already holds files; choose another --out folder")
+        folder.write_config(config)
+        return folder
 
     def exists(self) -> bool:
         return self.path.is_dir() and any(self.path.iterdir())
@@ -52,6 +82,8 @@ class RunFolder:
         self.path.mkdir(parents=True, exist_ok=True)
         with self.metrics_path.open("a", encoding="utf-8") as f:
             f.write(json.dumps(record) + "\n")
+        if self._writer is not None:
+            self._writer.log(record, self.read_metrics)
 
     def read_metrics(self) -> list[dict[str, Any]]:
         """Every complete line of metrics.jsonl (a torn last line from a crash is skipped)."""
@@ -69,6 +101,8 @@ class RunFolder:
         """On resume: drop training lines logged after the checkpoint's step (they will be redone)."""
         kept = [r for r in self.read_metrics() if r.get("step", 0) <= after_step]
         atomic_write_text(self.metrics_path, "".join(json.dumps(r) + "\n" for r in kept))
+        if isinstance(self._writer, _CsvWriter):
+            self._writer.rewrite(kept)
 
     def write_result(self, result: dict[str, Any]) -> None:
         atomic_write_json(self.result_path, result)
@@ -111,6 +145,61 @@ class RunFolder:
         atomic_write(self.plot_path, lambda p: fig.savefig(p, format="png", dpi=100))
         plt.close(fig)
         return None
+
+
+class _CsvWriter:
+    """metrics.csv: one row per metrics line; a line with a new key rewrites the file with the
+    wider header (empty cells where a line has no value)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.header: list[str] | None = None
+
+    def log(self, record: dict[str, Any], all_records: Any) -> None:
+        if self.header is None and self.path.exists():
+            self.header = next(csv.reader(self.path.open(encoding="utf-8")), [])
+        if self.header is None or not set(record) <= set(self.header):
+            self.rewrite(all_records())
+            return
+        with self.path.open("a", encoding="utf-8", newline="") as f:
+            f.write(self._rows([record]))
+
+    def rewrite(self, records: list[dict[str, Any]]) -> None:
+        self.header = list(dict.fromkeys(k for r in records for k in r))
+        atomic_write_text(self.path, self._rows(records, header=True))
+
+    def _rows(self, records: list[dict[str, Any]], header: bool = False) -> str:
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=self.header or [], restval="", lineterminator="\n")
+        if header:
+            writer.writeheader()
+        for r in records:
+            writer.writerow({k: v if v is None or isinstance(v, (str, int, float))
+                             else json.dumps(v) for k, v in r.items()})
+        return buf.getvalue()
+
+
+class _TensorBoardWriter:
+    """Each number of a metrics line as a TensorBoard scalar at the line's step; an event line's
+    numbers are tagged ``<event>/<key>`` (e.g. ``eval/test_accuracy``)."""
+
+    def __init__(self, log_dir: Path) -> None:
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError:
+            raise NeurosymError(TENSORBOARD_MISSING) from None
+        self.log_dir = log_dir
+        self._make = SummaryWriter
+        self._writer: Any = None
+
+    def log(self, record: dict[str, Any], all_records: Any = None) -> None:
+        if self._writer is None:  # created on the first line, so a failed start leaves no folder
+            self._writer = self._make(log_dir=str(self.log_dir))
+        step, event = record.get("step", 0), record.get("event")
+        for key, value in record.items():
+            if key != "step" and isinstance(value, (int, float)) and not isinstance(value, bool):
+                self._writer.add_scalar(f"{event}/{key}" if event else key, value, step)
+        self._writer.flush()
 
 
 def _read_json(path: Path, what: str) -> dict[str, Any]:

@@ -39,7 +39,7 @@ from typing import Any
 import torch
 
 from neurosym.bench.distributed import finish, init_distributed, rank_device, run_items
-from neurosym.bench.run_folder import PLOT_MISSING, RunFolder
+from neurosym.bench.run_folder import LOGGER_HELP, PLOT_MISSING, Logger, RunFolder
 from neurosym.config import Config, apply_overrides, option
 from neurosym.errors import NeurosymError
 from neurosym.io import atomic_write_json
@@ -99,6 +99,7 @@ class RunSettings(Config):
     eval_every: int = option(0, "also score test and train exact match every N steps (0 = only at "
                              "the end; metrics.jsonl event eval_during)", minimum=0)
     threads: int | None = option(None, "torch CPU threads (default: torch's)", minimum=1)
+    logger: Logger = option("jsonl", LOGGER_HELP)
     progress: bool | None = option(None, "None: a bar on a terminal, periodic lines otherwise",
                                    fixed=True)
 
@@ -265,7 +266,8 @@ def run_seed(
     seed: int, device: torch.device,
 ) -> dict[str, Any]:
     """Train (or resume) one seed in its run folder, evaluate, write result.json; returns the result."""
-    folder = RunFolder(Path(settings.out) / f"{settings.split}-{settings.model}-seed{seed}")
+    folder = RunFolder(Path(settings.out) / f"{settings.split}-{settings.model}-seed{seed}",
+                       settings.logger)
     config = {
         "split": settings.split,
         "model": settings.model,

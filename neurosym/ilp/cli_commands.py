@@ -31,6 +31,7 @@ def register_cli(task_sub: Any = None, ilp_sub: Any = None, scan_sub: Any = None
     :class:`~neurosym.ilp.config.LearnerConfig` setting, plus the command's own."""
     if ilp_sub is None:
         return
+    from neurosym.bench.run_folder import LOGGER_HELP, LOGGERS
     from neurosym.ilp.config import LearnerConfig
 
     p = ilp_sub.add_parser(
@@ -41,13 +42,16 @@ def register_cli(task_sub: Any = None, ilp_sub: Any = None, scan_sub: Any = None
         "fire in any world are left out of the printed program (the result says how many).",
         epilog=CONFIDENCE_HELP,
     )
-    p.add_argument("task", help="task file path, or a bundled task such as ilp/even")
+    p.add_argument("task", help="ILP task file, bundled task (ilp/even or even), or Popper folder "
+                   "(bk.pl, exs.pl, bias.pl)")
     LearnerConfig.add_arguments(p)
     p.add_argument("--json", metavar="PATH", help="write the result (program, scores, settings, versions) as JSON")
     p.add_argument("--save", metavar="PATH", help="save the learner (safetensors) for predict/load")
     p.add_argument("--out", metavar="DIR",
                    help="write a run folder: config.json, metrics.jsonl (one line per check), "
                    "rules.txt (the program as Datalog), result.json, learning_curve.png")
+    p.add_argument("--logger", choices=LOGGERS, default="jsonl",
+                   help=f"with --out: {LOGGER_HELP} (default: jsonl)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run_learn)
 
@@ -55,18 +59,20 @@ def register_cli(task_sub: Any = None, ilp_sub: Any = None, scan_sub: Any = None
 def run_learn(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from neurosym.bench.run_folder import RunFolder
     from neurosym.ilp.config import AUTO, LearnerConfig, describe_auto
     from neurosym.ilp.learner import RuleLearner
     from neurosym.io import atomic_write_json
-    from neurosym.tasks.ilp_task import load_ilp_task
+    from neurosym.tasks.source import load_ilp_source
     from neurosym.versions import command_line, device_description, resolve_device, versions
 
     config = LearnerConfig.from_args(args)
-    task = load_ilp_task(args.task)
+    task = load_ilp_source(args.task)
     learner = RuleLearner(config)
     device = resolve_device(config.device)
-    folder = _open_run_folder(args.out, {"task": args.task, "task_path": str(task.path),
-                                         "learner": config.to_json()})
+    folder = None if args.out is None else RunFolder.create(
+        args.out, {"task": args.task, "task_path": str(task.path), "learner": config.to_json()},
+        args.logger)
     print(task.summary())
     auto = config.restarts == AUTO
     count = f"{describe_auto(device.type)} (auto)" if auto else str(config.restarts)
@@ -112,20 +118,6 @@ def run_learn(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     return 0
-
-
-def _open_run_folder(out: str | None, config: dict[str, Any]) -> Any:
-    """The ``--out`` run folder with its config.json written (None without ``--out``)."""
-    if out is None:
-        return None
-    from neurosym.bench.run_folder import RunFolder
-    from neurosym.errors import NeurosymError
-
-    folder = RunFolder(out)
-    if folder.exists():
-        raise NeurosymError(f"{folder.path} already holds files; choose another --out folder")
-    folder.write_config(config)
-    return folder
 
 
 def _finish_run_folder(folder: Any, result: Any, data: dict[str, Any]) -> None:

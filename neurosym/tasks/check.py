@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from neurosym.io import read_text
-from neurosym.resources import find_task
+from neurosym.tasks.source import resolve_task
 from neurosym.tasks.taskfile import is_compositional_task_text
 
 
@@ -14,13 +14,13 @@ def check_task_file(source: str | Path) -> str:
 
     Raises TaskFileError (file, line, column, caret, fix) for a bad file.
     """
-    from neurosym.tasks.popper import is_popper_folder, read_popper
+    from neurosym.tasks.popper import read_popper
 
-    if is_popper_folder(source):
-        imported = read_popper(source)
+    path = resolve_task(source)
+    if path.is_dir():
+        imported = read_popper(path)
         notes = f" ({len(imported.notes)} note(s): {'; '.join(imported.notes)})" if imported.notes else ""
         return f"{source}: ok: Popper folder read as {imported.task.summary()}{notes}"
-    path = find_task(source)
     text = read_text(path, what="task file")
     if is_compositional_task_text(text):
         from neurosym.tasks.compositional import load_compositional_task

@@ -32,7 +32,7 @@ from pathlib import Path
 from neurosym.io import confine, relative_name_problem
 from neurosym.tasks.cgrammar import InputGrammar, ParseFailure
 from neurosym.tasks.enumerate import Enumerator, max_height
-from neurosym.tasks.examples import Example, read_scan_file
+from neurosym.tasks.examples import Example, read_scan_file, scan_file_or_jsonl
 from neurosym.tasks.meaning import interpret
 from neurosym.tasks.taskfile import Argument, SplitKindSpec, SplitSpec, TaskSpec
 
@@ -335,8 +335,10 @@ def _sentences(examples: Sequence[Example], train: list[Example],
 def read_split_files(rule: SplitRule, data_dir: Path) -> Split | None:
     """The official files of a from_files split, or None when they are not in ``data_dir``."""
     assert rule.files is not None
-    train_path, test_path = (confine(data_dir, f, what=f"split {rule.name!r}: file")
-                             for f in rule.files)
+    train_path, test_path = (
+        scan_file_or_jsonl(confine(data_dir, f, what=f"split {rule.name!r}: file"))
+        for f in rule.files
+    )
     if not (train_path.is_file() and test_path.is_file()):
         return None
     return Split(rule.name, read_scan_file(train_path), read_scan_file(test_path),
