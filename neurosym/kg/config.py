@@ -1,0 +1,24 @@
+"""The chain-rule learner's settings: one frozen, validated object (CLI flags derive from it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from neurosym.config import Config, option
+
+
+@dataclass(frozen=True)
+class KGConfig(Config):
+    """Settings of :class:`~neurosym.kg.learner.ChainRuleLearner`."""
+
+    max_length: int = option(3, "longest rule body L (chains of 1..L relations)", minimum=1)
+    ranks: int = option(4, "rule heads per relation (DRUM's rank); scores add over ranks",
+                        minimum=1)
+    epochs: int = option(8, "passes over the training queries", minimum=1)
+    batch_size: int = option(128, "queries per step (one target relation per batch)", minimum=1)
+    lr: float = option(0.1, "Adam learning rate", above=0.0)
+    top_k: int = option(5, "rules kept per relation (printed, and run by the exact evaluator)",
+                        minimum=1)
+    beam: int = option(50, "beam width of the rule extraction search", minimum=1)
+    seed: int = option(0, "random seed (initialisation and query order)")
+    device: str = option("auto", "torch device: auto, cpu, cuda, cuda:N")
