@@ -17,6 +17,8 @@ class KGConfig(Config):
     epochs: int = option(8, "passes over the training queries", minimum=1)
     batch_size: int = option(128, "queries per step (one target relation per batch)", minimum=1)
     lr: float = option(0.1, "Adam learning rate", above=0.0)
+    facts_as_queries: bool = option(True, "train on the facts too (each with its own edge "
+                                    "hidden), not only on train.txt")
     top_k: int = option(5, "rules kept per relation (printed, and run by the exact evaluator)",
                         minimum=1)
     beam: int = option(50, "beam width of the rule extraction search", minimum=1)

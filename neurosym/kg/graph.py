@@ -28,6 +28,7 @@ class SparseGraph:
         rows, cols = pairs // e, pairs % e
         self.num_entities, self.relations = e, relations
         self.edge_relation = edges[:, 1].to(device)
+        self.edge_keys = edge_keys(edges, e, relations).to(device)
         self.pair_of_edge = self.pair_of_edge.to(device)
         self.num_pairs = len(pairs)
         self.crow = _crow(rows, e).to(device)
@@ -40,10 +41,21 @@ class SparseGraph:
     def num_edges(self) -> int:
         return len(self.edge_relation)
 
-    def pair_values(self, weights: torch.Tensor) -> torch.Tensor:
-        """``[pairs]``: the entry of ``M(w)`` per (tail, head) pair, from ``weights [2R]``."""
+    def visible(self, hidden: torch.Tensor) -> torch.Tensor:
+        """``[edges]`` 1.0, or 0.0 for an edge whose (head, relation, tail) is a row of
+        ``hidden [n, 3]`` (a query's own edge, held out while it is trained on)."""
+        keys = edge_keys(hidden.to(self.edge_keys.device), self.num_entities, self.relations)
+        return (~torch.isin(self.edge_keys, keys)).float()
+
+    def pair_values(self, weights: torch.Tensor, mask: torch.Tensor | None = None
+                    ) -> torch.Tensor:
+        """``[pairs]``: the entry of ``M(w)`` per (tail, head) pair, from ``weights [2R]``,
+        each edge multiplied by ``mask [edges]`` when given."""
+        per_edge = weights[self.edge_relation]
+        if mask is not None:
+            per_edge = per_edge * mask
         out = weights.new_zeros(self.num_pairs)
-        return out.index_add(0, self.pair_of_edge, weights[self.edge_relation])
+        return out.index_add(0, self.pair_of_edge, per_edge)
 
     def matrix(self, values: torch.Tensor, transpose: bool = False) -> torch.Tensor:
         """CSR ``[E, E]`` with ``values [pairs]`` (in pair order)."""
@@ -51,6 +63,11 @@ class SparseGraph:
         if transpose:
             return torch.sparse_csr_tensor(self.crow_t, self.col_t, values[self.perm_t], (e, e))
         return torch.sparse_csr_tensor(self.crow, self.col, values, (e, e))
+
+
+def edge_keys(triples: torch.Tensor, entities: int, relations: int) -> torch.Tensor:
+    """``[n]``: one integer per ``(head, relation, tail)`` row of ``triples [n, 3]``."""
+    return (triples[:, 0] * relations + triples[:, 1]) * entities + triples[:, 2]
 
 
 def _crow(rows: torch.Tensor, n: int) -> torch.Tensor:
@@ -83,6 +100,8 @@ class _Propagate(torch.autograd.Function):
         return grad_values, grad_v, None
 
 
-def propagate(graph: SparseGraph, weights: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-    """``[E, B]``: ``sum_j weights[j] A_j @ v`` for ``weights [2R]`` and ``v [E, B]``."""
-    return _Propagate.apply(graph.pair_values(weights), v, graph)
+def propagate(graph: SparseGraph, weights: torch.Tensor, v: torch.Tensor,
+              mask: torch.Tensor | None = None) -> torch.Tensor:
+    """``[E, B]``: ``sum_j weights[j] A_j @ v`` for ``weights [2R]`` and ``v [E, B]``; edges
+    weighted by ``mask [edges]`` when given (see :meth:`SparseGraph.visible`)."""
+    return _Propagate.apply(graph.pair_values(weights, mask), v, graph)

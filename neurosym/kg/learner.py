@@ -1,23 +1,25 @@
 """The chain-rule learner's Python API: fit on a knowledge graph, rank, extract rules.
 
 Training (Neural LP protocol): the background graph is facts.txt (with inverses); the
-queries are train.txt in both directions, ``(h, r, ?) -> t`` and ``(t, inv_r, ?) -> h``.
-Every edge equal to a training triple (or its inverse) is removed from the background
-graph, so no query can be answered by its own edge. Evaluation uses facts + train as the
-graph. Loss: cross-entropy of the answer under the scores normalised over all entities.
+queries are train.txt in both directions, ``(h, r, ?) -> t`` and ``(t, inv_r, ?) -> h``, and
+with ``facts_as_queries`` also the facts. Every edge equal to a train triple (or its inverse)
+is removed from the background graph, and while a batch is trained on, the edges of its own
+queries (both directions) are hidden, so no query is answered by its own edge. Evaluation
+uses facts + train as the graph. Loss: cross-entropy of the answer under the scores
+normalised over all entities.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
 from neurosym.errors import NeurosymError, ResourceLimitError
 from neurosym.kg.config import KGConfig
 from neurosym.kg.graph import SparseGraph
-from neurosym.kg.metrics import filtered_ranks, query_keys, summarize
+from neurosym.kg.metrics import filtered_ranks, summarize
 from neurosym.kg.model import ChainRuleModel
 from neurosym.kg.rules import ChainRule, extract_rules
 from neurosym.tasks.kg import SPLITS, KnowledgeGraph
@@ -62,11 +64,10 @@ class ChainRuleLearner:
         self.kg: KnowledgeGraph | None = None
 
     # ----- training
-    def fit(self, kg: KnowledgeGraph, progress: Progress | None = None) -> "ChainRuleLearner":
+    def fit(self, kg: KnowledgeGraph, progress: Progress | None = None) -> ChainRuleLearner:
         cfg = self.config
         torch.manual_seed(cfg.seed)
-        queries = kg.with_inverses("train")
-        background = _without(kg.with_inverses("facts"), queries)
+        queries, background = training_queries(kg, cfg)
         check_memory(kg.num_entities, len(background), cfg, self.device)
         graph = SparseGraph(background, kg.num_entities, 2 * kg.num_relations, self.device)
         self.kg = kg
@@ -78,7 +79,8 @@ class ChainRuleLearner:
         for epoch in batches:
             for batch in epoch:
                 batch = batch.to(self.device)
-                scores = self.model(graph, int(batch[0, 1]), batch[:, 0])
+                mask = graph.visible(torch.cat([batch, _inverse(batch, kg.num_relations)]))
+                scores = self.model(graph, int(batch[0, 1]), batch[:, 0], mask)
                 prob = scores[batch[:, 2], torch.arange(len(batch), device=self.device)]
                 prob = prob / (scores.sum(0) + _EPS)
                 loss = -torch.log(prob + _EPS).mean()
@@ -97,11 +99,13 @@ class ChainRuleLearner:
 
     # ----- rules
     def rules(self, top_k: int | None = None) -> list[ChainRule]:
-        """The top rules of every target relation (inverses included), targets in order."""
-        model, _ = self._require()
+        """The top rules of every target relation (inverses included) that had training
+        queries, targets in order."""
+        model, kg = self._require()
         k = self.config.top_k if top_k is None else top_k
+        trained = torch.unique(training_queries(kg, self.config)[0][:, 1]).tolist()
         with torch.no_grad():
-            return [rule for target in range(model.relations)
+            return [rule for target in trained
                     for rule in extract_rules(model.attention(target), target, k, self.config.beam)]
 
     # ----- ranking
@@ -137,7 +141,7 @@ class ChainRuleLearner:
         save_file({"logits": model.logits.detach().cpu().contiguous()}, path, metadata=meta)
 
     @classmethod
-    def load(cls, path: str, kg: KnowledgeGraph) -> "ChainRuleLearner":
+    def load(cls, path: str, kg: KnowledgeGraph) -> ChainRuleLearner:
         import json
 
         from safetensors import safe_open
@@ -155,6 +159,21 @@ class ChainRuleLearner:
         learner.model = ChainRuleModel(2 * kg.num_relations, *logits.shape[1:3]).to(learner.device)
         learner.model.logits.data.copy_(logits)
         return learner
+
+
+def training_queries(kg: KnowledgeGraph, config: KGConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(queries [n, 3], background edges [m, 3])`` of the training protocol (module doc)."""
+    queries = kg.with_inverses("train")
+    background = _without(kg.with_inverses("facts"), queries)
+    if config.facts_as_queries:
+        queries = torch.cat([queries, background])
+    return queries, background
+
+
+def _inverse(triples: torch.Tensor, relations: int) -> torch.Tensor:
+    """``[n, 3]``: ``(t, r +- R, h)`` for each ``(h, r, t)`` of ``triples`` (ids ``0..2R-1``)."""
+    rel = (triples[:, 1] + relations) % (2 * relations)
+    return torch.stack([triples[:, 2], rel, triples[:, 0]], dim=1)
 
 
 def _without(edges: torch.Tensor, drop: torch.Tensor) -> torch.Tensor:

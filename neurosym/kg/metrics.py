@@ -46,5 +46,5 @@ def summarize(ranks: torch.Tensor) -> dict[str, float]:
     out = {"mrr": float((1.0 / ranks).mean()) if len(ranks) else 0.0}
     for k in (1, 3, 10):
         out[f"hits@{k}"] = float((ranks <= k).double().mean()) if len(ranks) else 0.0
-    out["queries"] = int(len(ranks))
+    out["queries"] = len(ranks)
     return out

@@ -29,9 +29,10 @@ class ChainRuleModel(nn.Module):
         """``[ranks, L, 2R + 1]``: the softmax attention of ``target``'s chains."""
         return torch.softmax(self.logits[target], dim=-1)
 
-    def forward(self, graph: SparseGraph, target: int, heads: torch.Tensor) -> torch.Tensor:
+    def forward(self, graph: SparseGraph, target: int, heads: torch.Tensor,
+                mask: torch.Tensor | None = None) -> torch.Tensor:
         """``[E, B]`` nonnegative scores of every entity as the tail of ``(heads[b], target, ?)``
-        for ``heads LongTensor [B]``."""
+        for ``heads LongTensor [B]``; edges weighted by ``mask [edges]`` (held-out edges 0)."""
         start = torch.zeros(graph.num_entities, len(heads), device=heads.device)
         start[heads, torch.arange(len(heads), device=heads.device)] = 1.0
         attn = self.attention(target)
@@ -40,6 +41,6 @@ class ChainRuleModel(nn.Module):
             v = start
             # Rules read body atoms left to right from X: apply step 0 first.
             for step in rank:
-                v = propagate(graph, step[:-1], v) + step[-1] * v
+                v = propagate(graph, step[:-1], v, mask) + step[-1] * v
             total = total + v
         return total
