@@ -12,10 +12,12 @@ class KGConfig(Config):
     """Settings of :class:`~neurosym.kg.learner.ChainRuleLearner`."""
 
     max_length: int = option(3, "longest rule body L (chains of 1..L relations)", minimum=1)
-    ranks: int = option(4, "rule heads per relation (DRUM's rank); scores add over ranks",
+    ranks: int = option(8, "rule heads per relation (DRUM's rank); scores add over ranks",
                         minimum=1)
-    epochs: int = option(8, "passes over the training queries", minimum=1)
-    batch_size: int = option(128, "queries per step (one target relation per batch)", minimum=1)
+    epochs: int = option(10, "passes over the training queries", minimum=1)
+    batch_size: int = option(64, "queries per step (one target relation per batch)", minimum=1)
+    init_std: float = option(1.0, "std of the initial attention logits (breaks the symmetry "
+                             "between ranks)", minimum=0.0)
     lr: float = option(0.1, "Adam learning rate", above=0.0)
     facts_as_queries: bool = option(True, "train on the facts too (each with its own edge "
                                     "hidden), not only on train.txt")

@@ -71,7 +71,8 @@ class ChainRuleLearner:
         check_memory(kg.num_entities, len(background), cfg, self.device)
         graph = SparseGraph(background, kg.num_entities, 2 * kg.num_relations, self.device)
         self.kg = kg
-        self.model = ChainRuleModel(2 * kg.num_relations, cfg.ranks, cfg.max_length).to(self.device)
+        self.model = ChainRuleModel(2 * kg.num_relations, cfg.ranks, cfg.max_length,
+                                    cfg.init_std).to(self.device)
         opt = torch.optim.Adam(self.model.parameters(), lr=cfg.lr)
         gen = torch.Generator().manual_seed(cfg.seed)
         batches = [_batches(queries, cfg.batch_size, gen) for _ in range(cfg.epochs)]

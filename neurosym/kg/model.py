@@ -20,10 +20,14 @@ from neurosym.kg.graph import SparseGraph, propagate
 class ChainRuleModel(nn.Module):
     """Attention logits ``[2R targets, ranks, L, 2R + 1 operators]`` (the last is identity)."""
 
-    def __init__(self, relations: int, ranks: int, max_length: int) -> None:
+    def __init__(self, relations: int, ranks: int, max_length: int, init_std: float = 1.0
+                 ) -> None:
+        """Logits drawn from ``N(0, init_std^2)`` (torch's global generator): equal logits
+        would give every rank the same gradient, and the ranks would never differ."""
         super().__init__()
         self.relations = relations
-        self.logits = nn.Parameter(torch.zeros(relations, ranks, max_length, relations + 1))
+        shape = (relations, ranks, max_length, relations + 1)
+        self.logits = nn.Parameter(init_std * torch.randn(shape))
 
     def attention(self, target: int) -> torch.Tensor:
         """``[ranks, L, 2R + 1]``: the softmax attention of ``target``'s chains."""

@@ -26,7 +26,7 @@ KNOWN = {
 @pytest.fixture(scope="module")
 def learned() -> ChainRuleLearner:
     kg = family_graph()
-    return ChainRuleLearner(KGConfig(device="cpu", epochs=12, batch_size=32, top_k=3)).fit(kg)
+    return ChainRuleLearner(KGConfig(device="cpu", epochs=12, batch_size=32, ranks=4, top_k=3)).fit(kg)
 
 
 def _derived(clause_text: str, kg) -> set[tuple[str, ...]]:
@@ -40,7 +40,10 @@ def _derived(clause_text: str, kg) -> set[tuple[str, ...]]:
 
 def test_recovers_the_known_rules(learned: ChainRuleLearner) -> None:
     """Each known rule is, up to variable names, one of the two most confident rules of its
-    relation (rules learned for r and for inv_r both conclude r)."""
+    relation (rules learned for r and for inv_r both conclude r; compared by what they
+    derive). Two, not one: from the uncle's side ``brother(Z, X), parent(Z, Y)`` plus the
+    sister variant fit the training queries as well as the true rule (seeds 0-3: top-1 in
+    11 of 12 cases, top-2 in all)."""
     kg, names = learned.kg, learned.kg.datalog_names()
     rules = learned.rules()
     for target in TARGETS:
