@@ -14,7 +14,8 @@ from neurosym.kg import ChainRule, ChainRuleLearner, KGConfig, exact_predictions
 from neurosym.kg.learner import check_memory
 from neurosym.lang.datalog import parse_clause, parse_program
 from neurosym.logic import Atom, Const, least_model
-from tests.kg.family import TARGETS, family_graph, write_folder
+
+from .family import TARGETS, family_graph, write_folder
 
 KNOWN = {
     "grandparent": "grandparent(X, Y) :- parent(X, Z), parent(Z, Y).",

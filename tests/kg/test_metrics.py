@@ -6,7 +6,8 @@ import torch
 
 from neurosym.kg import ChainRuleLearner, KGConfig
 from neurosym.kg.metrics import filtered_ranks, summarize
-from tests.kg.family import family_graph
+
+from .family import family_graph
 
 
 def brute_force_rank(scores: list[float], answer: int, others: set[int]) -> float:
