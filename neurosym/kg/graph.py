@@ -9,7 +9,10 @@ ever built. :func:`propagate` differentiates with respect to ``w`` and ``V``.
 
 from __future__ import annotations
 
+import warnings
+
 import torch
+
 
 
 class SparseGraph:
@@ -60,9 +63,11 @@ class SparseGraph:
     def matrix(self, values: torch.Tensor, transpose: bool = False) -> torch.Tensor:
         """CSR ``[E, E]`` with ``values [pairs]`` (in pair order)."""
         e = self.num_entities
-        if transpose:
-            return torch.sparse_csr_tensor(self.crow_t, self.col_t, values[self.perm_t], (e, e))
-        return torch.sparse_csr_tensor(self.crow, self.col, values, (e, e))
+        crow, col = (self.crow_t, self.col_t) if transpose else (self.crow, self.col)
+        with warnings.catch_warnings():  # "CSR support is in beta"
+            warnings.simplefilter("ignore", UserWarning)
+            return torch.sparse_csr_tensor(crow, col, values[self.perm_t] if transpose else values,
+                                           (e, e), check_invariants=False)
 
 
 def edge_keys(triples: torch.Tensor, entities: int, relations: int) -> torch.Tensor:
