@@ -14,7 +14,6 @@ import warnings
 import torch
 
 
-
 class SparseGraph:
     """Edges ``LongTensor [n, 3]`` of ``(head, relation, tail)`` over ``relations`` relation ids.
 
