@@ -32,7 +32,8 @@ def register_cli(kg_sub: Any = None, **_: Any) -> None:
         p.add_argument("--quiet", action="store_true", help="no progress bar")
         if name == "learn":
             p.add_argument("--rules", metavar="PATH", help="write the top rules as Datalog")
-            p.add_argument("--save", metavar="PATH", help="save the learned attention (safetensors)")
+            p.add_argument("--save", metavar="PATH",
+                           help="save the learned attention (safetensors)")
         else:
             p.add_argument("--load", metavar="PATH", help="a learner saved by `kg learn --save` "
                                                           "(default: learn first)")

@@ -25,7 +25,7 @@ class ChainRule:
     confidence: float
 
     def clause(self, names: list[str]) -> Clause:
-        """The Datalog clause; ``inv_p(A, B)`` is written ``p(B, A)``; ``names`` per base relation."""
+        """The Datalog clause (``inv_p(A, B)`` written ``p(B, A)``); a name per base relation."""
         n, r = len(self.chain), len(names)
         inner = ["Z"] if n == 2 else [f"Z{i}" for i in range(1, n)]
         chain_vars = [Var(v) for v in ["X", *inner, "Y"]]
