@@ -27,7 +27,8 @@ KNOWN = {
 @pytest.fixture(scope="module")
 def learned() -> ChainRuleLearner:
     kg = family_graph()
-    return ChainRuleLearner(KGConfig(device="cpu", epochs=12, batch_size=32, ranks=4, top_k=3)).fit(kg)
+    config = KGConfig(device="cpu", epochs=12, batch_size=32, ranks=4, top_k=3)
+    return ChainRuleLearner(config).fit(kg)
 
 
 def _derived(clause_text: str, kg) -> set[tuple[str, ...]]:
@@ -89,10 +90,12 @@ def test_cli_learn_then_eval(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     folder = write_folder(family_graph(families=3), tmp_path / "fam")
     rules, saved, report = tmp_path / "rules.dl", tmp_path / "kg.safetensors", tmp_path / "r.json"
     args = ["--epochs", "1", "--device", "cpu", "--quiet", "--seed", "1"]
-    assert main(["kg", "learn", str(folder), *args, "--rules", str(rules), "--save", str(saved)]) == 0
+    learn = ["kg", "learn", str(folder), *args, "--rules", str(rules), "--save", str(saved)]
+    assert main(learn) == 0
     assert "  [" in capsys.readouterr().out
     assert len(parse_program(rules.read_text())) > 0
-    assert main(["kg", "eval", str(folder), *args, "--load", str(saved), "--json", str(report)]) == 0
+    assert main(["kg", "eval", str(folder), *args, "--load", str(saved),
+                 "--json", str(report)]) == 0
     data = json.loads(report.read_text())
     assert set(data["metrics"]) >= {"mrr", "hits@1", "hits@3", "hits@10"}
     assert data["config"]["seed"] == 1 and "precision" in data["exact"]
