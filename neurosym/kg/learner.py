@@ -90,7 +90,7 @@ class ChainRuleLearner:
                 opt.step()
                 step += 1
                 if progress is not None:
-                    progress(step, total, float(loss))
+                    progress(step, total, loss.item())
         return self
 
     def _require(self) -> tuple[ChainRuleModel, KnowledgeGraph]:
