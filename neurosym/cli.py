@@ -59,9 +59,15 @@ def build_parser() -> argparse.ArgumentParser:
     scan = sub.add_parser("scan", help="SCAN: generate the data and splits, train and evaluate models")
     scan_sub = scan.add_subparsers(dest="scan_command", metavar="SUBCOMMAND")
 
+    kg = sub.add_parser("kg", help="knowledge graphs: learn chain rules, link prediction")
+    kg_sub = kg.add_subparsers(dest="kg_command", metavar="SUBCOMMAND")
+
     # Feature packages register their subcommands here (each function adds parsers with set_defaults(handler=...)).
     for register in _registrations():
         register(task_sub=task_sub, ilp_sub=ilp_sub, scan_sub=scan_sub)
+    from neurosym.kg.cli_commands import register_cli as register_kg
+
+    register_kg(kg_sub=kg_sub)
     return parser
 
 
@@ -109,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
         # `neurosym` or `neurosym ilp` alone: show the relevant help.
-        target = {"task": "task", "ilp": "ilp", "scan": "scan"}.get(args.command or "")
+        target = {"task": "task", "ilp": "ilp", "scan": "scan", "kg": "kg"}.get(args.command or "")
         if target:
             parser.parse_args([target, "--help"])
         parser.print_help()
