@@ -39,8 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Neuro-symbolic reasoning: differentiable ILP, compositional tasks (SCAN), concept embeddings.",
     )
     parser.add_argument("--version", action="version", version=f"neurosym {__version__}")
-    parser.add_argument("--debug", action="store_true",
-                        help=f"show the traceback of an unexpected error (or set {DEBUG_ENV}=1)")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help=f"show the traceback of an unexpected error (or set {DEBUG_ENV}=1)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="run the quickstart demo")
@@ -49,14 +52,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     task = sub.add_parser("task", help="task files: check, generate")
     task_sub = task.add_subparsers(dest="task_command", metavar="SUBCOMMAND")
-    check = task_sub.add_parser("check", help="parse and validate a task file; print a one-line summary")
-    check.add_argument("file", help="path of a task file, or a bundled name such as ilp/even or scan/scan")
+    check = task_sub.add_parser(
+        "check", help="parse and validate a task file; print a one-line summary"
+    )
+    check.add_argument(
+        "file", help="path of a task file, or a bundled name such as ilp/even or scan/scan"
+    )
     check.set_defaults(handler=_cmd_task_check)
 
     ilp = sub.add_parser("ilp", help="differentiable ILP: learn rules, run the ∂ILP benchmark")
     ilp_sub = ilp.add_subparsers(dest="ilp_command", metavar="SUBCOMMAND")
 
-    scan = sub.add_parser("scan", help="SCAN: generate the data and splits, train and evaluate models")
+    scan = sub.add_parser(
+        "scan", help="SCAN: generate the data and splits, train and evaluate models"
+    )
     scan_sub = scan.add_subparsers(dest="scan_command", metavar="SUBCOMMAND")
 
     kg = sub.add_parser("kg", help="knowledge graphs: learn chain rules, link prediction")
@@ -74,10 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
 # Each module defines register_cli(task_sub, ilp_sub, scan_sub), adding its subparsers
 # (with set_defaults(handler=...)) to the groups it extends. Keep command logic in the module.
 _COMMAND_MODULES = (
-    "neurosym.tasks.cli_commands",   # task generate, scan generate
-    "neurosym.ilp.cli_commands",     # ilp learn
-    "neurosym.bench.ilp_bench",      # ilp bench
-    "neurosym.bench.scan_runner",    # scan run
+    "neurosym.tasks.cli_commands",  # task generate, scan generate
+    "neurosym.ilp.cli_commands",  # ilp learn
+    "neurosym.bench.ilp_bench",  # ilp bench
+    "neurosym.bench.scan_runner",  # scan run
 )
 
 
@@ -135,9 +144,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as err:  # the last resort: a short message, not a traceback
         if args.debug or os.environ.get(DEBUG_ENV) == "1":
             raise
-        print(f"neurosym: internal error: {type(err).__name__}: {err}\n"
-              "  this is a bug in neurosym; please report it with the command and this message "
-              f"(rerun with --debug or {DEBUG_ENV}=1 for the traceback)", file=sys.stderr)
+        print(
+            f"neurosym: internal error: {type(err).__name__}: {err}\n"
+            "  this is a bug in neurosym; please report it with the command and this message "
+            f"(rerun with --debug or {DEBUG_ENV}=1 for the traceback)",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -43,7 +43,11 @@ def test_task_check_error_is_clear_and_nonzero(tmp_path, capsys):
 def test_console_entry_point_prints_no_traceback(tmp_path):
     bad = tmp_path / "bad.task"
     bad.write_text("target p/1\nbackground { q(a) }\n")
-    proc = subprocess.run([sys.executable, "-m", "neurosym", "task", "check", str(bad)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "neurosym", "task", "check", str(bad)],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 1
     assert "syntax error" in proc.stderr and "Traceback" not in proc.stderr
 

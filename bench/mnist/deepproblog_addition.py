@@ -128,8 +128,12 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--train-pairs", type=int, default=4000)
     ap.add_argument("--test-pairs", type=int, default=1000)
-    ap.add_argument("--device", default="cpu", help="cpu or cuda (the network only; the logic "
-                    "side of DeepProbLog runs in Python on the CPU either way)")
+    ap.add_argument(
+        "--device",
+        default="cpu",
+        help="cpu or cuda (the network only; the logic "
+        "side of DeepProbLog runs in Python on the CPU either way)",
+    )
     ap.add_argument("--mnist", default=None, help="MNIST folder (default: ../shared/mnist)")
     ap.add_argument("--log-iter", type=int, default=500, help="print the loss every N batches")
     ap.add_argument("--json", default=None, help="write the result to this file")
@@ -185,9 +189,10 @@ def main(argv: list[str] | None = None) -> dict:
         "iterations": trainer.i - 1,
         "device": str(device),
         "threads": torch.get_num_threads(),
-        "versions": {name: version(name) for name in
-                     ("deepproblog", "problog", "pysdd", "torch", "numpy")}
-                    | {"python": platform.python_version()},
+        "versions": {
+            name: version(name) for name in ("deepproblog", "problog", "pysdd", "torch", "numpy")
+        }
+        | {"python": platform.python_version()},
         "command": " ".join(shlex.quote(a) for a in [Path(sys.executable).name, *sys.argv]),
     }
     print(json.dumps(result, indent=2))

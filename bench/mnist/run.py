@@ -150,7 +150,9 @@ def main(argv: list[str] | None = None) -> int:
                         found.append(peer)
             else:
                 cfg = HybridSettings(
-                    epochs=args.relation_epochs, attempts=args.attempts, good_enough=args.good_enough
+                    epochs=args.relation_epochs,
+                    attempts=args.attempts,
+                    good_enough=args.good_enough,
                 )
                 found = run_relation(task, seed, images, labels, device=device, settings=cfg)
             for r in found:

@@ -63,20 +63,51 @@ from neurosym.tasks.source import load_ilp_source
 
 # The paper's 20 tasks, in the order of its table, by bundled file name (tasks/ilp/<name>.task).
 PAPER_TASKS: tuple[str, ...] = (
-    "predecessor", "even_odd", "even", "less_than", "fizz", "buzz",
-    "member", "length",
-    "son", "grandparent", "husband", "uncle", "relatedness", "father",
-    "undirected_edge", "adjacent_to_red", "two_children", "graph_colouring", "connectedness", "cyclic",
+    "predecessor",
+    "even_odd",
+    "even",
+    "less_than",
+    "fizz",
+    "buzz",
+    "member",
+    "length",
+    "son",
+    "grandparent",
+    "husband",
+    "uncle",
+    "relatedness",
+    "father",
+    "undirected_edge",
+    "adjacent_to_red",
+    "two_children",
+    "graph_colouring",
+    "connectedness",
+    "cyclic",
 )
 
 # ∂ILP's per-run success rate (% of random initialisations reaching MSE < 1e-4 on clean data), as
 # recalled from the paper (Evans & Grefenstette 2018). UNVERIFIED against the paper's table.
 PAPER_SUCCESS_PERCENT: dict[str, float] = {
-    "predecessor": 100.0, "even_odd": 100.0, "even": 48.5, "less_than": 100.0, "fizz": 10.0, "buzz": 14.0,
-    "member": 100.0, "length": 92.5,
-    "son": 97.0, "grandparent": 96.5, "husband": 100.0, "uncle": 70.0, "relatedness": 100.0, "father": 100.0,
-    "undirected_edge": 100.0, "adjacent_to_red": 50.5, "two_children": 95.0, "graph_colouring": 94.5,
-    "connectedness": 100.0, "cyclic": 100.0,
+    "predecessor": 100.0,
+    "even_odd": 100.0,
+    "even": 48.5,
+    "less_than": 100.0,
+    "fizz": 10.0,
+    "buzz": 14.0,
+    "member": 100.0,
+    "length": 92.5,
+    "son": 97.0,
+    "grandparent": 96.5,
+    "husband": 100.0,
+    "uncle": 70.0,
+    "relatedness": 100.0,
+    "father": 100.0,
+    "undirected_edge": 100.0,
+    "adjacent_to_red": 50.5,
+    "two_children": 95.0,
+    "graph_colouring": 94.5,
+    "connectedness": 100.0,
+    "cyclic": 100.0,
 }
 PAPER_SOURCE = "recalled from Evans & Grefenstette 2018; unverified against the paper's table"
 
@@ -108,6 +139,7 @@ class BenchSettings:
 
 # ----- noise and judging ------------------------------------------------------------------------
 
+
 def flip_labels(task: ILPTask, fraction: float, seed: int) -> tuple[ILPTask, int]:
     """A copy of ``task`` with round(fraction * n) of its n training labels flipped (seeded).
 
@@ -124,8 +156,12 @@ def flip_labels(task: ILPTask, fraction: float, seed: int) -> tuple[ILPTask, int
     flip = {slots[i] for i in chosen}
     worlds = []
     for w_i, world in enumerate(task.train):
-        pos = [a for a in world.positives if (w_i, a) not in flip] + [a for a in world.negatives if (w_i, a) in flip]
-        neg = [a for a in world.negatives if (w_i, a) not in flip] + [a for a in world.positives if (w_i, a) in flip]
+        pos = [a for a in world.positives if (w_i, a) not in flip] + [
+            a for a in world.negatives if (w_i, a) in flip
+        ]
+        neg = [a for a in world.negatives if (w_i, a) not in flip] + [
+            a for a in world.positives if (w_i, a) in flip
+        ]
         worlds.append(World(world.name, world.background, tuple(pos), tuple(neg)))
     return dataclasses.replace(task, train=tuple(worlds)), k
 
@@ -148,12 +184,14 @@ def recovers_intended(program: Program, task: ILPTask) -> bool | None:
     if task.solution is None:
         return None
     return all(
-        _target_extension(w, program, task.target) == _target_extension(w, task.solution, task.target)
+        _target_extension(w, program, task.target)
+        == _target_extension(w, task.solution, task.target)
         for w in task.worlds
     )
 
 
 # ----- one task ---------------------------------------------------------------------------------
+
 
 def _is_oom(err: BaseException) -> bool:
     if isinstance(err, ResourceLimitError):
@@ -168,12 +206,17 @@ def _is_oom(err: BaseException) -> bool:
     return isinstance(err, (MemoryError, RuntimeError)) and "out of memory" in str(err).lower()
 
 
-def run_task(task: ILPTask, s: BenchSettings, on_progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+def run_task(
+    task: ILPTask, s: BenchSettings, on_progress: Callable[[str], None] | None = None
+) -> dict[str, Any]:
     """Train on one task and judge the result; never raises for a failed or out-of-memory run."""
     from neurosym.ilp import RuleLearner
 
     record: dict[str, Any] = {
-        "task": task.name, "status": "ok", "error": None, "noise": s.noise,
+        "task": task.name,
+        "status": "ok",
+        "error": None,
+        "noise": s.noise,
         "paper_success_percent": PAPER_SUCCESS_PERCENT.get(task.name),
         "paper_source": PAPER_SOURCE if task.name in PAPER_SUCCESS_PERCENT else None,
     }
@@ -199,15 +242,21 @@ def run_task(task: ILPTask, s: BenchSettings, on_progress: Callable[[str], None]
                 if loss < best[r] - config.tolerance:
                     best[r], last[r] = loss, p.step
             if on_progress is not None:
-                on_progress(f"{task.name}: step {p.step}/{p.steps}, {p.restarts_succeeded}/{R} restarts verified")
+                on_progress(
+                    f"{task.name}: step {p.step}/{p.steps}, {p.restarts_succeeded}/{R} restarts verified"
+                )
             stalled = not config.reinit_patience and all(
-                p.step - t >= config.patience for t in last)
+                p.step - t >= config.patience for t in last
+            )
             return s.stop == "all" and (p.restarts_succeeded == R or stalled)
 
         result = learner.fit(noisy, callback=callback)
     except Exception as err:  # noqa: BLE001 - the suite must go on; the record says what happened
-        record.update(status="out of memory" if _is_oom(err) else "error",
-                      error=f"{type(err).__name__}: {err}".strip(), seconds=time.perf_counter() - started)
+        record.update(
+            status="out of memory" if _is_oom(err) else "error",
+            error=f"{type(err).__name__}: {err}".strip(),
+            seconds=time.perf_counter() - started,
+        )
         if not isinstance(err, NeurosymError):
             record["traceback"] = traceback.format_exc(limit=8)
         _free_cuda()
@@ -217,22 +266,38 @@ def run_task(task: ILPTask, s: BenchSettings, on_progress: Callable[[str], None]
     finished = result.attempts_verified + result.attempts_repaired + result.attempts_abandoned
     by_attempts = bool(learner.config.reinit_patience and finished)
     record.update(
-        clauses_generated=result.clauses_generated, restarts=result.restarts,
-        restarts_succeeded=result.restarts_succeeded, restarts_repaired=result.restarts_repaired,
-        attempts=result.attempts, attempts_verified=result.attempts_verified,
-        attempts_repaired=result.attempts_repaired, attempts_abandoned=result.attempts_abandoned,
+        clauses_generated=result.clauses_generated,
+        restarts=result.restarts,
+        restarts_succeeded=result.restarts_succeeded,
+        restarts_repaired=result.restarts_repaired,
+        attempts=result.attempts,
+        attempts_verified=result.attempts_verified,
+        attempts_repaired=result.attempts_repaired,
+        attempts_abandoned=result.attempts_abandoned,
         # per-attempt success rate of gradient descent alone (the paper's kind of figure): attempts
         # verified over the attempts that ended (verified, repaired or abandoned as stuck); without
         # re-initialisation, restarts over restarts. The second rate counts repaired attempts too.
-        success_percent=(100.0 * result.attempts_verified / finished if by_attempts
-                         else 100.0 * (result.restarts_succeeded - result.restarts_repaired) / result.restarts),
-        success_with_repair_percent=(100.0 * (result.attempts_verified + result.attempts_repaired) / finished
-                                     if by_attempts else 100.0 * result.restarts_succeeded / result.restarts),
-        verified=result.verified, true_labels_contradicted=errors, correct_on_true_labels=errors == 0,
+        success_percent=(
+            100.0 * result.attempts_verified / finished
+            if by_attempts
+            else 100.0 * (result.restarts_succeeded - result.restarts_repaired) / result.restarts
+        ),
+        success_with_repair_percent=(
+            100.0 * (result.attempts_verified + result.attempts_repaired) / finished
+            if by_attempts
+            else 100.0 * result.restarts_succeeded / result.restarts
+        ),
+        verified=result.verified,
+        true_labels_contradicted=errors,
+        correct_on_true_labels=errors == 0,
         recovered=recovers_intended(result.program, task),
-        steps_to_first_success=first_success[0] if first_success else None, steps_run=result.steps_run,
-        seconds=result.seconds, peak_memory_bytes=result.peak_memory_bytes, program=result.program_text,
-        device=result.device, learner=learned,
+        steps_to_first_success=first_success[0] if first_success else None,
+        steps_run=result.steps_run,
+        seconds=result.seconds,
+        peak_memory_bytes=result.peak_memory_bytes,
+        program=result.program_text,
+        device=result.device,
+        learner=learned,
     )
     return record
 
@@ -245,6 +310,7 @@ def _free_cuda() -> None:
 
 
 # ----- the suite --------------------------------------------------------------------------------
+
 
 def _default_json_path() -> Path:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
@@ -262,18 +328,29 @@ def run_bench(s: BenchSettings) -> tuple[list[dict[str, Any]], Path]:
     names = list(s.tasks) or list(PAPER_TASKS)
     tasks = [load_ilp_source(n) for n in names]  # bad names / files fail here, before any training
     device = resolve_device(s.learner.device)
-    out = (Path(s.json) if s.json else RunFolder(s.out).result_path if s.out
-           else _default_json_path())
+    out = (
+        Path(s.json) if s.json else RunFolder(s.out).result_path if s.out else _default_json_path()
+    )
     meta = {
-        "benchmark": "dilp (Evans & Grefenstette 2018)", "command": command_line(),
-        "device": device_description(device), "seed": s.learner.seed, "versions": versions(),
-        "settings": {"tasks": s.tasks, "json": s.json, "out": s.out, "noise": s.noise,
-                     "stop": s.stop,
-                     "learner": s.learner.to_json()},
+        "benchmark": "dilp (Evans & Grefenstette 2018)",
+        "command": command_line(),
+        "device": device_description(device),
+        "seed": s.learner.seed,
+        "versions": versions(),
+        "settings": {
+            "tasks": s.tasks,
+            "json": s.json,
+            "out": s.out,
+            "noise": s.noise,
+            "stop": s.stop,
+            "learner": s.learner.to_json(),
+        },
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "paper_success_source": PAPER_SOURCE,
     }
-    ctx = init_distributed()  # several processes when launched by torchrun (tasks split across ranks)
+    ctx = (
+        init_distributed()
+    )  # several processes when launched by torchrun (tasks split across ranks)
     local_device = str(rank_device(device, ctx))
     local_settings = dataclasses.replace(s, learner=s.learner.replace(device=local_device))
     meta["processes"] = ctx.world_size
@@ -284,15 +361,18 @@ def run_bench(s: BenchSettings) -> tuple[list[dict[str, Any]], Path]:
     def work(index: int, task: ILPTask) -> dict[str, Any]:
         bar.set_description(task.name)
         record = run_task(task, local_settings, on_progress=bar.set_postfix_str)
-        record.update(seed=s.learner.seed, command=meta["command"], versions=meta["versions"],
-                      rank=ctx.rank)
+        record.update(
+            seed=s.learner.seed, command=meta["command"], versions=meta["versions"], rank=ctx.rank
+        )
         record.setdefault("device", str(device))
         return record
 
     def finished(index: int, record: dict[str, Any]) -> None:
         done.append(record)
         bar.update(1)
-        if not ctx.distributed:  # distributed ranks keep their finished records in shard files instead
+        if (
+            not ctx.distributed
+        ):  # distributed ranks keep their finished records in shard files instead
             atomic_write_json(out, {**meta, "records": done})
             if folder is not None:
                 folder.append_metrics(_metrics_line(record))
@@ -304,7 +384,10 @@ def run_bench(s: BenchSettings) -> tuple[list[dict[str, Any]], Path]:
     if merged is None:  # not rank 0: rank 0 writes the table and the JSON
         finish(ctx)
         return [], out
-    records = [rec if rec.get("status") != "lost" else {"task": task.name, **rec} for rec, task in zip(merged, tasks)]
+    records = [
+        rec if rec.get("status") != "lost" else {"task": task.name, **rec}
+        for rec, task in zip(merged, tasks)
+    ]
     meta["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     atomic_write_json(out, {**meta, "records": records})
     if folder is not None:
@@ -315,14 +398,28 @@ def run_bench(s: BenchSettings) -> tuple[list[dict[str, Any]], Path]:
 
 def _metrics_line(record: dict[str, Any]) -> dict[str, Any]:
     """One metrics.jsonl line for a finished task: its status and scores (no program)."""
-    keys = ("task", "status", "error", "verified", "recovered", "restarts_succeeded", "restarts",
-            "success_percent", "success_with_repair_percent", "steps_to_first_success", "steps_run",
-            "seconds", "peak_memory_bytes", "labels_flipped")
+    keys = (
+        "task",
+        "status",
+        "error",
+        "verified",
+        "recovered",
+        "restarts_succeeded",
+        "restarts",
+        "success_percent",
+        "success_with_repair_percent",
+        "steps_to_first_success",
+        "steps_run",
+        "seconds",
+        "peak_memory_bytes",
+        "labels_flipped",
+    )
     return {"event": "task", **{k: record[k] for k in keys if k in record}}
 
 
-def _finish_run_folder(folder: RunFolder, records: Sequence[dict[str, Any]], data: dict[str, Any],
-                       distributed: bool) -> None:
+def _finish_run_folder(
+    folder: RunFolder, records: Sequence[dict[str, Any]], data: dict[str, Any], distributed: bool
+) -> None:
     """result.json (the bench JSON), rules.txt (each task's program as Datalog) and, for a torchrun
     job, the metrics lines (its ranks finished tasks in parallel)."""
     if distributed:
@@ -330,8 +427,11 @@ def _finish_run_folder(folder: RunFolder, records: Sequence[dict[str, Any]], dat
             folder.append_metrics(_metrics_line(record))
     blocks = []
     for r in records:
-        status = r["status"] if r["status"] != "ok" else (
-            "verified" if r["verified"] else "not verified")
+        status = (
+            r["status"]
+            if r["status"] != "ok"
+            else ("verified" if r["verified"] else "not verified")
+        )
         blocks.append(f"% {r['task']}: {status}\n{r.get('program') or '% (no program)'}\n")
     atomic_write_text(folder.rules_path, "\n".join(blocks))
     folder.write_result(data)
@@ -356,32 +456,70 @@ def _fmt_bytes(n: int | None) -> str:
 def table_cells(records: Sequence[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
     """The results table's header and one row of cells per task (the text table here, the
     Markdown tables of bench/ilp/tables.py)."""
-    header = ["task", "clauses", "restarts", "succeeded", "attempts ok+repaired/ended", "success %",
-              "+repair %", "paper %?",
-              "verified", "recovered", "steps to 1st", "steps run", "seconds", "peak memory"]
+    header = [
+        "task",
+        "clauses",
+        "restarts",
+        "succeeded",
+        "attempts ok+repaired/ended",
+        "success %",
+        "+repair %",
+        "paper %?",
+        "verified",
+        "recovered",
+        "steps to 1st",
+        "steps run",
+        "seconds",
+        "peak memory",
+    ]
     rows = []
     for r in records:
         if r["status"] != "ok":
             paper = r.get("paper_success_percent")
-            rows.append([r["task"], "-", "-", "-", "-", "-", "-", "-" if paper is None else f"{paper:g}",
-                         r["status"].upper(), "-", "-", "-", f"{r.get('seconds', 0):.1f}", "-"])
+            rows.append(
+                [
+                    r["task"],
+                    "-",
+                    "-",
+                    "-",
+                    "-",
+                    "-",
+                    "-",
+                    "-" if paper is None else f"{paper:g}",
+                    r["status"].upper(),
+                    "-",
+                    "-",
+                    "-",
+                    f"{r.get('seconds', 0):.1f}",
+                    "-",
+                ]
+            )
             continue
         rec = r["recovered"]
         paper = r["paper_success_percent"]
-        rows.append([
-            r["task"], str(r["clauses_generated"]), str(r["restarts"]),
-            str(r["restarts_succeeded"]),
-            (f"{r['attempts_verified']}+{r.get('attempts_repaired', 0)}/"
-             f"{r['attempts_verified'] + r.get('attempts_repaired', 0) + r['attempts_abandoned']}"
-             if "attempts" in r else "-"),
-            f"{r['success_percent']:.0f}",
-            f"{r.get('success_with_repair_percent', r['success_percent']):.0f}",
-            "-" if paper is None else f"{paper:g}",
-            "yes" if r["verified"] else "no",
-            "n/a" if rec is None else ("yes" if rec else "no"),
-            "-" if r["steps_to_first_success"] is None else str(r["steps_to_first_success"]),
-            str(r["steps_run"]), f"{r['seconds']:.1f}", _fmt_bytes(r["peak_memory_bytes"]),
-        ])
+        rows.append(
+            [
+                r["task"],
+                str(r["clauses_generated"]),
+                str(r["restarts"]),
+                str(r["restarts_succeeded"]),
+                (
+                    f"{r['attempts_verified']}+{r.get('attempts_repaired', 0)}/"
+                    f"{r['attempts_verified'] + r.get('attempts_repaired', 0) + r['attempts_abandoned']}"
+                    if "attempts" in r
+                    else "-"
+                ),
+                f"{r['success_percent']:.0f}",
+                f"{r.get('success_with_repair_percent', r['success_percent']):.0f}",
+                "-" if paper is None else f"{paper:g}",
+                "yes" if r["verified"] else "no",
+                "n/a" if rec is None else ("yes" if rec else "no"),
+                "-" if r["steps_to_first_success"] is None else str(r["steps_to_first_success"]),
+                str(r["steps_run"]),
+                f"{r['seconds']:.1f}",
+                _fmt_bytes(r["peak_memory_bytes"]),
+            ]
+        )
     if any(r.get("labels_flipped") for r in records):  # noisy run: say how many labels were flipped
         header.insert(3, "flipped")
         for row, r in zip(rows, records):
@@ -392,9 +530,14 @@ def table_cells(records: Sequence[dict[str, Any]]) -> tuple[list[str], list[list
 def format_table(records: Sequence[dict[str, Any]]) -> str:
     """The results as an aligned text table (one row per task) with a totals line."""
     header, rows = table_cells(records)
-    widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(header)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip(),
-             "  ".join("-" * w for w in widths)]
+    widths = [
+        max(len(h), *(len(row[i]) for row in rows)) if rows else len(h)
+        for i, h in enumerate(header)
+    ]
+    lines = [
+        "  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip(),
+        "  ".join("-" * w for w in widths),
+    ]
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
     ok = [r for r in records if r["status"] == "ok"]
     lines.append("")
@@ -407,20 +550,31 @@ def format_table(records: Sequence[dict[str, Any]]) -> str:
     for r in failed:
         lines.append(f"  {r['task']}: {r['status']}: {r['error']}")
     if any(r.get("labels_flipped") for r in records):
-        lines.append("noisy labels: 'verified' = contradicts at most as many labels as were flipped; "
-                     "'recovered' = same least model as the intended program (judged on the true data)")
-    lines.append("paper %?: ∂ILP's per-run success rate as recalled in the team's research note; "
-                 "unverified against the paper")
+        lines.append(
+            "noisy labels: 'verified' = contradicts at most as many labels as were flipped; "
+            "'recovered' = same least model as the intended program (judged on the true data)"
+        )
+    lines.append(
+        "paper %?: ∂ILP's per-run success rate as recalled in the team's research note; "
+        "unverified against the paper"
+    )
     return "\n".join(lines)
 
 
 # ----- command line -----------------------------------------------------------------------------
 
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     learner = LearnerConfig.from_args(args, defaults=BENCH_LEARNER)
-    s = BenchSettings(tasks=list(args.tasks), learner=learner, json=args.json, out=args.out,
-                      noise=args.noise,
-                      stop=args.stop, progress=not args.no_progress)
+    s = BenchSettings(
+        tasks=list(args.tasks),
+        learner=learner,
+        json=args.json,
+        out=args.out,
+        noise=args.noise,
+        stop=args.stop,
+        progress=not args.no_progress,
+    )
     records, path = run_bench(s)
     if not records:  # a non-zero rank of a torchrun job: rank 0 reports
         return 0
@@ -445,19 +599,36 @@ def register_cli(*, task_sub: Any = None, ilp_sub: Any, scan_sub: Any = None) ->
         description=_plain_text(__doc__ or ""),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("tasks", nargs="*", metavar="TASK",
-                   help="bundled task names (e.g. even fizz), task files, or Popper folders; default: all 20")
+    p.add_argument(
+        "tasks",
+        nargs="*",
+        metavar="TASK",
+        help="bundled task names (e.g. even fizz), task files, or Popper folders; default: all 20",
+    )
     LearnerConfig.add_arguments(p, defaults=BENCH_LEARNER, exclude=BENCH_OWN)
-    p.add_argument("--json", default=None, help="results file (default: runs/ilp/bench-<UTC time>.json)")
-    p.add_argument("--out", metavar="DIR", default=None,
-                   help="write a run folder: config.json, metrics.jsonl (one line per finished "
-                        "task), "
-                        "rules.txt (each task's program), result.json (the results file)")
-    p.add_argument("--noise", type=float, default=0.0,
-                   help="fraction of training labels flipped before training, seeded by --seed "
-                        "(default: 0)")
-    p.add_argument("--stop", choices=("all", "first"), default="all",
-                   help="all: train until every restart succeeded or stopped improving (per-restart success "
-                        "rate; the default); first: stop at the first verified program (faster; the rate is a lower bound)")
+    p.add_argument(
+        "--json", default=None, help="results file (default: runs/ilp/bench-<UTC time>.json)"
+    )
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        default=None,
+        help="write a run folder: config.json, metrics.jsonl (one line per finished "
+        "task), "
+        "rules.txt (each task's program), result.json (the results file)",
+    )
+    p.add_argument(
+        "--noise",
+        type=float,
+        default=0.0,
+        help="fraction of training labels flipped before training, seeded by --seed (default: 0)",
+    )
+    p.add_argument(
+        "--stop",
+        choices=("all", "first"),
+        default="all",
+        help="all: train until every restart succeeded or stopped improving (per-restart success "
+        "rate; the default); first: stop at the first verified program (faster; the rate is a lower bound)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(handler=_cmd_bench)

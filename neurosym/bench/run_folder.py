@@ -29,10 +29,14 @@ from neurosym.io import atomic_write, atomic_write_json, atomic_write_text, read
 PLOT_MISSING = "matplotlib is not installed, so no learning-curve plot was drawn (pip install 'neurosym[plot]')"
 LOGGERS = ("jsonl", "csv", "tensorboard")
 Logger = Literal["jsonl", "csv", "tensorboard"]
-LOGGER_HELP = ("where the metrics go besides metrics.jsonl (always written): jsonl (nothing more), "
-               "csv (metrics.csv), tensorboard (tensorboard/; pip install 'neurosym[tensorboard]')")
-TENSORBOARD_MISSING = ("--logger tensorboard needs TensorBoard, which is not installed: "
-                       "pip install 'neurosym[tensorboard]'")
+LOGGER_HELP = (
+    "where the metrics go besides metrics.jsonl (always written): jsonl (nothing more), "
+    "csv (metrics.csv), tensorboard (tensorboard/; pip install 'neurosym[tensorboard]')"
+)
+TENSORBOARD_MISSING = (
+    "--logger tensorboard needs TensorBoard, which is not installed: "
+    "pip install 'neurosym[tensorboard]'"
+)
 
 
 class RunFolder:
@@ -44,8 +48,12 @@ class RunFolder:
             raise NeurosymError(f"--logger must be one of {', '.join(LOGGERS)}, got {logger!r}")
         self.logger = logger
         self._writer: _CsvWriter | _TensorBoardWriter | None = (
-            _CsvWriter(self.path / "metrics.csv") if logger == "csv"
-            else _TensorBoardWriter(self.path / "tensorboard") if logger == "tensorboard" else None)
+            _CsvWriter(self.path / "metrics.csv")
+            if logger == "csv"
+            else _TensorBoardWriter(self.path / "tensorboard")
+            if logger == "tensorboard"
+            else None
+        )
 
     config_path = property(lambda self: self.path / "config.json")
     metrics_path = property(lambda self: self.path / "metrics.jsonl")
@@ -56,8 +64,9 @@ class RunFolder:
     plot_path = property(lambda self: self.path / "learning_curve.png")
 
     @classmethod
-    def create(cls, path: str | Path, config: dict[str, Any],
-               logger: Logger = "jsonl") -> RunFolder:
+    def create(
+        cls, path: str | Path, config: dict[str, Any], logger: Logger = "jsonl"
+    ) -> RunFolder:
         """A new run folder with config.json written; refuses a folder that already holds files."""
         folder = cls(path, logger)
         if folder.exists():
@@ -108,7 +117,9 @@ class RunFolder:
         atomic_write_json(self.result_path, result)
 
     def read_result(self) -> dict[str, Any] | None:
-        return _read_json(self.result_path, "the run's result") if self.result_path.exists() else None
+        return (
+            _read_json(self.result_path, "the run's result") if self.result_path.exists() else None
+        )
 
     def plot_learning_curve(self, title: str) -> str | None:
         """Draw loss and running accuracy against step; returns a note instead when matplotlib is missing."""
@@ -131,12 +142,21 @@ class RunFolder:
         ax2 = ax.twinx()
         acc_rows = [r for r in rows if "acc" in r]  # "acc" is optional in a learner's metrics
         if acc_rows:
-            ax2.plot([r["step"] for r in acc_rows], [r["acc"] for r in acc_rows], color="tab:orange",
-                     label="running exact match (train batches)")
+            ax2.plot(
+                [r["step"] for r in acc_rows],
+                [r["acc"] for r in acc_rows],
+                color="tab:orange",
+                label="running exact match (train batches)",
+            )
         evals = [r for r in self.read_metrics() if r.get("event") in ("eval_during", "eval")]
         if evals:
-            ax2.plot([r["step"] for r in evals], [r["test_accuracy"] for r in evals], "o", color="tab:green",
-                     label="test exact match")
+            ax2.plot(
+                [r["step"] for r in evals],
+                [r["test_accuracy"] for r in evals],
+                "o",
+                color="tab:green",
+                label="test exact match",
+            )
         ax2.set_ylim(0, 1)
         ax2.set_ylabel("exact match")
         fig.legend(loc="lower center", ncol=3, fontsize=8)
@@ -174,8 +194,12 @@ class _CsvWriter:
         if header:
             writer.writeheader()
         for r in records:
-            writer.writerow({k: v if v is None or isinstance(v, (str, int, float))
-                             else json.dumps(v) for k, v in r.items()})
+            writer.writerow(
+                {
+                    k: v if v is None or isinstance(v, (str, int, float)) else json.dumps(v)
+                    for k, v in r.items()
+                }
+            )
         return buf.getvalue()
 
 
@@ -204,7 +228,9 @@ class _TensorBoardWriter:
 
 def _read_json(path: Path, what: str) -> dict[str, Any]:
     if not path.exists():
-        raise NeurosymError(f"{path}: missing ({what}); is this a folder written by 'neurosym scan run'?")
+        raise NeurosymError(
+            f"{path}: missing ({what}); is this a folder written by 'neurosym scan run'?"
+        )
     data = read_json(path, what=f"JSON file ({what}; delete the run folder and rerun)")
     if not isinstance(data, dict):
         raise NeurosymError(f"{path}: not {what} (a JSON object); delete the run folder and rerun")

@@ -63,9 +63,11 @@ from neurosym.versions import (
 MAX_ERRORS_WRITTEN = 200
 
 
-SPLITS_HELP = ("simple, length, addprim_jump, addprim_turn_left, template_around_right, "
-               "template_jump_around_right, template_opposite_right, template_right (or a split "
-               "of --task); required unless --eval-only")
+SPLITS_HELP = (
+    "simple, length, addprim_jump, addprim_turn_left, template_around_right, "
+    "template_jump_around_right, template_opposite_right, template_right (or a split "
+    "of --task); required unless --eval-only"
+)
 
 
 @dataclass(frozen=True)
@@ -76,40 +78,55 @@ class RunSettings(Config):
     model: str = option("lstm", "lstm, gru, lstm-attn, gru-attn, transformer, neurosym")
     seeds: int = option(1, "number of seeds (first-seed, first-seed+1, ...)", minimum=1)
     first_seed: int = option(0, "the first seed", minimum=0)
-    steps: int | None = option(None, "optimizer steps per seed (default: the model's; baselines: "
-                               "100000 examples / batch size)", minimum=1)
+    steps: int | None = option(
+        None,
+        "optimizer steps per seed (default: the model's; baselines: 100000 examples / batch size)",
+        minimum=1,
+    )
     device: str = option("auto", "auto, cpu, cuda, cuda:1 ...", check=check_device_name)
-    data: str | None = option(None, "folder with the official SCAN files (default: found "
-                              "automatically)")
+    data: str | None = option(
+        None, "folder with the official SCAN files (default: found automatically)"
+    )
     out: str = option("runs/scan", "folder for the run folders and the summary JSON")
     json: str | None = option(None, "also write the summary JSON here")
     resume: bool = option(False, "continue interrupted runs from their checkpoints")
-    eval_only: str | None = option(None, "evaluate the checkpoint of a run folder (no training)",
-                                   metavar="RUN_DIR")
+    eval_only: str | None = option(
+        None, "evaluate the checkpoint of a run folder (no training)", metavar="RUN_DIR"
+    )
     task: str | None = option(None, "a compositional task file (default: the bundled SCAN task)")
     options: dict[str, Any] = field(default_factory=dict)  # the model's
     # options: overrides of its configuration (-o KEY=VALUE, --batch-size, --lr)
-    dedupe_train: bool = option(False, "keep one copy of repeated training lines (default: keep "
-                                "the repeats as the split has them)")
-    train_eval: int = option(2000, "distinct training examples decoded for train accuracy "
-                             "(0 = all)", minimum=0)
-    checkpoint_every: int = option(1000, "steps between checkpoints (0 = only at the end)",
-                                   minimum=0)
+    dedupe_train: bool = option(
+        False,
+        "keep one copy of repeated training lines (default: keep "
+        "the repeats as the split has them)",
+    )
+    train_eval: int = option(
+        2000, "distinct training examples decoded for train accuracy (0 = all)", minimum=0
+    )
+    checkpoint_every: int = option(
+        1000, "steps between checkpoints (0 = only at the end)", minimum=0
+    )
     log_every: int = option(50, "steps per metrics.jsonl line", minimum=1)
-    eval_every: int = option(0, "also score test and train exact match every N steps (0 = only at "
-                             "the end; metrics.jsonl event eval_during)", minimum=0)
+    eval_every: int = option(
+        0,
+        "also score test and train exact match every N steps (0 = only at "
+        "the end; metrics.jsonl event eval_during)",
+        minimum=0,
+    )
     threads: int | None = option(None, "torch CPU threads (default: torch's)", minimum=1)
     logger: Logger = option("jsonl", LOGGER_HELP)
-    progress: bool | None = option(None, "None: a bar on a terminal, periodic lines otherwise",
-                                   fixed=True)
+    progress: bool | None = option(
+        None, "None: a bar on a terminal, periodic lines otherwise", fixed=True
+    )
 
     def check(self) -> None:
         """The model exists and its options are valid: checked before any data is read."""
         if self.model not in learner_names():
-            raise NeurosymError(f"unknown model {self.model!r}; choose one of: "
-                                f"{', '.join(learner_names())}")
-        apply_overrides(self.options, *learner_defaults(self.model),
-                        what=f"the {self.model} model")
+            raise NeurosymError(
+                f"unknown model {self.model!r}; choose one of: {', '.join(learner_names())}"
+            )
+        apply_overrides(self.options, *learner_defaults(self.model), what=f"the {self.model} model")
 
 
 # ------------------------------------------------------------------------------------ data
@@ -127,11 +144,15 @@ def load_task(task_file: str | None):
 def load_split(task: Any, name: str, data: str | None, dedupe: bool):
     """``(train, test, info)`` for split ``name``; ``info`` records where it came from and the train convention."""
     if name not in task.split_names:
-        raise NeurosymError(f"task {task.name!r} has no split {name!r}; choose one of: {', '.join(task.split_names)}")
+        raise NeurosymError(
+            f"task {task.name!r} has no split {name!r}; choose one of: {', '.join(task.split_names)}"
+        )
     split = task.split(name, data)
     for side in ("train", "test"):
         if not getattr(split, side):
-            raise NeurosymError(f"split {name!r} has an empty {side} set ({split.note}); check the files in --data")
+            raise NeurosymError(
+                f"split {name!r} has an empty {side} set ({split.note}); check the files in --data"
+            )
     train = list(split.train)
     distinct = len(set(train))
     if dedupe:
@@ -153,13 +174,17 @@ def load_split(task: Any, name: str, data: str | None, dedupe: bool):
 
 
 # ------------------------------------------------------------------------------ evaluation
-def evaluate(learner: Learner, examples: Sequence[Example]) -> tuple[float, list[tuple[str, ...] | None]]:
+def evaluate(
+    learner: Learner, examples: Sequence[Example]
+) -> tuple[float, list[tuple[str, ...] | None]]:
     """Exact match of free greedy decoding on every example; returns (accuracy, predictions)."""
     preds = learner.predict([e.input for e in examples])
     return exact_match(preds, [e.output for e in examples]), preds
 
 
-def accuracy_by_output_length(examples: Sequence[Example], preds: Sequence[tuple[str, ...] | None]) -> dict[str, float]:
+def accuracy_by_output_length(
+    examples: Sequence[Example], preds: Sequence[tuple[str, ...] | None]
+) -> dict[str, float]:
     """Exact match per gold output length (``{"24": 0.1, ...}``), the breakdown L&B give for the length split."""
     hits: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for e, p in zip(examples, preds):
@@ -186,12 +211,21 @@ def mean_std(values: Sequence[float]) -> tuple[float, float]:
 class _Progress:
     """Progress bar (tqdm) with smoothed loss and running exact match; log lines when not on a terminal."""
 
-    def __init__(self, total: int | None, initial: int, label: str, enabled: bool | None, every: int) -> None:
+    def __init__(
+        self, total: int | None, initial: int, label: str, enabled: bool | None, every: int
+    ) -> None:
         from tqdm import tqdm
 
         self.tty = sys.stderr.isatty() if enabled is None else enabled
-        self.bar = tqdm(total=total, initial=initial, desc=label, unit="step", disable=not self.tty,
-                        dynamic_ncols=True, mininterval=0.5)
+        self.bar = tqdm(
+            total=total,
+            initial=initial,
+            desc=label,
+            unit="step",
+            disable=not self.tty,
+            dynamic_ncols=True,
+            mininterval=0.5,
+        )
         self.total, self.label, self.every = total, label, max(every, 1)
         self.loss: float | None = None
         self.acc: float | None = None
@@ -200,9 +234,13 @@ class _Progress:
 
     def update(self, step: int, metrics: dict[str, float]) -> None:
         a = 0.02
-        self.loss = metrics["loss"] if self.loss is None else (1 - a) * self.loss + a * metrics["loss"]
+        self.loss = (
+            metrics["loss"] if self.loss is None else (1 - a) * self.loss + a * metrics["loss"]
+        )
         if "acc" in metrics:
-            self.acc = metrics["acc"] if self.acc is None else (1 - a) * self.acc + a * metrics["acc"]
+            self.acc = (
+                metrics["acc"] if self.acc is None else (1 - a) * self.acc + a * metrics["acc"]
+            )
         self.bar.update(1)
         if step % 10 == 0:
             post = {"loss": f"{self.loss:.4f}"}
@@ -213,7 +251,10 @@ class _Progress:
             rate = (step - self.first) / max(time.perf_counter() - self.t0, 1e-9)
             acc = f" running acc {self.acc:.3f}" if self.acc is not None else ""
             total = f"/{self.total}" if self.total else ""
-            print(f"  [{self.label}] step {step}{total} loss {self.loss:.4f}{acc} ({rate:.1f} steps/s)", flush=True)
+            print(
+                f"  [{self.label}] step {step}{total} loss {self.loss:.4f}{acc} ({rate:.1f} steps/s)",
+                flush=True,
+            )
 
     def close(self) -> None:
         self.bar.close()
@@ -251,7 +292,9 @@ class _StopRequest:
 
 
 def _learner_from_config(config: dict[str, Any], task: Any, device: torch.device) -> Learner:
-    return make_learner(config["model"], task=task, device=device, seed=config["seed"], **config["options"])
+    return make_learner(
+        config["model"], task=task, device=device, seed=config["seed"], **config["options"]
+    )
 
 
 def _planned_steps(learner: Learner, steps: int | None) -> int | None:
@@ -262,12 +305,18 @@ def _planned_steps(learner: Learner, steps: int | None) -> int | None:
 
 
 def run_seed(
-    settings: RunSettings, task: Any, train: list[Example], test: list[Example], info: dict[str, Any],
-    seed: int, device: torch.device,
+    settings: RunSettings,
+    task: Any,
+    train: list[Example],
+    test: list[Example],
+    info: dict[str, Any],
+    seed: int,
+    device: torch.device,
 ) -> dict[str, Any]:
     """Train (or resume) one seed in its run folder, evaluate, write result.json; returns the result."""
-    folder = RunFolder(Path(settings.out) / f"{settings.split}-{settings.model}-seed{seed}",
-                       settings.logger)
+    folder = RunFolder(
+        Path(settings.out) / f"{settings.split}-{settings.model}-seed{seed}", settings.logger
+    )
     config = {
         "split": settings.split,
         "model": settings.model,
@@ -312,8 +361,13 @@ def run_seed(
 
     planned = _planned_steps(learner, settings.steps)
     start = resumed_from or 0
-    progress = _Progress(planned, start, f"{settings.split} {settings.model} seed {seed}", settings.progress,
-                         settings.log_every * 10)
+    progress = _Progress(
+        planned,
+        start,
+        f"{settings.split} {settings.model} seed {seed}",
+        settings.progress,
+        settings.log_every * 10,
+    )
     window: dict[str, list[float]] = defaultdict(list)
     train_sample = _train_sample(train, settings.train_eval, seed)
     eval_during = [0.0]  # seconds spent in --eval-every evaluations (not training time)
@@ -326,24 +380,38 @@ def run_seed(
         for k, v in metrics.items():
             window[k].append(v)
         if step % settings.log_every == 0:
-            rec = {"step": step, **{k: sum(v) / len(v) for k, v in window.items()},
-                   "seconds": round(time.perf_counter() - t_start, 3)}
+            rec = {
+                "step": step,
+                **{k: sum(v) / len(v) for k, v in window.items()},
+                "seconds": round(time.perf_counter() - t_start, 3),
+            }
             folder.append_metrics(rec)
             window.clear()
         if (every and step % every == 0) or stop.requested:
             learner.save(folder.checkpoint_dir)
         if stop.requested:
-            print(f"\n  [{folder.path.name}] interrupted: checkpoint of step {step} written to "
-                  f"{folder.checkpoint_dir}; rerun with --resume to continue", flush=True)
+            print(
+                f"\n  [{folder.path.name}] interrupted: checkpoint of step {step} written to "
+                f"{folder.checkpoint_dir}; rerun with --resume to continue",
+                flush=True,
+            )
             raise KeyboardInterrupt
         if settings.eval_every and step % settings.eval_every == 0:
             t_eval = time.perf_counter()
             test_acc, _ = evaluate(learner, test)
             train_acc, _ = evaluate(learner, train_sample)
-            folder.append_metrics({"event": "eval_during", "step": step, "test_accuracy": test_acc,
-                                   "train_accuracy": train_acc})
-            print(f"  [{folder.path.name}] step {step}: test {100 * test_acc:.2f}%  train {100 * train_acc:.2f}%",
-                  flush=True)
+            folder.append_metrics(
+                {
+                    "event": "eval_during",
+                    "step": step,
+                    "test_accuracy": test_acc,
+                    "train_accuracy": train_acc,
+                }
+            )
+            print(
+                f"  [{folder.path.name}] step {step}: test {100 * test_acc:.2f}%  train {100 * train_acc:.2f}%",
+                flush=True,
+            )
             eval_during[0] += time.perf_counter() - t_eval
 
     try:
@@ -352,14 +420,33 @@ def run_seed(
     finally:
         progress.close()
     learner.save(folder.checkpoint_dir)
-    return _evaluate_and_record(folder, learner, config, report, train, test, seed, settings.train_eval,
-                                steps_requested=settings.steps, resumed_from=resumed_from,
-                                eval_during_seconds=eval_during[0])
+    return _evaluate_and_record(
+        folder,
+        learner,
+        config,
+        report,
+        train,
+        test,
+        seed,
+        settings.train_eval,
+        steps_requested=settings.steps,
+        resumed_from=resumed_from,
+        eval_during_seconds=eval_during[0],
+    )
 
 
 def _evaluate_and_record(
-    folder: RunFolder, learner: Learner, config: dict[str, Any], report: Any, train: list[Example],
-    test: list[Example], seed: int, train_eval: int, *, steps_requested: int | None, resumed_from: int | None,
+    folder: RunFolder,
+    learner: Learner,
+    config: dict[str, Any],
+    report: Any,
+    train: list[Example],
+    test: list[Example],
+    seed: int,
+    train_eval: int,
+    *,
+    steps_requested: int | None,
+    resumed_from: int | None,
     eval_during_seconds: float = 0.0,
 ) -> dict[str, Any]:
     t0 = time.perf_counter()
@@ -371,12 +458,17 @@ def _evaluate_and_record(
     folder.path.mkdir(parents=True, exist_ok=True)
     from neurosym.io import atomic_write_text
 
-    atomic_write_text(folder.errors_path, "".join(
-        f"IN: {' '.join(e.input)}\n  gold: {' '.join(e.output)}\n  got:  {'<no output>' if p is None else ' '.join(p)}\n"
-        for e, p in errors[:MAX_ERRORS_WRITTEN]
-    ))
+    atomic_write_text(
+        folder.errors_path,
+        "".join(
+            f"IN: {' '.join(e.input)}\n  gold: {' '.join(e.output)}\n  got:  {'<no output>' if p is None else ' '.join(p)}\n"
+            for e, p in errors[:MAX_ERRORS_WRITTEN]
+        ),
+    )
     extra = dict(getattr(report, "extra", {}) or {})
-    train_seconds = float(getattr(report, "seconds", 0.0)) - eval_during_seconds  # fit's clock ran during them
+    train_seconds = (
+        float(getattr(report, "seconds", 0.0)) - eval_during_seconds
+    )  # fit's clock ran during them
     seen = extra.get("examples_seen")
     result = {
         "split": config["split"],
@@ -392,14 +484,22 @@ def _evaluate_and_record(
         "train_seconds": round(train_seconds, 3),
         "eval_seconds": round(eval_seconds, 3),
         "eval_during_training_seconds": round(eval_during_seconds, 3),
-        "examples_per_second": round(seen / train_seconds, 1) if seen and train_seconds > 0 else None,
+        "examples_per_second": round(seen / train_seconds, 1)
+        if seen and train_seconds > 0
+        else None,
         "final_loss": getattr(report, "final_loss", None),
         "fit_extra": extra,
         "test_accuracy_by_output_length": accuracy_by_output_length(test, preds),
         "run_dir": str(folder.path),
     }
-    folder.append_metrics({"event": "eval", "step": result["steps"], "test_accuracy": test_acc,
-                           "train_accuracy": train_acc})
+    folder.append_metrics(
+        {
+            "event": "eval",
+            "step": result["steps"],
+            "test_accuracy": test_acc,
+            "train_accuracy": train_acc,
+        }
+    )
     folder.write_result(result)
     rules = rules_text(extra)
     if rules:
@@ -415,8 +515,10 @@ def rules_text(fit_extra: dict[str, Any]) -> str:
     each with its confidence as a comment; "" for a learner without rules."""
     rules, confidence = fit_extra.get("rules") or {}, fit_extra.get("confidence") or {}
     width = max((len(text) for text in rules.values()), default=0)
-    return "".join(f"{text.ljust(width)}   # p={confidence[name]:.3f}\n" if name in confidence
-                   else f"{text}\n" for name, text in rules.items())
+    return "".join(
+        f"{text.ljust(width)}   # p={confidence[name]:.3f}\n" if name in confidence else f"{text}\n"
+        for name, text in rules.items()
+    )
 
 
 def print_rules(results: Sequence[dict[str, Any]]) -> None:
@@ -429,8 +531,15 @@ def print_rules(results: Sequence[dict[str, Any]]) -> None:
 
 
 # ------------------------------------------------------------------------------ the runner
-def summarize(settings: RunSettings, results: list[dict[str, Any]], info: dict[str, Any], device: torch.device,
-              seconds: float, *, eval_only: bool = False) -> dict[str, Any]:
+def summarize(
+    settings: RunSettings,
+    results: list[dict[str, Any]],
+    info: dict[str, Any],
+    device: torch.device,
+    seconds: float,
+    *,
+    eval_only: bool = False,
+) -> dict[str, Any]:
     tests = [r["test_accuracy"] for r in results]
     trains = [r["train_accuracy"] for r in results]
     tm, ts = mean_std(tests)
@@ -440,8 +549,12 @@ def summarize(settings: RunSettings, results: list[dict[str, Any]], info: dict[s
         "model": settings.model,
         "seeds": [r["seed"] for r in results],
         "test_accuracy": {"per_seed": tests, "mean": tm, "std": ts},
-        "train_accuracy": {"per_seed": trains, "mean": rm, "std": rs,
-                           "examples": results[0].get("train_accuracy_examples")},
+        "train_accuracy": {
+            "per_seed": trains,
+            "mean": rm,
+            "std": rs,
+            "examples": results[0].get("train_accuracy_examples"),
+        },
         "steps": max(r["steps"] for r in results),
         "seconds": round(seconds, 3),
         "device": device_description(device),
@@ -451,7 +564,7 @@ def summarize(settings: RunSettings, results: list[dict[str, Any]], info: dict[s
         "options": settings.options,
         "task": settings.task or "scan/scan (bundled)",
         "accuracy_note": "exact match of the whole output sequence, free greedy decoding to <eos> (no gold length); "
-                         "fractions in [0, 1]; std = sample standard deviation over seeds",
+        "fractions in [0, 1]; std = sample standard deviation over seeds",
         **info,
         "runs": results,
     }
@@ -461,13 +574,31 @@ def format_table(summary: dict[str, Any]) -> str:
     rows = [("split", "model", "seed", "test acc %", "train acc %", "steps", "train s", "ex/s")]
     for r in summary["runs"]:
         eps = r.get("examples_per_second")
-        rows.append((summary["split"], summary["model"], str(r["seed"]), f"{100 * r['test_accuracy']:.2f}",
-                     f"{100 * r['train_accuracy']:.2f}", str(r["steps"]), f"{r['train_seconds']:.0f}",
-                     "-" if eps is None else f"{eps:.0f}"))
+        rows.append(
+            (
+                summary["split"],
+                summary["model"],
+                str(r["seed"]),
+                f"{100 * r['test_accuracy']:.2f}",
+                f"{100 * r['train_accuracy']:.2f}",
+                str(r["steps"]),
+                f"{r['train_seconds']:.0f}",
+                "-" if eps is None else f"{eps:.0f}",
+            )
+        )
     t, tr = summary["test_accuracy"], summary["train_accuracy"]
-    rows.append((summary["split"], summary["model"], f"mean of {len(summary['seeds'])}",
-                 f"{100 * t['mean']:.2f} ± {100 * t['std']:.2f}", f"{100 * tr['mean']:.2f} ± {100 * tr['std']:.2f}",
-                 str(summary["steps"]), "", ""))
+    rows.append(
+        (
+            summary["split"],
+            summary["model"],
+            f"mean of {len(summary['seeds'])}",
+            f"{100 * t['mean']:.2f} ± {100 * t['std']:.2f}",
+            f"{100 * tr['mean']:.2f} ± {100 * tr['std']:.2f}",
+            str(summary["steps"]),
+            "",
+            "",
+        )
+    )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -482,12 +613,18 @@ def run_scan(settings: RunSettings) -> dict[str, Any]:
     if settings.eval_only:
         return eval_checkpoint(settings, device)
     if settings.split is None:
-        raise NeurosymError("--split is required (e.g. --split simple); see 'neurosym scan run --help'")
+        raise NeurosymError(
+            "--split is required (e.g. --split simple); see 'neurosym scan run --help'"
+        )
     task = load_task(settings.task)
     train, test, info = load_split(task, settings.split, settings.data, settings.dedupe_train)
-    print(f"scan run: split {settings.split} ({info['train_size']} train, {info['test_size']} test; {info['split_note']})")
-    print(f"  model {settings.model}, device {device_description(device)}, seeds "
-          f"{settings.first_seed}..{settings.first_seed + settings.seeds - 1}, out {settings.out}")
+    print(
+        f"scan run: split {settings.split} ({info['train_size']} train, {info['test_size']} test; {info['split_note']})"
+    )
+    print(
+        f"  model {settings.model}, device {device_description(device)}, seeds "
+        f"{settings.first_seed}..{settings.first_seed + settings.seeds - 1}, out {settings.out}"
+    )
     print(f"  train convention: {info['train_convention']}")
     t0 = time.perf_counter()
     # Under torchrun the seeds are split across ranks (each on its own GPU); rank 0 merges and reports.
@@ -496,9 +633,11 @@ def run_scan(settings: RunSettings) -> dict[str, Any]:
 
     def work(index: int, seed: int) -> dict[str, Any]:
         r = run_seed(settings, task, train, test, info, seed, rank_dev)
-        print(f"  seed {seed}: test {100 * r['test_accuracy']:.2f}%  train {100 * r['train_accuracy']:.2f}%  "
-              f"({r['steps']} steps, {r['train_seconds']:.0f} s training, {r['eval_seconds']:.0f} s evaluation)",
-              flush=True)
+        print(
+            f"  seed {seed}: test {100 * r['test_accuracy']:.2f}%  train {100 * r['train_accuracy']:.2f}%  "
+            f"({r['steps']} steps, {r['train_seconds']:.0f} s training, {r['eval_seconds']:.0f} s evaluation)",
+            flush=True,
+        )
         return r
 
     seeds = list(range(settings.first_seed, settings.first_seed + settings.seeds))
@@ -509,9 +648,16 @@ def run_scan(settings: RunSettings) -> dict[str, Any]:
         return {}
     lost = [seed for seed, r in zip(seeds, results) if r.get("status") == "lost"]
     if lost:
-        print(f"  seeds {lost} were lost (their rank died); the summary covers the others", flush=True)
-    summary = summarize(settings, [r for r in results if r.get("status") != "lost"], info, device,
-                        time.perf_counter() - t0)
+        print(
+            f"  seeds {lost} were lost (their rank died); the summary covers the others", flush=True
+        )
+    summary = summarize(
+        settings,
+        [r for r in results if r.get("status") != "lost"],
+        info,
+        device,
+        time.perf_counter() - t0,
+    )
     summary["processes"] = ctx.world_size
     summary["lost_seeds"] = lost
     _report(settings, summary)
@@ -526,26 +672,47 @@ def eval_checkpoint(settings: RunSettings, device: torch.device) -> dict[str, An
         folder = RunFolder(folder.path.parent)  # the checkpoint/ folder itself was given
     config = folder.read_config()
     if not folder.has_checkpoint():
-        raise NeurosymError(f"{folder.checkpoint_dir}: no checkpoint here; pass a run folder written by 'neurosym scan run'")
-    task_file = settings.task or (None if config.get("task", "").startswith("scan/scan (bundled)") else config.get("task"))
-    settings = replace(settings, split=settings.split or config["split"], model=config["model"],
-                       options=config["options"], task=task_file)
+        raise NeurosymError(
+            f"{folder.checkpoint_dir}: no checkpoint here; pass a run folder written by 'neurosym scan run'"
+        )
+    task_file = settings.task or (
+        None if config.get("task", "").startswith("scan/scan (bundled)") else config.get("task")
+    )
+    settings = replace(
+        settings,
+        split=settings.split or config["split"],
+        model=config["model"],
+        options=config["options"],
+        task=task_file,
+    )
     task = load_task(task_file)
-    train, test, info = load_split(task, settings.split, settings.data or config.get("data"), config.get("dedupe_train", False))
+    train, test, info = load_split(
+        task, settings.split, settings.data or config.get("data"), config.get("dedupe_train", False)
+    )
     learner = _learner_from_config(config, task, device)
     learner.load_checkpoint(folder.checkpoint_dir)
-    print(f"scan run --eval-only: {folder.path} ({config['model']}, seed {config['seed']}, "
-          f"step {getattr(learner, 'step', '?')}) on split {settings.split}, device {device_description(device)}")
+    print(
+        f"scan run --eval-only: {folder.path} ({config['model']}, seed {config['seed']}, "
+        f"step {getattr(learner, 'step', '?')}) on split {settings.split}, device {device_description(device)}"
+    )
     t0 = time.perf_counter()
     test_acc, preds = evaluate(learner, test)
     sample = _train_sample(train, settings.train_eval, config["seed"])
     train_acc, _ = evaluate(learner, sample)
     result = {
-        "split": settings.split, "model": config["model"], "seed": config["seed"],
-        "test_accuracy": test_acc, "train_accuracy": train_acc, "train_accuracy_examples": len(sample),
-        "test_size": len(test), "steps": int(getattr(learner, "step", 0) or 0), "train_seconds": 0.0,
-        "eval_seconds": round(time.perf_counter() - t0, 3), "examples_per_second": None,
-        "test_accuracy_by_output_length": accuracy_by_output_length(test, preds), "run_dir": str(folder.path),
+        "split": settings.split,
+        "model": config["model"],
+        "seed": config["seed"],
+        "test_accuracy": test_acc,
+        "train_accuracy": train_acc,
+        "train_accuracy_examples": len(sample),
+        "test_size": len(test),
+        "steps": int(getattr(learner, "step", 0) or 0),
+        "train_seconds": 0.0,
+        "eval_seconds": round(time.perf_counter() - t0, 3),
+        "examples_per_second": None,
+        "test_accuracy_by_output_length": accuracy_by_output_length(test, preds),
+        "run_dir": str(folder.path),
         "checkpoint": str(folder.checkpoint_dir),
     }
     summary = summarize(settings, [result], info, device, time.perf_counter() - t0, eval_only=True)
@@ -553,7 +720,9 @@ def eval_checkpoint(settings: RunSettings, device: torch.device) -> dict[str, An
     return summary
 
 
-def _report(settings: RunSettings, summary: dict[str, Any], default_json: Path | None = None) -> None:
+def _report(
+    settings: RunSettings, summary: dict[str, Any], default_json: Path | None = None
+) -> None:
     print()
     print(format_table(summary))
     path = default_json or Path(settings.out) / f"{summary['split']}-{summary['model']}.json"
@@ -576,7 +745,9 @@ SHORTCUTS = ("batch_size", "lr")  # model options that also have a flag of their
 def _parse_option(text: str) -> tuple[str, Any]:
     key, sep, value = text.partition("=")
     if not sep or not key:
-        raise argparse.ArgumentTypeError(f"--option {text!r}: write KEY=VALUE, e.g. --option hidden=100")
+        raise argparse.ArgumentTypeError(
+            f"--option {text!r}: write KEY=VALUE, e.g. --option hidden=100"
+        )
     try:
         return key.replace("-", "_"), json.loads(value)
     except json.JSONDecodeError:
@@ -600,13 +771,21 @@ def register_cli(*, task_sub: Any = None, ilp_sub: Any = None, scan_sub: Any) ->
     )
     RunSettings.add_arguments(p)
     for name in SHORTCUTS:
-        p.add_argument("--" + name.replace("_", "-"), type=TrainConfig.flag_type(name),
-                       default=None,
-                       help=f"{TrainConfig.help_of(name)} (default: the model's; the same as "
-                       f"-o {name}=...)")
-    p.add_argument("--option", "-o", action="append", type=_parse_option, default=[], metavar="KEY=VALUE",
-                   help="a model option, e.g. -o hidden=100 -o dropout=0.1 (the options are "
-                   "listed below)")
+        p.add_argument(
+            "--" + name.replace("_", "-"),
+            type=TrainConfig.flag_type(name),
+            default=None,
+            help=f"{TrainConfig.help_of(name)} (default: the model's; the same as -o {name}=...)",
+        )
+    p.add_argument(
+        "--option",
+        "-o",
+        action="append",
+        type=_parse_option,
+        default=[],
+        metavar="KEY=VALUE",
+        help="a model option, e.g. -o hidden=100 -o dropout=0.1 (the options are listed below)",
+    )
     p.set_defaults(handler=_cmd_scan_run)
 
 
@@ -615,11 +794,14 @@ def _options_help() -> str:
     options share a list)."""
     lists: dict[str, list[str]] = {}
     for name in learner_names():
-        text = "\n".join("  " + line for config in learner_defaults(name)
-                         for line in config.describe())
+        text = "\n".join(
+            "  " + line for config in learner_defaults(name) for line in config.describe()
+        )
         lists.setdefault(text, []).append(name)
-    return "\n\n".join(f"options of {', '.join(names)} (-o KEY=VALUE; default in "
-                       f"parentheses):\n{text}" for text, names in lists.items())
+    return "\n\n".join(
+        f"options of {', '.join(names)} (-o KEY=VALUE; default in parentheses):\n{text}"
+        for text, names in lists.items()
+    )
 
 
 def _cmd_scan_run(args: argparse.Namespace) -> int:

@@ -52,9 +52,11 @@ def root_probabilities(
     p_len = log_len.to(dtype).exp()
     p_choice = log_choice.to(dtype).exp()
     # Token probabilities with a zero column for the padding id: [R, C, T, V+1].
-    p_token = torch.cat([p_choice[..., space.token_offset:], p_choice.new_zeros(*p_choice.shape[:-1], 1)], dim=-1)
+    p_token = torch.cat(
+        [p_choice[..., space.token_offset :], p_choice.new_zeros(*p_choice.shape[:-1], 1)], dim=-1
+    )
     p_child = p_choice[..., :k]
-    p_rev = p_choice[..., k: 2 * k] if space.reverse else None
+    p_rev = p_choice[..., k : 2 * k] if space.reverse else None
     eye = torch.eye(size, dtype=dtype, device=device)
 
     charts: list[torch.Tensor] = []  # per level: [R, n, size, size]
@@ -63,7 +65,9 @@ def root_probabilities(
         n = level.size
         c = level.concept
         out = outputs[level.example]  # [n, L]
-        emit = torch.gather(p_token[:, c], 3, out[None, :, None, :].expand(r, n, t, big_l))  # [R, n, T, L]
+        emit = torch.gather(
+            p_token[:, c], 3, out[None, :, None, :].expand(r, n, t, big_l)
+        )  # [R, n, T, L]
         pl = p_len[:, c]  # [R, n, M+1]
         if level.start == 0:  # leaves: lexical concepts, tokens only
             charts.append(_leaf_chart(pl, emit, space, backwards=False))
@@ -89,14 +93,22 @@ def root_probabilities(
     return torch.gather(root[:, :, 0, :], 2, index).squeeze(2)
 
 
-def _chain(p_len: torch.Tensor, items: torch.Tensor, eye: torch.Tensor, space: TemplateSpace,
-           *, backwards: bool) -> torch.Tensor:
+def _chain(
+    p_len: torch.Tensor,
+    items: torch.Tensor,
+    eye: torch.Tensor,
+    space: TemplateSpace,
+    *,
+    backwards: bool,
+) -> torch.Tensor:
     """``sum_m P(m) E_1 ... E_m`` (or ``E_m ... E_1``), ``[R, n, size, size]``.
 
     p_len ``[R, n, M+1]``; items ``[R, n, T, size, size]`` (one matrix per template slot).
     """
     r, n = items.shape[0], items.shape[1]
-    mats = items.unbind(2)  # one backward op for all slots (indexing each slot separately costs M full-size zero fills)
+    mats = items.unbind(
+        2
+    )  # one backward op for all slots (indexing each slot separately costs M full-size zero fills)
     lengths = p_len.unbind(-1)
     total = lengths[0][..., None, None] * eye.expand(r, n, -1, -1)
     prod = eye.expand(r, n, -1, -1)
@@ -112,7 +124,9 @@ def _chain(p_len: torch.Tensor, items: torch.Tensor, eye: torch.Tensor, space: T
     return total
 
 
-def _leaf_chart(p_len: torch.Tensor, emit: torch.Tensor, space: TemplateSpace, *, backwards: bool) -> torch.Tensor:
+def _leaf_chart(
+    p_len: torch.Tensor, emit: torch.Tensor, space: TemplateSpace, *, backwards: bool
+) -> torch.Tensor:
     """Chart of token-only templates without matrix products, ``[R, n, L+1, L+1]``.
 
     ``chart[i, i+m] = P(m) * prod_{q<m} emit[slot(m, q), i+q]`` (forward), or with the
@@ -120,7 +134,9 @@ def _leaf_chart(p_len: torch.Tensor, emit: torch.Tensor, space: TemplateSpace, *
     """
     r, n, _, big_l = emit.shape
     mm = space.max_length
-    padded = torch.cat([emit, emit.new_zeros(r, n, emit.shape[2], mm + 1)], dim=-1)  # [R, n, T, L+M+1]
+    padded = torch.cat(
+        [emit, emit.new_zeros(r, n, emit.shape[2], mm + 1)], dim=-1
+    )  # [R, n, T, L+M+1]
     rows = padded.unbind(2)
     lengths = p_len.unbind(-1)
     chart = torch.diag_embed(lengths[0][..., None].expand(r, n, big_l + 1))
@@ -129,7 +145,7 @@ def _leaf_chart(p_len: torch.Tensor, emit: torch.Tensor, space: TemplateSpace, *
         prods = None
         for q, slot in enumerate(space.slots(m)):
             at = q if not backwards else m - 1 - q  # which token of the span this slot emits
-            piece = rows[slot][..., at: at + spans]
+            piece = rows[slot][..., at : at + spans]
             prods = piece if prods is None else prods * piece
         chart = chart + torch.diag_embed(lengths[m][..., None] * prods, offset=m)
     return chart

@@ -42,16 +42,30 @@ def register_cli(task_sub: Any = None, ilp_sub: Any = None, scan_sub: Any = None
         "fire in any world are left out of the printed program (the result says how many).",
         epilog=CONFIDENCE_HELP,
     )
-    p.add_argument("task", help="ILP task file, bundled task (ilp/even or even), or Popper folder "
-                   "(bk.pl, exs.pl, bias.pl)")
+    p.add_argument(
+        "task",
+        help="ILP task file, bundled task (ilp/even or even), or Popper folder "
+        "(bk.pl, exs.pl, bias.pl)",
+    )
     LearnerConfig.add_arguments(p)
-    p.add_argument("--json", metavar="PATH", help="write the result (program, scores, settings, versions) as JSON")
+    p.add_argument(
+        "--json",
+        metavar="PATH",
+        help="write the result (program, scores, settings, versions) as JSON",
+    )
     p.add_argument("--save", metavar="PATH", help="save the learner (safetensors) for predict/load")
-    p.add_argument("--out", metavar="DIR",
-                   help="write a run folder: config.json, metrics.jsonl (one line per check), "
-                   "rules.txt (the program as Datalog), result.json, learning_curve.png")
-    p.add_argument("--logger", choices=LOGGERS, default="jsonl",
-                   help=f"with --out: {LOGGER_HELP} (default: jsonl)")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="write a run folder: config.json, metrics.jsonl (one line per check), "
+        "rules.txt (the program as Datalog), result.json, learning_curve.png",
+    )
+    p.add_argument(
+        "--logger",
+        choices=LOGGERS,
+        default="jsonl",
+        help=f"with --out: {LOGGER_HELP} (default: jsonl)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run_learn)
 
@@ -70,28 +84,43 @@ def run_learn(args: argparse.Namespace) -> int:
     task = load_ilp_source(args.task)
     learner = RuleLearner(config)
     device = resolve_device(config.device)
-    folder = None if args.out is None else RunFolder.create(
-        args.out, {"task": args.task, "task_path": str(task.path), "learner": config.to_json()},
-        args.logger)
+    folder = (
+        None
+        if args.out is None
+        else RunFolder.create(
+            args.out,
+            {"task": args.task, "task_path": str(task.path), "learner": config.to_json()},
+            args.logger,
+        )
+    )
     print(task.summary())
     auto = config.restarts == AUTO
     count = f"{describe_auto(device.type)} (auto)" if auto else str(config.restarts)
-    print(f"training {count} restarts for up to {config.steps} steps on "
-          f"{device_description(device)}")
-    bar = tqdm(total=config.steps, unit="step", disable=args.quiet, delay=2.0, file=sys.stderr,
-               leave=False)
+    print(
+        f"training {count} restarts for up to {config.steps} steps on {device_description(device)}"
+    )
+    bar = tqdm(
+        total=config.steps, unit="step", disable=args.quiet, delay=2.0, file=sys.stderr, leave=False
+    )
 
     def progress(p: Any) -> None:
         bar.update(p.step - bar.n)
         best = "-" if p.best_contradicted is None else str(p.best_contradicted)
-        bar.set_postfix_str(f"verified {p.restarts_succeeded}/{len(p.losses)}, best errors {best}", refresh=False)
+        bar.set_postfix_str(
+            f"verified {p.restarts_succeeded}/{len(p.losses)}, best errors {best}", refresh=False
+        )
         if folder is not None:
-            folder.append_metrics({"step": p.step, "loss": min(p.losses),
-                                   "mean_loss": sum(p.losses) / len(p.losses),
-                                   "best_contradicted": p.best_contradicted,
-                                   "restarts_succeeded": p.restarts_succeeded,
-                                   "attempts": p.attempts,
-                                   "attempts_verified": p.attempts_verified})
+            folder.append_metrics(
+                {
+                    "step": p.step,
+                    "loss": min(p.losses),
+                    "mean_loss": sum(p.losses) / len(p.losses),
+                    "best_contradicted": p.best_contradicted,
+                    "restarts_succeeded": p.restarts_succeeded,
+                    "attempts": p.attempts,
+                    "attempts_verified": p.attempts_verified,
+                }
+            )
 
     try:
         result = learner.fit(task, callback=progress)
@@ -102,8 +131,13 @@ def run_learn(args: argparse.Namespace) -> int:
     print()
     print(result.summary())
     data = result.to_json()
-    data.update(seed=config.seed, task_path=str(task.path), versions=versions(),
-                command=command_line(), device_description=device_description(device))
+    data.update(
+        seed=config.seed,
+        task_path=str(task.path),
+        versions=versions(),
+        command=command_line(),
+        device_description=device_description(device),
+    )
     if args.json:
         atomic_write_json(args.json, data)
         print(f"wrote {args.json}")
@@ -113,9 +147,11 @@ def run_learn(args: argparse.Namespace) -> int:
         learner.save(args.save)
         print(f"saved the learner to {args.save}")
     if not result.verified:
-        print(f"neurosym: the best program contradicts {result.labels_contradicted} label(s); try "
-              "more --restarts or --steps, another --seed or --optimizer, or larger templates",
-              file=sys.stderr)
+        print(
+            f"neurosym: the best program contradicts {result.labels_contradicted} label(s); try "
+            "more --restarts or --steps, another --seed or --optimizer, or larger templates",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -126,10 +162,14 @@ def _finish_run_folder(folder: Any, result: Any, data: dict[str, Any]) -> None:
     from neurosym.io import atomic_write_text
 
     status = "verified" if result.verified else "not verified"
-    header = (f"% {result.task}: {status}, confidence {result.confidence:.3f}, "
-              f"{result.clauses_dropped} clause(s) that never fire dropped\n")
+    header = (
+        f"% {result.task}: {status}, confidence {result.confidence:.3f}, "
+        f"{result.clauses_dropped} clause(s) that never fire dropped\n"
+    )
     atomic_write_text(folder.rules_path, header + result.program_text + "\n")
     folder.write_result(data)
     note = folder.plot_learning_curve(f"ilp learn {result.task} (lowest restart loss)")
-    print(f"wrote the run folder {folder.path}" + (f" ({note})" if note and note != PLOT_MISSING
-                                                    else ""))
+    print(
+        f"wrote the run folder {folder.path}"
+        + (f" ({note})" if note and note != PLOT_MISSING else "")
+    )

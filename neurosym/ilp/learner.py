@@ -263,8 +263,10 @@ class RuleLearner:
         ``callback(progress)`` is called at every check; returning True stops training.
         """
         if not isinstance(task, ILPTask):
-            raise NeurosymError(f"fit takes an ILPTask, got {type(task).__name__}; load one with "
-                                "load_ilp_task('ilp/even') or build one with make_task(...)")
+            raise NeurosymError(
+                f"fit takes an ILPTask, got {type(task).__name__}; load one with "
+                "load_ilp_task('ilp/even') or build one with make_task(...)"
+            )
         previous_threads = torch.get_num_threads()
         try:
             return self._fit(task, callback)

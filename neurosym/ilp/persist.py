@@ -52,7 +52,9 @@ def load_learner(cls: Any, path: str | Path) -> Any:
     header, tensors = read_safetensors(path, what="saved rule learner", key=_KEY)
     meta = parse_json(header[_KEY], path=path, what="saved rule learner's header")
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise NeurosymError(f"{path}: unsupported format {meta.get('format')!r} (this version reads {FORMAT})")
+        raise NeurosymError(
+            f"{path}: unsupported format {meta.get('format')!r} (this version reads {FORMAT})"
+        )
     from neurosym.ilp.config import LearnerConfig
 
     learner = cls(LearnerConfig.from_json(meta["settings"]))  # files of earlier versions too

@@ -54,8 +54,14 @@ def clause_from_tree(
 def parse_program(text: str, *, path: str | Path | None = None) -> Program:
     """Parse Datalog facts and rules into a Program."""
     with nesting_guard(path, "Datalog text"):
-        tree = parse_with(load_parser("datalog"), text, path=path, error=DatalogSyntaxError,
-                          what="Datalog", hint=_HINT)
+        tree = parse_with(
+            load_parser("datalog"),
+            text,
+            path=path,
+            error=DatalogSyntaxError,
+            what="Datalog",
+            hint=_HINT,
+        )
         return Program(clause_from_tree(c, path=path, text=text) for c in tree.children)
 
 

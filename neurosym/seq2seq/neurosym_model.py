@@ -265,8 +265,13 @@ class NeurosymLearner:
         if meta.get("space") is not None:
             space = TemplateSpace.from_json(meta["space"])
             weights = tensors["concept_embeddings"]
-            model = SoftTemplates(self.table, space, restarts=int(weights.shape[0]),
-                                  composite_token_bias=self.config.composite_token_bias, device=self.device)
+            model = SoftTemplates(
+                self.table,
+                space,
+                restarts=int(weights.shape[0]),
+                composite_token_bias=self.config.composite_token_bias,
+                device=self.device,
+            )
             with torch.no_grad():
                 model.logits.copy_(weights.to(self.device))
             self.model = model

@@ -30,11 +30,19 @@ from neurosym.tasks.taskfile import AlternativeSpec, TaskSpec, Where
 class ParseFailure(NeurosymError):
     """A sentence is not in the task's language. ``words`` and ``position`` (word index) say where."""
 
-    def __init__(self, message: str, *, words: tuple[str, ...] = (), position: int | None = None,
-                 reason: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        words: tuple[str, ...] = (),
+        position: int | None = None,
+        reason: str | None = None,
+    ):
         self.words = words
         self.position = position
-        self.reason = reason or message  # the message without the sentence, e.g. "it ends too early"
+        self.reason = (
+            reason or message
+        )  # the message without the sentence, e.g. "it ends too early"
         super().__init__(message)
 
 
@@ -124,8 +132,10 @@ class InputGrammar:
         for rule, alts in self.rules.items():
             rendered = []
             for alt in alts:
-                parts = [f'"{value}"' if kind == "word" else f"n_{alt.children[value]}"  # type: ignore[index]
-                         for kind, value in alt.pattern]
+                parts = [
+                    f'"{value}"' if kind == "word" else f"n_{alt.children[value]}"  # type: ignore[index]
+                    for kind, value in alt.pattern
+                ]
                 if alt.name is not None:
                     parts.append(f"-> a_{alt.name}")
                 rendered.append(" ".join(parts))
@@ -141,14 +151,29 @@ class InputGrammar:
             # LALR(1): words are tokens already (one per word), and the trees are built while
             # parsing (``transformer``), which is several times faster than lark's default.
             probe = Lark(text, parser="lalr", lexer="basic", start=start, maybe_placeholders=False)
-            word_type = {t.pattern.value: t.name for t in probe.terminals
-                         if t.pattern.type == "str" and t.pattern.value in set(self.vocabulary)}
-            return Lark(text, parser="lalr", lexer=_word_lexer(word_type), start=start,
-                        maybe_placeholders=False, transformer=self._tree_builder(),
-                        strict=True), "lalr"  # strict: a shift/reduce conflict is not settled
+            word_type = {
+                t.pattern.value: t.name
+                for t in probe.terminals
+                if t.pattern.type == "str" and t.pattern.value in set(self.vocabulary)
+            }
+            return Lark(
+                text,
+                parser="lalr",
+                lexer=_word_lexer(word_type),
+                start=start,
+                maybe_placeholders=False,
+                transformer=self._tree_builder(),
+                strict=True,
+            ), "lalr"  # strict: a shift/reduce conflict is not settled
         except GrammarError:
-            return Lark(text, parser="earley", lexer="basic", start=start,
-                        maybe_placeholders=False, ambiguity="resolve"), "earley"
+            return Lark(
+                text,
+                parser="earley",
+                lexer="basic",
+                start=start,
+                maybe_placeholders=False,
+                ambiguity="resolve",
+            ), "earley"
 
     def _tree_builder(self) -> Transformer:
         """A lark Transformer that turns rule ``a_<name>`` into ParseNode(name, children)
@@ -169,8 +194,14 @@ class InputGrammar:
 
     @cached_property
     def _forest_parser(self) -> Lark:
-        return Lark(self.lark_text(), parser="earley", lexer="basic", start=f"n_{self.start}",
-                    maybe_placeholders=False, ambiguity="forest")
+        return Lark(
+            self.lark_text(),
+            parser="earley",
+            lexer="basic",
+            start=f"n_{self.start}",
+            maybe_placeholders=False,
+            ambiguity="forest",
+        )
 
     def ambiguous(self, words: Sequence[str]) -> bool:
         """Whether the sentence ``words`` (in the language) has two parse trees: a node of the
@@ -202,7 +233,9 @@ class InputGrammar:
                 raise ParseFailure(
                     f"unknown word {word!r} at position {i + 1} of {' '.join(map(str, tokens))!r}; "
                     f"the words of this language are: {', '.join(self.vocabulary)}",
-                    words=tokens, position=i)
+                    words=tokens,
+                    position=i,
+                )
         text = " ".join(tokens)
         try:
             tree = self.parser.parse(text)
@@ -212,13 +245,24 @@ class InputGrammar:
                 position: int | None = len(tokens)
             else:
                 position = _word_index(text, getattr(e, "pos_in_stream", None))
-            expected = sorted(_readable_expected(self.parser, getattr(e, "expected", None)
-                                                 or getattr(e, "allowed", None) or set()))
-            where = (f"unexpected word {position + 1} ({tokens[position]!r})"
-                     if position is not None and position < len(tokens) else "it ends too early")
+            expected = sorted(
+                _readable_expected(
+                    self.parser,
+                    getattr(e, "expected", None) or getattr(e, "allowed", None) or set(),
+                )
+            )
+            where = (
+                f"unexpected word {position + 1} ({tokens[position]!r})"
+                if position is not None and position < len(tokens)
+                else "it ends too early"
+            )
             reason = where + (f"; expected {', '.join(expected)}" if expected else "")
-            raise ParseFailure(f"{text!r} is not a sentence of this language: {reason}",
-                               words=tokens, position=position, reason=reason) from None
+            raise ParseFailure(
+                f"{text!r} is not a sentence of this language: {reason}",
+                words=tokens,
+                position=position,
+                reason=reason,
+            ) from None
         return tree if isinstance(tree, ParseNode) else _to_node(tree)
 
 
@@ -229,6 +273,7 @@ def _first_child(self: Transformer, children: list) -> object:
 def _node_maker(name: str):
     def make(self: Transformer, children: list) -> ParseNode:
         return ParseNode(name, tuple(children))
+
     return make
 
 
@@ -277,23 +322,34 @@ def _to_node(tree: Tree) -> ParseNode:
 
 # ---- checking ---------------------------------------------------------------------------
 
-_NAME_HINT = "name it: end the alternative with '-> name' (a new lower-case name used in the meaning block)"
+_NAME_HINT = (
+    "name it: end the alternative with '-> name' (a new lower-case name used in the meaning block)"
+)
 
 
 def build_input_grammar(spec: TaskSpec) -> InputGrammar:
     """Check the grammar block of ``spec`` and return the :class:`InputGrammar`; raise TaskFileError."""
     if spec.grammar_where is None:
-        raise spec.error("no 'grammar { ... }' block", Where(1, 1),
-                         "a compositional task file starts with 'grammar {', one rule per line, then '}'")
+        raise spec.error(
+            "no 'grammar { ... }' block",
+            Where(1, 1),
+            "a compositional task file starts with 'grammar {', one rule per line, then '}'",
+        )
     if not spec.rules:
-        raise spec.error("the grammar block has no rules", spec.grammar_where,
-                         "add rules such as 'command: action \"twice\" -> twice | action'")
+        raise spec.error(
+            "the grammar block has no rules",
+            spec.grammar_where,
+            "add rules such as 'command: action \"twice\" -> twice | action'",
+        )
     rule_where: dict[str, Where] = {}
     for rule in spec.rules:
         if rule.name in rule_where:
             first = rule_where[rule.name]
-            raise spec.error(f"rule {rule.name!r} is defined twice (first on line {first.line})",
-                             rule.where, "put all its alternatives in one rule, separated by '|'")
+            raise spec.error(
+                f"rule {rule.name!r} is defined twice (first on line {first.line})",
+                rule.where,
+                "put all its alternatives in one rule, separated by '|'",
+            )
         rule_where[rule.name] = rule.where
 
     rules: dict[str, tuple[Alternative, ...]] = {}
@@ -303,12 +359,16 @@ def build_input_grammar(spec: TaskSpec) -> InputGrammar:
         seen_shapes: dict[tuple, Where] = {}
         for alt in rule.alternatives:
             checked = _check_alternative(spec, alt, rule_where, named)
-            shape = tuple((k, v if k == "word" else checked.children[v]) for k, v in checked.pattern)  # type: ignore[index]
+            shape = tuple(
+                (k, v if k == "word" else checked.children[v]) for k, v in checked.pattern
+            )  # type: ignore[index]
             if shape in seen_shapes:
                 raise spec.error(
                     f"rule {rule.name!r} has two alternatives with the same symbols "
                     f"(first on line {seen_shapes[shape].line}); the grammar is ambiguous",
-                    alt.where, "remove one of the two alternatives")
+                    alt.where,
+                    "remove one of the two alternatives",
+                )
             seen_shapes[shape] = alt.where
             alts.append(checked)
         rules[rule.name] = tuple(alts)
@@ -319,42 +379,59 @@ def build_input_grammar(spec: TaskSpec) -> InputGrammar:
     return grammar
 
 
-def _check_alternative(spec: TaskSpec, alt: AlternativeSpec, rule_where: dict[str, Where],
-                       named: dict[str, Where]) -> Alternative:
+def _check_alternative(
+    spec: TaskSpec, alt: AlternativeSpec, rule_where: dict[str, Where], named: dict[str, Where]
+) -> Alternative:
     pattern: list[tuple[str, object]] = []
     children: list[str] = []
     for sym in alt.symbols:
         if sym.kind == "operator":
             raise spec.error(
-                f"the operator {sym.value!r} is not supported in a compositional grammar", sym.where,
+                f"the operator {sym.value!r} is not supported in a compositional grammar",
+                sym.where,
                 "write repetition as a recursive rule, e.g. 'items: item items -> more | item', and an "
-                "optional part as two alternatives; every alternative needs a fixed list of children")
+                "optional part as two alternatives; every alternative needs a fixed list of children",
+            )
         if sym.kind == "literal":
             if not sym.value or any(c.isspace() for c in sym.value) or "\\" in sym.value:
                 raise spec.error(
                     f"the quoted word {sym.value!r} must be one word (no spaces or backslashes)",
-                    sym.where, 'write each word as its own quoted literal, e.g. "turn" "left"')
+                    sym.where,
+                    'write each word as its own quoted literal, e.g. "turn" "left"',
+                )
             pattern.append(("word", sym.value))
         else:
             if sym.value not in rule_where:
                 raise spec.error(
-                    f"unknown rule {sym.value!r}", sym.where,
+                    f"unknown rule {sym.value!r}",
+                    sym.where,
                     f"define a rule '{sym.value}: ...' in the grammar block, or quote it "
-                    f"('\"{sym.value}\"') if it is a word")
+                    f"('\"{sym.value}\"') if it is a word",
+                )
             pattern.append(("child", len(children)))
             children.append(sym.value)
     if alt.name is None:
         if not (len(alt.symbols) == 1 and children):
-            raise spec.error(f"an alternative of rule {alt.rule!r} has no name", alt.where,
-                             _NAME_HINT + "; only an alternative that is a single rule name may stay unnamed")
+            raise spec.error(
+                f"an alternative of rule {alt.rule!r} has no name",
+                alt.where,
+                _NAME_HINT + "; only an alternative that is a single rule name may stay unnamed",
+            )
     else:
         if alt.name in named:
             raise spec.error(
                 f"two alternatives are named {alt.name!r} (first on line {named[alt.name].line})",
-                alt.name_where, "give each alternative its own name")
+                alt.name_where,
+                "give each alternative its own name",
+            )
         named[alt.name] = alt.name_where
-    return Alternative(name=alt.name, rule=alt.rule, children=tuple(children),
-                       pattern=tuple(pattern), where=alt.name_where if alt.name else alt.where)
+    return Alternative(
+        name=alt.name,
+        rule=alt.rule,
+        children=tuple(children),
+        pattern=tuple(pattern),
+        where=alt.name_where if alt.name else alt.where,
+    )
 
 
 def _check_reachable(spec: TaskSpec, grammar: InputGrammar) -> None:
@@ -363,7 +440,9 @@ def _check_reachable(spec: TaskSpec, grammar: InputGrammar) -> None:
         if rule not in seen:
             raise spec.error(
                 f"rule {rule!r} is never used: no sentence of the start rule {grammar.start!r} reaches it",
-                where, f"use it in another rule, or delete it (the first rule, {grammar.start!r}, is the start)")
+                where,
+                f"use it in another rule, or delete it (the first rule, {grammar.start!r}, is the start)",
+            )
 
 
 def _check_productive(spec: TaskSpec, grammar: InputGrammar) -> None:
@@ -372,18 +451,26 @@ def _check_productive(spec: TaskSpec, grammar: InputGrammar) -> None:
     while changed:
         changed = False
         for rule, alts in grammar.rules.items():
-            if rule not in productive and any(all(c in productive for c in a.children) for a in alts):
+            if rule not in productive and any(
+                all(c in productive for c in a.children) for a in alts
+            ):
                 productive.add(rule)
                 changed = True
     for rule, where in grammar.rule_where.items():
         if rule not in productive:
-            raise spec.error(f"rule {rule!r} never ends: every alternative refers back to it forever",
-                             where, "add an alternative made of words only (or of rules that end)")
+            raise spec.error(
+                f"rule {rule!r} never ends: every alternative refers back to it forever",
+                where,
+                "add an alternative made of words only (or of rules that end)",
+            )
 
 
 def _check_unit_cycles(spec: TaskSpec, grammar: InputGrammar) -> None:
     """A cycle of single-child alternatives gives infinitely many trees for one sentence."""
-    unit = {r: [a for a in alts if len(a.pattern) == 1 and a.children] for r, alts in grammar.rules.items()}
+    unit = {
+        r: [a for a in alts if len(a.pattern) == 1 and a.children]
+        for r, alts in grammar.rules.items()
+    }
     for start in grammar.rules:
         stack = [(start, alt) for alt in unit[start]]
         seen: set[str] = set()
@@ -393,8 +480,10 @@ def _check_unit_cycles(spec: TaskSpec, grammar: InputGrammar) -> None:
             if target == start:
                 raise spec.error(
                     f"rule {start!r} can rewrite to itself through single-rule alternatives, so one "
-                    "sentence has infinitely many parse trees (an ambiguous grammar)", alt.where,
-                    "make every alternative in that cycle add at least one word")
+                    "sentence has infinitely many parse trees (an ambiguous grammar)",
+                    alt.where,
+                    "make every alternative in that cycle add at least one word",
+                )
             if target not in seen:
                 seen.add(target)
                 stack.extend((target, a) for a in unit[target])

@@ -19,7 +19,11 @@ def check_task_file(source: str | Path) -> str:
     path = resolve_task(source)
     if path.is_dir():
         imported = read_popper(path)
-        notes = f" ({len(imported.notes)} note(s): {'; '.join(imported.notes)})" if imported.notes else ""
+        notes = (
+            f" ({len(imported.notes)} note(s): {'; '.join(imported.notes)})"
+            if imported.notes
+            else ""
+        )
         return f"{source}: ok: Popper folder read as {imported.task.summary()}{notes}"
     text = read_text(path, what="task file")
     if is_compositional_task_text(text):

@@ -90,11 +90,16 @@ def register_cli(task_sub: argparse._SubParsersAction, ilp_sub: argparse._SubPar
     gen.set_defaults(handler=cmd_task_generate)
 
     scan = scan_sub.add_parser(
-        "generate", help="write SCAN's tasks.txt and all its standard splits with the official file names")
+        "generate",
+        help="write SCAN's tasks.txt and all its standard splits with the official file names",
+    )
     scan.add_argument("--out", required=True, help="output folder")
-    scan.add_argument("--data", default=None,
-                      help="folder with the official SCAN files, read for the random 'simple' split "
-                           "(default: $NEUROSYM_SCAN_DATA or ../shared/scan next to the repository; "
-                           "without it a seeded 80/20 split is generated)")
+    scan.add_argument(
+        "--data",
+        default=None,
+        help="folder with the official SCAN files, read for the random 'simple' split "
+        "(default: $NEUROSYM_SCAN_DATA or ../shared/scan next to the repository; "
+        "without it a seeded 80/20 split is generated)",
+    )
     scan.add_argument("--format", choices=FORMATS, default="txt", help=FORMAT_HELP)
     scan.set_defaults(handler=cmd_scan_generate)

@@ -130,36 +130,52 @@ def enumerate_items(spec: TaskSpec, grammar: InputGrammar, templates: dict[str, 
     where = enum.where if spec.enumerate is not None else spec.grammar_where
     finite = grammar.is_finite
     if enum.depth is not None and not 1 <= enum.depth <= MAX_DEPTH:
-        raise spec.error(f"'depth' must be between 1 and {MAX_DEPTH}", where,
-                         "use 'enumerate depth N' with a small N (each level multiplies the sentences)")
+        raise spec.error(
+            f"'depth' must be between 1 and {MAX_DEPTH}",
+            where,
+            "use 'enumerate depth N' with a small N (each level multiplies the sentences)",
+        )
     if enum.all and enum.count is not None:
-        raise spec.error("'enumerate all' cannot also take 'count'", where,
-                         "use 'enumerate all' or 'enumerate count K seed S [depth N]'")
+        raise spec.error(
+            "'enumerate all' cannot also take 'count'",
+            where,
+            "use 'enumerate all' or 'enumerate count K seed S [depth N]'",
+        )
     if enum.depth is None:
         if not finite:
             loops = ", ".join(repr(r) for r in grammar.recursive_rules)
             raise spec.error(
                 f"the language is infinite (rule {loops} can contain itself) and the enumeration has "
-                "no depth bound", where,
+                "no depth bound",
+                where,
                 "add a bound: 'enumerate depth 6' (every sentence whose parse tree is at most 6 deep), "
-                "optionally with 'count 1000 seed 0' to sample")
+                "optionally with 'count 1000 seed 0' to sample",
+            )
         height = max_height(grammar)
     else:
         height = min(enum.depth, max_height(grammar)) if finite else enum.depth
     enumerator = Enumerator(grammar, templates)
     total = enumerator.count(grammar.start, height)
     if total == 0:
-        raise spec.error(f"no sentence has a parse tree at most {height} deep", where,
-                         "raise the depth")
+        raise spec.error(
+            f"no sentence has a parse tree at most {height} deep", where, "raise the depth"
+        )
     if enum.count is not None:
         if enum.count < 1:
             raise spec.error("'count' must be at least 1", where, "use 'count K' with K >= 1")
         if enum.count > MAX_SENTENCES:
-            raise spec.error(f"'count {enum.count}' is more than {MAX_SENTENCES:,} sentences", where,
-                             f"lower the count to at most {MAX_SENTENCES:,}")
+            raise spec.error(
+                f"'count {enum.count}' is more than {MAX_SENTENCES:,} sentences",
+                where,
+                f"lower the count to at most {MAX_SENTENCES:,}",
+            )
         if enum.count > total:
-            raise spec.error(f"'count {enum.count}' asks for more sentences than there are ({total} "
-                             f"up to depth {height})", where, f"lower the count to at most {total}")
+            raise spec.error(
+                f"'count {enum.count}' asks for more sentences than there are ({total} "
+                f"up to depth {height})",
+                where,
+                f"lower the count to at most {total}",
+            )
         rng = random.Random(enum.seed if enum.seed is not None else 0)
         chosen: set[int] = set()
         while len(chosen) < enum.count:
@@ -168,8 +184,10 @@ def enumerate_items(spec: TaskSpec, grammar: InputGrammar, templates: dict[str, 
     else:
         if total > MAX_SENTENCES:
             raise spec.error(
-                f"the enumeration would list {_amount(total)} sentences (more than {MAX_SENTENCES:,})", where,
-                "lower the depth, or sample with 'count K seed S'")
+                f"the enumeration would list {_amount(total)} sentences (more than {MAX_SENTENCES:,})",
+                where,
+                "lower the depth, or sample with 'count K seed S'",
+            )
         items = enumerator.items(grammar.start, height)
     _check_unambiguous(spec, grammar, items, sampled=enum.count is not None)
     return items
@@ -179,8 +197,9 @@ def _amount(n: int) -> str:
     return f"{n:,}" if n < 10**12 else f"about 10^{len(str(n)) - 1}"
 
 
-def _check_unambiguous(spec: TaskSpec, grammar: InputGrammar, items: list[Item],
-                       sampled: bool) -> None:
+def _check_unambiguous(
+    spec: TaskSpec, grammar: InputGrammar, items: list[Item], sampled: bool
+) -> None:
     """Two trees with the same words mean the grammar is ambiguous (exact for the listed trees);
     a sample's sentences are each checked with the parser (:meth:`InputGrammar.ambiguous`)."""
     seen: dict[tuple[str, ...], ParseNode] = {}
@@ -196,6 +215,8 @@ def _check_unambiguous(spec: TaskSpec, grammar: InputGrammar, items: list[Item],
 def _ambiguous(spec: TaskSpec, grammar: InputGrammar, item: Item, trees: str) -> None:
     alt = grammar.alternatives[item.node.rule]
     raise spec.error(
-        f"the grammar is ambiguous: {' '.join(item.words)!r} has {trees}", alt.where,
+        f"the grammar is ambiguous: {' '.join(item.words)!r} has {trees}",
+        alt.where,
         "change the grammar so that every sentence has one parse, e.g. give the operators "
-        "levels of precedence (one rule per level, as SCAN's command/phrase/verb)")
+        "levels of precedence (one rule per level, as SCAN's command/phrase/verb)",
+    )

@@ -38,7 +38,10 @@ def parse_scan_line(line: str, *, path: str | Path = "<string>", lineno: int = 1
     if not line.startswith("IN: ") or " OUT:" not in line:
         raise TaskFileError(
             "expected a line of the form 'IN: <words> OUT: <tokens>'",
-            path=path, line=lineno, column=1, text=line,
+            path=path,
+            line=lineno,
+            column=1,
+            text=line,
             hint="write each example on one line as in SCAN's files, e.g. 'IN: jump twice OUT: I_JUMP I_JUMP'",
         )
     head, _, tail = line[4:].partition(" OUT:")
@@ -53,13 +56,19 @@ def parse_scan_record(line: str, *, path: str | Path = "<string>", lineno: int =
         record, column = None, e.colno
     else:
         column = 1
-    if not (isinstance(record, dict) and isinstance(record.get("commands"), str)
-            and isinstance(record.get("actions"), str)):
+    if not (
+        isinstance(record, dict)
+        and isinstance(record.get("commands"), str)
+        and isinstance(record.get("actions"), str)
+    ):
         raise TaskFileError(
             "expected a JSON object with string fields 'commands' and 'actions'",
-            path=path, line=lineno, column=column, text=line,
-            hint='write each example on one line, e.g. '
-                 '{"commands": "jump twice", "actions": "I_JUMP I_JUMP"}',
+            path=path,
+            line=lineno,
+            column=column,
+            text=line,
+            hint="write each example on one line, e.g. "
+            '{"commands": "jump twice", "actions": "I_JUMP I_JUMP"}',
         )
     return Example(tuple(record["commands"].split()), tuple(record["actions"].split()))
 

@@ -37,10 +37,19 @@ _HINT = "see the README section 'ILP task files' for the statements a task file 
 
 
 _COMPARE: dict[str, Callable[[int, int], bool]] = {
-    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq, "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
 }
 _ARITH: dict[str, Callable[[int, int], int]] = {
-    "+": operator.add, "-": operator.sub, "*": operator.mul, "%": operator.mod, "//": operator.floordiv,
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "%": operator.mod,
+    "//": operator.floordiv,
 }
 
 
@@ -53,7 +62,9 @@ class _Loader:
 
     def fail(self, node: object, message: str, hint: str) -> TaskFileError:
         line, column = position(node)
-        return TaskFileError(message, path=self.path, line=line, column=column, text=self.text, hint=hint)
+        return TaskFileError(
+            message, path=self.path, line=line, column=column, text=self.text, hint=hint
+        )
 
     # ----- terms and facts --------------------------------------------------------------------
     def constant(self, node: Tree) -> str:
@@ -67,16 +78,22 @@ class _Loader:
         if node.data == "var":
             name = str(node.children[0])
             if name not in env:
-                raise self.fail(node, f"variable {name} is not bound by a 'for' clause",
-                                f"facts are ground: write e.g.  p({name}) for {name} in 0..9.")
+                raise self.fail(
+                    node,
+                    f"variable {name} is not bound by a 'for' clause",
+                    f"facts are ground: write e.g.  p({name}) for {name} in 0..9.",
+                )
             return env[name]
         left, op, right = node.children
         a, b = self.evaluate(left, env), self.evaluate(right, env)
         try:
             return str(_ARITH[str(op)](int(a), int(b)))
         except ValueError:
-            raise self.fail(node, f"arithmetic on a non-integer constant ({a!r} {op} {b!r})",
-                            "only integer constants can be added, subtracted, multiplied or taken modulo") from None
+            raise self.fail(
+                node,
+                f"arithmetic on a non-integer constant ({a!r} {op} {b!r})",
+                "only integer constants can be added, subtracted, multiplied or taken modulo",
+            ) from None
         except ZeroDivisionError:
             raise self.fail(node, "division by zero", "check the expression") from None
 
@@ -93,9 +110,12 @@ class _Loader:
 
     def limit(self, node: Tree, count: int, what: str) -> None:
         if count > MAX_GROUND_ATOMS:
-            raise self.fail(node, f"{what} has {count:,} values (at most {MAX_GROUND_ATOMS:,}: "
-                            "neurosym.tasks.ilp_validate.MAX_GROUND_ATOMS)",
-                            "use smaller ranges (fewer constants or generated facts)")
+            raise self.fail(
+                node,
+                f"{what} has {count:,} values (at most {MAX_GROUND_ATOMS:,}: "
+                "neurosym.tasks.ilp_validate.MAX_GROUND_ATOMS)",
+                "use smaller ranges (fewer constants or generated facts)",
+            )
 
     def domain(self, node: Tree, constants: list[str]) -> list[str]:
         if node.data == "range_domain":
@@ -103,8 +123,11 @@ class _Loader:
         if node.data == "set_domain":
             return [self.constant(c) for c in node.children]
         if not constants:
-            raise self.fail(node, "'in constants' used before any constants are declared",
-                            "declare the constants first:  constants 0..9")
+            raise self.fail(
+                node,
+                "'in constants' used before any constants are declared",
+                "declare the constants first:  constants 0..9",
+            )
         return list(constants)
 
     def facts(self, block: Tree, constants: list[str]) -> list[tuple[Atom, Tree]]:
@@ -116,7 +139,9 @@ class _Loader:
                 envs = self.bindings(gen[0], constants)
             name, *args = atom_tree.children
             for env in envs:
-                out.append((Atom(str(name), tuple(Const(self.evaluate(a, env)) for a in args)), fact))
+                out.append(
+                    (Atom(str(name), tuple(Const(self.evaluate(a, env)) for a in args)), fact)
+                )
         return out
 
     def bindings(self, gen: Tree, constants: list[str]) -> Iterable[dict[str, str]]:
@@ -124,7 +149,9 @@ class _Loader:
         conds = [c for c in gen.children if c.data == "condition"]
         names = [str(b.children[0]) for b in binds]
         if len(set(names)) != len(names):
-            raise self.fail(gen, "a variable is bound twice in one 'for'", "use a different variable name")
+            raise self.fail(
+                gen, "a variable is bound twice in one 'for'", "use a different variable name"
+            )
         domains = [self.domain(b.children[1], constants) for b in binds]
         self.limit(gen, math.prod(map(len, domains)), "this 'for' (all combinations)")
         for values in itertools.product(*domains):
@@ -137,7 +164,9 @@ class _Loader:
                 except ValueError:
                     a, b = self.evaluate(left, env), self.evaluate(right, env)  # type: ignore[assignment]
                     if str(op) not in ("==", "!="):
-                        raise self.fail(cond, f"cannot compare non-integers with {op}", "use == or != for names") from None
+                        raise self.fail(
+                            cond, f"cannot compare non-integers with {op}", "use == or != for names"
+                        ) from None
                 if not _COMPARE[str(op)](a, b):
                     ok = False
                     break
@@ -151,8 +180,6 @@ def load_ilp_task(source: str | Path) -> ILPTask:
     return parse_ilp_task(read_text(path, what="task file"), path=path)
 
 
-
-
 # check -> fix in task-file words (see neurosym.tasks.ilp_validate.FIXES for the checks).
 _FIXES = {
     "steps_positive": "write e.g.  steps 3",
@@ -160,13 +187,13 @@ _FIXES = {
     "invented_extensional": "declare it either as extensional or as invented",
     "no_train": "add  background {{ ... }}  positive {{ ... }}  negative {{ ... }}  blocks",
     "background_intensional": "background facts use extensional predicates only; "
-                              "examples go in positive/negative blocks",
+    "examples go in positive/negative blocks",
     "unknown_predicate": "declare it:  extensional {pred}/{arity}  (declared: {declared})",
     "undeclared_constant": "add it to the 'constants' line or fix the typo",
     "contradictory": "remove it from one of the two blocks",
     "no_positives": "add a  positive {{ ... }}  block",
     "no_negatives": "add a  negative {{ ... }}  block, or write  negative closed_world  to make "
-                    "every other target atom negative",
+    "every other target atom negative",
     "rules_unknown": "rules are for {intensional}; declare  invented {pred}/N  to add one",
     "no_rules": "add a line like  rules {pred}: (0, no), (1, yes)",
     "template_count": "give one or two templates, e.g.  rules p: (0, no), (1, yes)",
@@ -178,8 +205,14 @@ def parse_ilp_task(text: str, *, path: str | Path | None = None) -> ILPTask:
     """Parse ILP task text into a draft and a locator; the one validator checks and builds it."""
     spath = str(path) if path is not None else None
     with nesting_guard(spath, "ILP task file"):
-        tree = parse_with(load_parser("ilp_task"), text, path=spath, error=TaskFileError,
-                          what="ILP task file", hint=_HINT)
+        tree = parse_with(
+            load_parser("ilp_task"),
+            text,
+            path=spath,
+            error=TaskFileError,
+            what="ILP task file",
+            hint=_HINT,
+        )
         draft, where = _FileReader(text, spath).read(tree)
     return build_ilp_task(draft, where)
 
@@ -190,8 +223,9 @@ class _FileReader(_Loader):
     def __init__(self, text: str, path: str | None) -> None:
         super().__init__(text, path)
         self.draft = TaskDraft(name=Path(path).stem if path else "task", target=None)
-        self.where = Locator(fallback=Position(path, text, 1, 1), source=Position(path, text),
-                             fixes=_FIXES)
+        self.where = Locator(
+            fallback=Position(path, text, 1, 1), source=Position(path, text), fixes=_FIXES
+        )
 
     def mark(self, item: object, node: object) -> None:
         line, column = position(node)
@@ -255,8 +289,9 @@ class _FileReader(_Loader):
                 continue
             if kind == "invented":
                 if pname in self.draft.invented:
-                    raise self.fail(sig, f"invented predicate {pname} declared twice",
-                                    "declare it once")
+                    raise self.fail(
+                        sig, f"invented predicate {pname} declared twice", "declare it once"
+                    )
                 self.draft.invented[pname] = arity
             else:
                 self.draft.target, self.draft.target_arity = pname, arity
@@ -265,21 +300,33 @@ class _FileReader(_Loader):
     def rules(self, stmt: Tree) -> None:
         pname = str(stmt.children[0])
         if pname in self.draft.templates:
-            raise self.fail(stmt, f"rules for {pname} are given twice",
-                            "give one 'rules' line per predicate, with one or two templates")
+            raise self.fail(
+                stmt,
+                f"rules for {pname} are given twice",
+                "give one 'rules' line per predicate, with one or two templates",
+            )
         self.draft.templates[pname] = tuple(
             RuleTemplate(int(t.children[0]), str(t.children[1]) in ("yes", "true", "1"))
             for t in stmt.children[1:]
         )
         self.mark(("rules", pname), stmt)
 
-    def world(self, name: str, validation: bool, node: Tree | None, stmts: list[Tree],
-              constants: list[str]) -> None:
+    def world(
+        self,
+        name: str,
+        validation: bool,
+        node: Tree | None,
+        stmts: list[Tree],
+        constants: list[str],
+    ) -> None:
         """Add one world: its facts and examples (generators may use the declared constants)."""
         w = len(self.draft.worlds)
         world = DraftWorld(name, validation=validation)
-        blocks = {"background": world.background, "positive": world.positives,
-                  "negative": world.negatives}
+        blocks = {
+            "background": world.background,
+            "positive": world.positives,
+            "negative": world.negatives,
+        }
         nodes: dict[str, list[Tree]] = {label: [] for label in blocks}
         for s in stmts:
             if s.data == "closed_world":
@@ -290,9 +337,11 @@ class _FileReader(_Loader):
                 blocks[s.data].append(a)
                 nodes[s.data].append(fact)
         if world.closed_world and world.negatives:
-            raise self.fail(node or nodes["negative"][0],
-                            f"world {name} has both a negative block and 'negative closed_world'",
-                            "use one of them")
+            raise self.fail(
+                node or nodes["negative"][0],
+                f"world {name} has both a negative block and 'negative closed_world'",
+                "use one of them",
+            )
         if node is not None:
             self.mark(("world", w), node)
         self.draft.worlds.append(world)

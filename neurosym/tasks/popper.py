@@ -120,18 +120,21 @@ class _Source:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.text = read_text(path, what="Popper file; a Popper task folder has bk.pl, exs.pl "
-                                          "and bias.pl")
+        self.text = read_text(
+            path, what="Popper file; a Popper task folder has bk.pl, exs.pl and bias.pl"
+        )
 
     def at(self, where: _Tok | _Term | tuple[int, int]) -> Position:
         line, column = (where.line, where.column) if not isinstance(where, tuple) else where
         return Position(str(self.path), self.text, line, column)
 
-    def error(self, where: _Tok | _Term | tuple[int, int], message: str,
-              hint: str) -> TaskFileError:
+    def error(
+        self, where: _Tok | _Term | tuple[int, int], message: str, hint: str
+    ) -> TaskFileError:
         at = self.at(where)
-        return TaskFileError(message, path=at.path, line=at.line, column=at.column, text=at.text,
-                             hint=hint)
+        return TaskFileError(
+            message, path=at.path, line=at.line, column=at.column, text=at.text, hint=hint
+        )
 
     def clauses(self) -> list[list[_Tok]]:
         """Token lists of the clauses, each ending with its '.' token."""
@@ -143,8 +146,11 @@ class _Source:
         while pos < len(text):
             m = _TOKEN.match(text, pos)
             if m is None:
-                raise self.error((line, pos - line_start + 1), f"unexpected character {text[pos]!r}",
-                                 "this reader understands Prolog facts; check the quoting")
+                raise self.error(
+                    (line, pos - line_start + 1),
+                    f"unexpected character {text[pos]!r}",
+                    "this reader understands Prolog facts; check the quoting",
+                )
             kind = m.lastgroup or ""
             if kind not in ("ws", "comment"):
                 current.append(_Tok(kind, m.group(), line, pos - line_start + 1))
@@ -159,8 +165,11 @@ class _Source:
             pos = m.end()
         if current:
             last = current[-1]
-            raise self.error(last, "the last clause has no final '.'",
-                             "end every fact with a full stop, e.g.  edge(a, b).")
+            raise self.error(
+                last,
+                "the last clause has no final '.'",
+                "end every fact with a full stop, e.g.  edge(a, b).",
+            )
         return out
 
     def parse_term(self, toks: Sequence[_Tok], i: int) -> tuple[_Term, int]:
@@ -171,7 +180,12 @@ class _Source:
         t = toks[i]
         if t.kind == "int":
             return _Term("int", t.text, t.line, t.column), i + 1
-        if t.kind == "symbol" and t.text == "-" and i + 1 < len(toks) and toks[i + 1].kind in ("int", "float"):
+        if (
+            t.kind == "symbol"
+            and t.text == "-"
+            and i + 1 < len(toks)
+            and toks[i + 1].kind in ("int", "float")
+        ):
             n = toks[i + 1]
             return _Term(n.kind, "-" + n.text, t.line, t.column), i + 2
         if t.kind == "float":
@@ -182,8 +196,12 @@ class _Source:
             return _Term("str", _unquote(t.text), t.line, t.column), i + 1
         if t.kind in ("name", "quoted"):
             value = t.text if t.kind == "name" else _unquote(t.text)
-            if i + 1 < len(toks) and toks[i + 1].text == "(" and toks[i + 1].column == t.column + len(t.text) \
-                    and toks[i + 1].line == t.line:
+            if (
+                i + 1 < len(toks)
+                and toks[i + 1].text == "("
+                and toks[i + 1].column == t.column + len(t.text)
+                and toks[i + 1].line == t.line
+            ):
                 args, j = self.parse_args(toks, i + 2, ")")
                 return _Term("compound", value, t.line, t.column, tuple(args)), j
             return _Term("name", value, t.line, t.column), i + 1
@@ -195,7 +213,9 @@ class _Source:
                 return _Term("list", "[]", t.line, t.column), i + 2
             args, j = self.parse_args(toks, i + 1, "]")
             return _Term("list", "[...]", t.line, t.column, tuple(args)), j
-        raise self.error(t, f"unexpected {t.text!r}", "this reader understands Prolog facts such as  edge(a, b).")
+        raise self.error(
+            t, f"unexpected {t.text!r}", "this reader understands Prolog facts such as  edge(a, b)."
+        )
 
     def parse_args(self, toks: Sequence[_Tok], i: int, close: str) -> tuple[list[_Term], int]:
         args = []
@@ -203,7 +223,9 @@ class _Source:
             term, i = self.parse_term(toks, i)
             args.append(term)
             if i >= len(toks):
-                raise self.error(toks[-1], f"missing {close!r}", f"close the argument list with {close!r}")
+                raise self.error(
+                    toks[-1], f"missing {close!r}", f"close the argument list with {close!r}"
+                )
             t = toks[i]
             if t.text == close:
                 return args, i + 1
@@ -212,8 +234,11 @@ class _Source:
                 if i < len(toks) and toks[i].text == close:  # Popper's 1-tuples: (node,)
                     return args, i + 1
                 continue
-            raise self.error(t, f"unexpected {t.text!r} in an argument list",
-                             "arguments are constants separated by commas, e.g.  edge(a, b)")
+            raise self.error(
+                t,
+                f"unexpected {t.text!r} in an argument list",
+                "arguments are constants separated by commas, e.g.  edge(a, b)",
+            )
 
 
 def _unquote(text: str) -> str:
@@ -232,7 +257,9 @@ def _ground_atom(src: _Source, term: _Term, what: str) -> Atom:
     if term.kind == "name":
         return Atom(term.value)
     if term.kind != "compound":
-        raise src.error(term, f"expected {what}, found {term.value!r}", "write an atom such as  edge(a, b)")
+        raise src.error(
+            term, f"expected {what}, found {term.value!r}", "write an atom such as  edge(a, b)"
+        )
     args = []
     for a in term.args:
         if a.kind in ("name", "str"):
@@ -240,15 +267,24 @@ def _ground_atom(src: _Source, term: _Term, what: str) -> Atom:
         elif a.kind == "int":
             args.append(Const(str(int(a.value))))
         elif a.kind == "var":
-            raise src.error(a, f"variable {a.value} in {what}: facts and examples must be ground",
-                            "replace the variable by a constant (∂ILP learns from ground facts)")
+            raise src.error(
+                a,
+                f"variable {a.value} in {what}: facts and examples must be ground",
+                "replace the variable by a constant (∂ILP learns from ground facts)",
+            )
         elif a.kind == "float":
-            raise src.error(a, f"float {a.value} in {what}: only atoms, integers and quoted atoms are constants here",
-                            "quote it to use it as a name ('0.5'), or scale it to an integer")
+            raise src.error(
+                a,
+                f"float {a.value} in {what}: only atoms, integers and quoted atoms are constants here",
+                "quote it to use it as a name ('0.5'), or scale it to an integer",
+            )
         else:
             kind = "list" if a.kind == "list" else f"compound term {a.value}(...)"
-            raise src.error(a, f"{kind} in {what}: function symbols and lists are not supported (∂ILP is function-free)",
-                            "flatten it into extra facts, e.g. a list [a,b] as  head(l1, a). tail(l1, l2). head(l2, b). tail(l2, nil).")
+            raise src.error(
+                a,
+                f"{kind} in {what}: function symbols and lists are not supported (∂ILP is function-free)",
+                "flatten it into extra facts, e.g. a list [a,b] as  head(l1, a). tail(l1, l2). head(l2, b). tail(l2, nil).",
+            )
     return Atom(term.value, tuple(args))
 
 
@@ -266,14 +302,18 @@ def _read_terms(src: _Source, notes: list[str]) -> list[_Term]:
         neck = next((t for t in body if _is_neck(t)), None)
         if neck is not None:
             raise src.error(
-                body[0], "rules are not supported in bk.pl (only ground facts)",
+                body[0],
+                "rules are not supported in bk.pl (only ground facts)",
                 "replace the rule by the ground facts it derives, e.g. in SWI-Prolog: "
                 "forall(p(X, Y), (writeq(p(X, Y)), write('.'), nl))",
             )
         term, i = src.parse_term(body, 0)
         if i != len(body):
-            raise src.error(body[i], f"unexpected {body[i].text!r} after the fact",
-                            "one fact per clause, ending with '.', e.g.  edge(a, b).")
+            raise src.error(
+                body[i],
+                f"unexpected {body[i].text!r} after the fact",
+                "one fact per clause, ending with '.', e.g.  edge(a, b).",
+            )
         facts.append(term)
     if skipped_directives:
         notes.append(f"{src.path.name}: skipped {skipped_directives} directive(s) (':- ...')")
@@ -281,6 +321,7 @@ def _read_terms(src: _Source, notes: list[str]) -> list[_Term]:
 
 
 # ----- the three files ----------------------------------------------------------------------------
+
 
 @dataclass
 class PopperImport:
@@ -303,7 +344,9 @@ _BIAS_IGNORED = {
 }
 
 
-def _read_bias(src: _Source, notes: list[str]) -> tuple[tuple[str, int, _Term], dict[str, tuple[int, _Term]], bool]:
+def _read_bias(
+    src: _Source, notes: list[str]
+) -> tuple[tuple[str, int, _Term], dict[str, tuple[int, _Term]], bool]:
     """(target name, arity, term), body predicates {name: (arity, term)}, recursion enabled."""
     heads: list[tuple[str, int, _Term]] = []
     body: dict[str, tuple[int, _Term]] = {}
@@ -319,22 +362,40 @@ def _read_bias(src: _Source, notes: list[str]) -> tuple[tuple[str, int, _Term], 
             continue
         term, i = src.parse_term(items, 0)
         if i != len(items):
-            raise src.error(items[i], f"unexpected {items[i].text!r}", "one declaration per clause, e.g.  body_pred(edge, 2).")
+            raise src.error(
+                items[i],
+                f"unexpected {items[i].text!r}",
+                "one declaration per clause, e.g.  body_pred(edge, 2).",
+            )
         name = term.value
         if name in ("head_pred", "body_pred"):
-            if term.kind != "compound" or len(term.args) != 2 or term.args[0].kind not in ("name", "str") \
-                    or term.args[1].kind != "int":
-                raise src.error(term, f"{name} takes a predicate name and an arity", f"write e.g.  {name}(edge, 2).")
+            if (
+                term.kind != "compound"
+                or len(term.args) != 2
+                or term.args[0].kind not in ("name", "str")
+                or term.args[1].kind != "int"
+            ):
+                raise src.error(
+                    term,
+                    f"{name} takes a predicate name and an arity",
+                    f"write e.g.  {name}(edge, 2).",
+                )
             pname, arity = term.args[0].value, int(term.args[1].value)
             if name == "head_pred":
                 if heads:
-                    raise src.error(term, f"a second head_pred ({pname}/{arity}); only one target is supported",
-                                    f"keep one head_pred (the first is {heads[0][0]}/{heads[0][1]}) and make one task per target")
+                    raise src.error(
+                        term,
+                        f"a second head_pred ({pname}/{arity}); only one target is supported",
+                        f"keep one head_pred (the first is {heads[0][0]}/{heads[0][1]}) and make one task per target",
+                    )
                 heads.append((pname, arity, term))
             else:
                 if pname in body and body[pname][0] != arity:
-                    raise src.error(term, f"body_pred {pname} declared with arities {body[pname][0]} and {arity}",
-                                    "declare each predicate with one arity")
+                    raise src.error(
+                        term,
+                        f"body_pred {pname} declared with arities {body[pname][0]} and {arity}",
+                        "declare each predicate with one arity",
+                    )
                 body[pname] = (arity, term)
         elif name == "enable_recursion" and term.kind == "name":
             recursion = True
@@ -343,12 +404,19 @@ def _read_bias(src: _Source, notes: list[str]) -> tuple[tuple[str, int, _Term], 
         else:
             ignored[f"{name}/{len(term.args)}"] = ignored.get(f"{name}/{len(term.args)}", 0) + 1
     if not heads:
-        raise src.error((1, 1), "bias.pl declares no head_pred (the predicate to learn)",
-                        "add a line like  head_pred(grandparent, 2).")
+        raise src.error(
+            (1, 1),
+            "bias.pl declares no head_pred (the predicate to learn)",
+            "add a line like  head_pred(grandparent, 2).",
+        )
     for key in ignored:
-        notes.append(f"bias.pl: {_BIAS_IGNORED.get(key, f'{key} is not understood and is ignored')}")
+        notes.append(
+            f"bias.pl: {_BIAS_IGNORED.get(key, f'{key} is not understood and is ignored')}"
+        )
     if constraints:
-        notes.append(f"bias.pl: {constraints} constraint(s) (':- ...') ignored: ∂ILP's bias is the rule template")
+        notes.append(
+            f"bias.pl: {constraints} constraint(s) (':- ...') ignored: ∂ILP's bias is the rule template"
+        )
     return heads[0], body, recursion
 
 
@@ -371,15 +439,22 @@ def read_popper(
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise NeurosymError(f"{folder}: not a folder; a Popper task is a folder with bk.pl, exs.pl and bias.pl")
+        raise NeurosymError(
+            f"{folder}: not a folder; a Popper task is a folder with bk.pl, exs.pl and bias.pl"
+        )
     with nesting_guard(folder, "Popper task"):
         return _read_popper(folder, existentials, templates, invented, steps, closed_world, name)
 
 
-def _read_popper(folder: Path, existentials: int,
-                 templates: Mapping[str, Iterable[TemplateSpec]] | None,
-                 invented: Mapping[str, int] | None, steps: int | None, closed_world: bool,
-                 name: str | None) -> PopperImport:
+def _read_popper(
+    folder: Path,
+    existentials: int,
+    templates: Mapping[str, Iterable[TemplateSpec]] | None,
+    invented: Mapping[str, int] | None,
+    steps: int | None,
+    closed_world: bool,
+    name: str | None,
+) -> PopperImport:
     notes: list[str] = []
     bias = _Source(folder / "bias.pl")
     bk = _Source(folder / "bk.pl")
@@ -391,12 +466,18 @@ def _read_popper(folder: Path, existentials: int,
         del body_preds[target]
     extensional = {p: a for p, (a, _t) in body_preds.items()}
     if not extensional:
-        raise bias.error(head_term, "bias.pl declares no body_pred (the predicates rules may use)",
-                         "add lines like  body_pred(edge, 2).")
+        raise bias.error(
+            head_term,
+            "bias.pl declares no body_pred (the predicates rules may use)",
+            "add lines like  body_pred(edge, 2).",
+        )
     invented = dict(invented or {})
     intensional = {target: tarity, **invented}
-    where = Locator(source=Position(str(bias.path), bias.text), fixes=_FIXES,
-                    target_noun="head_pred {target}/{arity}")
+    where = Locator(
+        source=Position(str(bias.path), bias.text),
+        fixes=_FIXES,
+        target_noun="head_pred {target}/{arity}",
+    )
     where.positions[("predicate", target)] = bias.at(head_term)
     where.positions.update({("rules", p): bias.at(head_term) for p in intensional})
     where.positions[("world", 0)] = exs.at((1, 1))
@@ -404,25 +485,40 @@ def _read_popper(folder: Path, existentials: int,
     _read_background(bk, world, where, extensional, intensional, notes)
     _read_examples(exs, world, where, target, notes)
     if closed_world and world.negatives:
-        notes.append("closed_world=True: the neg(...) examples are kept and every other target "
-                     "atom is added")
+        notes.append(
+            "closed_world=True: the neg(...) examples are kept and every other target atom is added"
+        )
 
     recursive = recursion or bool(invented)
     v = existentials
-    tpls = {p: (RuleTemplate(v, False), RuleTemplate(v, recursive or p != target))
-            for p in intensional}
+    tpls = {
+        p: (RuleTemplate(v, False), RuleTemplate(v, recursive or p != target)) for p in intensional
+    }
     for pred, specs in (templates or {}).items():
         tpls[pred] = tuple(rule_template(t, pred) for t in specs)
     draft = TaskDraft(
-        name=name or folder.name, target=target, target_arity=tarity, invented=invented,
-        extensional=extensional, extensional_closed=True, templates=tpls, steps=steps,
-        steps_when_recursive=RECURSIVE_STEPS, worlds=[world],
+        name=name or folder.name,
+        target=target,
+        target_arity=tarity,
+        invented=invented,
+        extensional=extensional,
+        extensional_closed=True,
+        templates=tpls,
+        steps=steps,
+        steps_when_recursive=RECURSIVE_STEPS,
+        worlds=[world],
     )
     return PopperImport(build_ilp_task(draft, where), notes)
 
 
-def _read_background(bk: _Source, world: DraftWorld, where: Locator, extensional: Mapping[str, int],
-                     intensional: Mapping[str, int], notes: list[str]) -> None:
+def _read_background(
+    bk: _Source,
+    world: DraftWorld,
+    where: Locator,
+    extensional: Mapping[str, int],
+    intensional: Mapping[str, int],
+    notes: list[str],
+) -> None:
     """The facts of bk.pl into ``world``; facts of predicates that are not body_pred are dropped."""
     dropped: dict[str, int] = {}
     for term in _read_terms(bk, notes):
@@ -433,19 +529,25 @@ def _read_background(bk: _Source, world: DraftWorld, where: Locator, extensional
         where.positions[("background", 0, len(world.background))] = bk.at(term)
         world.background.append(a)
     for key, count in sorted(dropped.items()):
-        notes.append(f"bk.pl: {count} fact(s) of {key} dropped: not declared as body_pred in bias.pl")
+        notes.append(
+            f"bk.pl: {count} fact(s) of {key} dropped: not declared as body_pred in bias.pl"
+        )
 
 
-def _read_examples(exs: _Source, world: DraftWorld, where: Locator, target: str,
-                   notes: list[str]) -> None:
+def _read_examples(
+    exs: _Source, world: DraftWorld, where: Locator, target: str, notes: list[str]
+) -> None:
     """The pos(...) and neg(...) examples of exs.pl into ``world``, each kept once."""
     seen: dict[str, set[Atom]] = {"positive": set(), "negative": set()}
     duplicates = 0
     for term in _read_terms(exs, notes):
         if term.kind != "compound" or term.value not in ("pos", "neg") or len(term.args) != 1:
             found = term.value + ("(...)" if term.args else "")
-            raise exs.error(term, f"expected pos(...) or neg(...), found {found}",
-                            f"write examples as  pos({target}(...)).  and  neg({target}(...)).")
+            raise exs.error(
+                term,
+                f"expected pos(...) or neg(...), found {found}",
+                f"write examples as  pos({target}(...)).  and  neg({target}(...)).",
+            )
         a = _ground_atom(exs, term.args[0], "an example")
         label = "positive" if term.value == "pos" else "negative"
         if a in seen[label]:

@@ -12,15 +12,32 @@ SCAN_TASK = "scan/scan"
 
 #: SCAN's standard splits, as declared in tasks/scan/scan.task.
 SCAN_SPLITS = (
-    "simple", "length", "addprim_jump", "addprim_turn_left", "template_around_right",
-    "template_jump_around_right", "template_opposite_right", "template_right",
+    "simple",
+    "length",
+    "addprim_jump",
+    "addprim_turn_left",
+    "template_around_right",
+    "template_jump_around_right",
+    "template_opposite_right",
+    "template_right",
 )
 
 #: 14 short commands, picked by hand so that every grammar alternative occurs once or twice:
 #: the data-efficiency test "SCAN from 14 examples" (bench/neurosym/run_all.py, size "curated14").
 SCAN_CURATED_14 = (
-    "walk", "look", "run", "jump", "walk left", "run right", "turn left", "look opposite right",
-    "jump around left", "walk twice", "look thrice", "walk and jump", "run after look",
+    "walk",
+    "look",
+    "run",
+    "jump",
+    "walk left",
+    "run right",
+    "turn left",
+    "look opposite right",
+    "jump around left",
+    "walk twice",
+    "look thrice",
+    "walk and jump",
+    "run after look",
     "turn around right twice",
 )
 

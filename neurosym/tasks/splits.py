@@ -50,7 +50,14 @@ class Split:
         return f"Split({self.name!r}, train={len(self.train)}, test={len(self.test)}, note={self.note!r})"
 
 
-SPLIT_KINDS = ("random", "length", "held_out_primitive", "held_out_template", "sentences", "from_files")
+SPLIT_KINDS = (
+    "random",
+    "length",
+    "held_out_primitive",
+    "held_out_template",
+    "sentences",
+    "from_files",
+)
 
 
 @dataclass(frozen=True)
@@ -67,10 +74,14 @@ class SplitRule:
     @property
     def file_names(self) -> tuple[str, str]:
         """Where this split is written: SCAN's ``<folder>/tasks_{train,test}_<name>.txt``."""
-        return (f"{self.folder}/tasks_train_{self.name}.txt", f"{self.folder}/tasks_test_{self.name}.txt")
+        return (
+            f"{self.folder}/tasks_train_{self.name}.txt",
+            f"{self.folder}/tasks_test_{self.name}.txt",
+        )
 
 
 # ---- phrase matching -----------------------------------------------------------------------
+
 
 def contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     """True if ``phrase`` occurs as consecutive words of ``words``."""
@@ -84,11 +95,17 @@ def contains_any(words: tuple[str, ...], phrases: Sequence[tuple[str, ...]]) -> 
 
 # ---- building ------------------------------------------------------------------------------
 
+
 class _Args:
     """Positional/keyword arguments of one split kind, checked against what the kind accepts."""
 
-    def __init__(self, spec: TaskSpec, kind: SplitKindSpec, positional: Sequence[str],
-                 keywords: Sequence[str]) -> None:
+    def __init__(
+        self,
+        spec: TaskSpec,
+        kind: SplitKindSpec,
+        positional: Sequence[str],
+        keywords: Sequence[str],
+    ) -> None:
         self.spec, self.kind = spec, kind
         self.values: dict[str, Argument] = {}
         allowed = list(positional) + [k for k in keywords if k not in positional]
@@ -96,14 +113,20 @@ class _Args:
         for i, arg in enumerate(kind.arguments):
             if arg.keyword is None:
                 if i >= len(positional) or any(a.keyword for a in kind.arguments[:i]):
-                    raise spec.error(f"too many positional arguments for {kind.kind}", arg.where,
-                                     f"write {signature}, naming the arguments")
+                    raise spec.error(
+                        f"too many positional arguments for {kind.kind}",
+                        arg.where,
+                        f"write {signature}, naming the arguments",
+                    )
                 key = positional[i]
             else:
                 key = arg.keyword
                 if key not in allowed:
-                    raise spec.error(f"{kind.kind} has no argument {key!r}", arg.where,
-                                     f"the arguments are: {signature}")
+                    raise spec.error(
+                        f"{kind.kind} has no argument {key!r}",
+                        arg.where,
+                        f"the arguments are: {signature}",
+                    )
             if key in self.values:
                 raise spec.error(f"argument {key!r} given twice", arg.where, "give it once")
             self.values[key] = arg
@@ -113,12 +136,25 @@ class _Args:
 
     def require(self, key: str, example: str) -> Argument:
         if key not in self.values:
-            raise self.spec.error(f"{self.kind.kind} needs the argument {key!r}", self.kind.where,
-                                  f"write e.g. {example}")
+            raise self.spec.error(
+                f"{self.kind.kind} needs the argument {key!r}",
+                self.kind.where,
+                f"write e.g. {example}",
+            )
         return self.values[key]
 
-    def number(self, key: str, example: str, *, low: float, high: float, integer: bool = False,
-               default: float | None = None, open_low: bool = False, open_high: bool = False) -> Fraction:
+    def number(
+        self,
+        key: str,
+        example: str,
+        *,
+        low: float,
+        high: float,
+        integer: bool = False,
+        default: float | None = None,
+        open_low: bool = False,
+        open_high: bool = False,
+    ) -> Fraction:
         arg = self.values.get(key)
         if arg is None:
             if default is not None:
@@ -130,68 +166,106 @@ class _Args:
             ok = False
         if ok:
             assert value is not None
-            ok = (value > low if open_low else value >= low) and (value < high if open_high else value <= high)
+            ok = (value > low if open_low else value >= low) and (
+                value < high if open_high else value <= high
+            )
         if not ok:
             lo = "(" if open_low else "["
             hi = ")" if open_high else "]"
             what = "an integer" if integer else "a number"
-            raise self.spec.error(f"{self.kind.kind}: {key} must be {what} in {lo}{low}, {high}{hi}",
-                                  arg.where, f"write e.g. {example}")
+            raise self.spec.error(
+                f"{self.kind.kind}: {key} must be {what} in {lo}{low}, {high}{hi}",
+                arg.where,
+                f"write e.g. {example}",
+            )
         assert value is not None
         return value
 
-    def phrases(self, key: str, example: str, *, required: bool = True) -> list[tuple[Argument, str]]:
+    def phrases(
+        self, key: str, example: str, *, required: bool = True
+    ) -> list[tuple[Argument, str]]:
         arg = self.require(key, example) if required else self.values.get(key)
         if arg is None:
             return []
         values = arg.value if isinstance(arg.value, list) else [arg.value]
         if not values or not all(isinstance(v, str) and v.split() for v in values):
-            raise self.spec.error(f"{self.kind.kind}: {key} must be a quoted phrase or a list of them",
-                                  arg.where, f"write e.g. {example}")
+            raise self.spec.error(
+                f"{self.kind.kind}: {key} must be a quoted phrase or a list of them",
+                arg.where,
+                f"write e.g. {example}",
+            )
         return [(arg, str(v)) for v in values]
 
 
-def build_split_rules(spec: TaskSpec, grammar: InputGrammar, enumerator: Enumerator) -> list[SplitRule]:
+def build_split_rules(
+    spec: TaskSpec, grammar: InputGrammar, enumerator: Enumerator
+) -> list[SplitRule]:
     """Check every ``split`` statement; raise TaskFileError for unknown kinds or bad arguments."""
     out: list[SplitRule] = []
     seen: dict[str, int | None] = {}
     for split in spec.splits:
         if split.name in seen:
-            raise spec.error(f"two splits are named {split.name!r} (first on line {seen[split.name]})",
-                             split.where, "give each split its own name")
+            raise spec.error(
+                f"two splits are named {split.name!r} (first on line {seen[split.name]})",
+                split.where,
+                "give each split its own name",
+            )
         seen[split.name] = split.where.line
         folder = split.folder if split.folder is not None else f"{split.name}_split"
         if relative_name_problem(folder) is not None:
-            raise spec.error(f"bad folder {folder!r}: it {relative_name_problem(folder)}",
-                             split.where,
-                             "use a relative folder name such as \"length_split\"")
+            raise spec.error(
+                f"bad folder {folder!r}: it {relative_name_problem(folder)}",
+                split.where,
+                'use a relative folder name such as "length_split"',
+            )
         rule = _build_kind(spec, grammar, enumerator, split, split.kind, folder)
         if split.fallback is not None:
             if rule.kind != "from_files":
-                raise spec.error("'else' only follows from_files", split.fallback.where,
-                                 "write 'from_files else random(train=0.8, seed=0)'")
+                raise spec.error(
+                    "'else' only follows from_files",
+                    split.fallback.where,
+                    "write 'from_files else random(train=0.8, seed=0)'",
+                )
             fallback = _build_kind(spec, grammar, enumerator, split, split.fallback, folder)
             if fallback.kind == "from_files":
-                raise spec.error("the fallback of from_files cannot be from_files", split.fallback.where,
-                                 "fall back to a rule, e.g. 'else random(train=0.8, seed=0)'")
+                raise spec.error(
+                    "the fallback of from_files cannot be from_files",
+                    split.fallback.where,
+                    "fall back to a rule, e.g. 'else random(train=0.8, seed=0)'",
+                )
             rule = SplitRule(rule.name, rule.kind, folder, None, rule.files, fallback)
         out.append(rule)
     return out
 
 
-def _build_kind(spec: TaskSpec, grammar: InputGrammar, enumerator: Enumerator, split: SplitSpec,
-                kind: SplitKindSpec, folder: str) -> SplitRule:
+def _build_kind(
+    spec: TaskSpec,
+    grammar: InputGrammar,
+    enumerator: Enumerator,
+    split: SplitSpec,
+    kind: SplitKindSpec,
+    folder: str,
+) -> SplitRule:
     name = split.name
     if kind.kind == "random":
         args = _Args(spec, kind, ["train", "seed"], [])
-        fraction = args.number("train", "random(train=0.8, seed=0)", low=0, high=1, open_low=True, open_high=True)
-        seed = int(args.number("seed", "random(train=0.8, seed=0)", low=0, high=2**63, integer=True, default=0))
+        fraction = args.number(
+            "train", "random(train=0.8, seed=0)", low=0, high=1, open_low=True, open_high=True
+        )
+        seed = int(
+            args.number(
+                "seed", "random(train=0.8, seed=0)", low=0, high=2**63, integer=True, default=0
+            )
+        )
         return SplitRule(name, kind.kind, folder, lambda ex: _random(ex, fraction, seed))
     if kind.kind == "length":
         args = _Args(spec, kind, [], ["max_output", "max_input"])
         if len(args.values) != 1:
-            raise spec.error("length needs exactly one of max_output and max_input", kind.where,
-                             "write length(max_output=22) or length(max_input=5)")
+            raise spec.error(
+                "length needs exactly one of max_output and max_input",
+                kind.where,
+                "write length(max_output=22) or length(max_input=5)",
+            )
         key = next(iter(args.values))
         limit = int(args.number(key, "length(max_output=22)", low=0, high=10**9, integer=True))
         return SplitRule(name, kind.kind, folder, lambda ex: _length(ex, key, limit))
@@ -202,66 +276,102 @@ def _build_kind(spec: TaskSpec, grammar: InputGrammar, enumerator: Enumerator, s
         _literal_phrase(spec, grammar, arg, text)
         lone = _sentence(spec, grammar, enumerator, arg, text, what="the held-out primitive")
         fraction = args.number("fraction", example, low=0, high=1, open_high=True, default=0)
-        return SplitRule(name, kind.kind, folder, lambda ex: _held_out_primitive(ex, lone, fraction))
+        return SplitRule(
+            name, kind.kind, folder, lambda ex: _held_out_primitive(ex, lone, fraction)
+        )
     if kind.kind == "held_out_template":
         args = _Args(spec, kind, ["template", "drop"], [])
         example = 'held_out_template("<primitive> around right", drop="turn around right")'
-        templates = [p for a, t in args.phrases("template", example) for p in _expand(spec, grammar, enumerator, a, t)]
-        drops = [p for a, t in args.phrases("drop", example, required=False)
-                 for p in _expand(spec, grammar, enumerator, a, t)]
-        return SplitRule(name, kind.kind, folder, lambda ex: _held_out_template(ex, templates, drops))
+        templates = [
+            p
+            for a, t in args.phrases("template", example)
+            for p in _expand(spec, grammar, enumerator, a, t)
+        ]
+        drops = [
+            p
+            for a, t in args.phrases("drop", example, required=False)
+            for p in _expand(spec, grammar, enumerator, a, t)
+        ]
+        return SplitRule(
+            name, kind.kind, folder, lambda ex: _held_out_template(ex, templates, drops)
+        )
     if kind.kind == "sentences":
         args = _Args(spec, kind, ["train", "test"], [])
         example = 'sentences(train=["dax", "dax fep"], test=["wif fep"])'
-        train = [_sentence(spec, grammar, enumerator, a, t) for a, t in args.phrases("train", example)]
-        test = [_sentence(spec, grammar, enumerator, a, t)
-                for a, t in args.phrases("test", example, required=False)]
+        train = [
+            _sentence(spec, grammar, enumerator, a, t) for a, t in args.phrases("train", example)
+        ]
+        test = [
+            _sentence(spec, grammar, enumerator, a, t)
+            for a, t in args.phrases("test", example, required=False)
+        ]
         listed_test = "test" in args.values
-        return SplitRule(name, kind.kind, folder, lambda ex: _sentences(ex, train, test if listed_test else None))
+        return SplitRule(
+            name, kind.kind, folder, lambda ex: _sentences(ex, train, test if listed_test else None)
+        )
     if kind.kind == "from_files":
         args = _Args(spec, kind, ["train", "test"], [])
         rule = SplitRule(name, kind.kind, folder, None)
         if args.values:
             if len(args.values) != 2:
-                raise spec.error("from_files takes both file names or none", kind.where,
-                                 'write from_files or from_files("train.txt", "test.txt")')
+                raise spec.error(
+                    "from_files takes both file names or none",
+                    kind.where,
+                    'write from_files or from_files("train.txt", "test.txt")',
+                )
             files = (str(args.values["train"].value), str(args.values["test"].value))
             for file in files:
                 problem = relative_name_problem(file)
                 if problem is not None:
-                    raise spec.error(f"from_files: file name {file!r} {problem}", kind.where,
-                                     "name files inside the data folder, e.g. "
-                                     '"train.txt" or "length_split/train.txt"')
+                    raise spec.error(
+                        f"from_files: file name {file!r} {problem}",
+                        kind.where,
+                        "name files inside the data folder, e.g. "
+                        '"train.txt" or "length_split/train.txt"',
+                    )
         else:
             files = rule.file_names
         return SplitRule(name, kind.kind, folder, None, files)
-    raise spec.error(f"unknown split kind {kind.kind!r}", kind.where,
-                     f"use one of: {', '.join(SPLIT_KINDS)}")
+    raise spec.error(
+        f"unknown split kind {kind.kind!r}", kind.where, f"use one of: {', '.join(SPLIT_KINDS)}"
+    )
 
 
-def _literal_phrase(spec: TaskSpec, grammar: InputGrammar, arg: Argument, text: str) -> tuple[str, ...]:
+def _literal_phrase(
+    spec: TaskSpec, grammar: InputGrammar, arg: Argument, text: str
+) -> tuple[str, ...]:
     words = tuple(text.split())
     unknown = [w for w in words if w not in grammar.vocabulary]
     if unknown:
-        raise spec.error(f"{unknown[0]!r} is not a word of this language", arg.where,
-                         f"the words are: {', '.join(grammar.vocabulary)}")
+        raise spec.error(
+            f"{unknown[0]!r} is not a word of this language",
+            arg.where,
+            f"the words are: {', '.join(grammar.vocabulary)}",
+        )
     return words
 
 
-def _expand(spec: TaskSpec, grammar: InputGrammar, enumerator: Enumerator, arg: Argument,
-            text: str) -> list[tuple[str, ...]]:
+def _expand(
+    spec: TaskSpec, grammar: InputGrammar, enumerator: Enumerator, arg: Argument, text: str
+) -> list[tuple[str, ...]]:
     """A phrase pattern -> every phrase it stands for (``<rule>`` slots take any phrase of the rule)."""
     options: list[list[tuple[str, ...]]] = []
     for part in text.split():
         if part.startswith("<") and part.endswith(">"):
             rule = part[1:-1]
             if rule not in grammar.rules:
-                raise spec.error(f"unknown rule {rule!r} in the pattern {text!r}", arg.where,
-                                 f"use a rule of the grammar: {', '.join(grammar.rules)}")
+                raise spec.error(
+                    f"unknown rule {rule!r} in the pattern {text!r}",
+                    arg.where,
+                    f"use a rule of the grammar: {', '.join(grammar.rules)}",
+                )
             sub = InputGrammar(rules=grammar.rules, start=rule, rule_where=grammar.rule_where)
             if not sub.is_finite:
-                raise spec.error(f"the slot <{rule}> stands for infinitely many phrases", arg.where,
-                                 "use a rule with finitely many phrases (e.g. the rule of the primitives)")
+                raise spec.error(
+                    f"the slot <{rule}> stands for infinitely many phrases",
+                    arg.where,
+                    "use a rule with finitely many phrases (e.g. the rule of the primitives)",
+                )
             options.append([i.words for i in enumerator.items(rule, max_height(sub))])
         else:
             options.append([_literal_phrase(spec, grammar, arg, part)])
@@ -271,20 +381,32 @@ def _expand(spec: TaskSpec, grammar: InputGrammar, enumerator: Enumerator, arg: 
     return out
 
 
-def _sentence(spec: TaskSpec, grammar: InputGrammar, enumerator: Enumerator, arg: Argument, text: str,
-              what: str = "the listed sentence") -> Example:
+def _sentence(
+    spec: TaskSpec,
+    grammar: InputGrammar,
+    enumerator: Enumerator,
+    arg: Argument,
+    text: str,
+    what: str = "the listed sentence",
+) -> Example:
     """The example of a sentence named in a split (parsed and interpreted; it need not be enumerated)."""
     try:
         node = grammar.parse(text)
     except ParseFailure as e:
-        raise spec.error(f"{what} {text!r} is not a sentence of the language: {e.reason}", arg.where,
-                         "name a complete sentence of the grammar above") from None
+        raise spec.error(
+            f"{what} {text!r} is not a sentence of the language: {e.reason}",
+            arg.where,
+            "name a complete sentence of the grammar above",
+        ) from None
     return Example(tuple(text.split()), interpret(node, enumerator.templates))
 
 
 # ---- the rules -----------------------------------------------------------------------------
 
-def _random(examples: Sequence[Example], fraction: Fraction, seed: int) -> tuple[list[Example], list[Example], str]:
+
+def _random(
+    examples: Sequence[Example], fraction: Fraction, seed: int
+) -> tuple[list[Example], list[Example], str]:
     order = list(range(len(examples)))
     random.Random(seed).shuffle(order)
     cut = round(fraction * len(examples))
@@ -293,15 +415,18 @@ def _random(examples: Sequence[Example], fraction: Fraction, seed: int) -> tuple
     return train, test, f"generated: random split, {float(fraction):g} train, seed {seed}"
 
 
-def _length(examples: Sequence[Example], key: str, limit: int) -> tuple[list[Example], list[Example], str]:
+def _length(
+    examples: Sequence[Example], key: str, limit: int
+) -> tuple[list[Example], list[Example], str]:
     side = "output" if key == "max_output" else "input"
     short = [e for e in examples if len(getattr(e, side)) <= limit]
     long = [e for e in examples if len(getattr(e, side)) > limit]
     return short, long, f"generated: train {side} length <= {limit}, test longer"
 
 
-def _held_out_primitive(examples: Sequence[Example], lone: Example,
-                        fraction: Fraction) -> tuple[list[Example], list[Example], str]:
+def _held_out_primitive(
+    examples: Sequence[Example], lone: Example, fraction: Fraction
+) -> tuple[list[Example], list[Example], str]:
     phrase = lone.input
     rest = [e for e in examples if not contains(e.input, phrase)]
     test = [e for e in examples if e.input != phrase and contains(e.input, phrase)]
@@ -311,8 +436,9 @@ def _held_out_primitive(examples: Sequence[Example], lone: Example,
     return rest + [lone] * copies, test, note
 
 
-def _held_out_template(examples: Sequence[Example], templates: list[tuple[str, ...]],
-                       drops: list[tuple[str, ...]]) -> tuple[list[Example], list[Example], str]:
+def _held_out_template(
+    examples: Sequence[Example], templates: list[tuple[str, ...]], drops: list[tuple[str, ...]]
+) -> tuple[list[Example], list[Example], str]:
     kept = [e for e in examples if not contains_any(e.input, drops)]
     test = [e for e in kept if contains_any(e.input, templates)]
     train = [e for e in kept if not contains_any(e.input, templates)]
@@ -323,13 +449,17 @@ def _held_out_template(examples: Sequence[Example], templates: list[tuple[str, .
     return train, test, note
 
 
-def _sentences(examples: Sequence[Example], train: list[Example],
-               test: list[Example] | None) -> tuple[list[Example], list[Example], str]:
+def _sentences(
+    examples: Sequence[Example], train: list[Example], test: list[Example] | None
+) -> tuple[list[Example], list[Example], str]:
     if test is not None:
         return list(train), list(test), "generated: listed sentences"
     seen = {e.input for e in train}
-    return list(train), [e for e in examples if e.input not in seen], \
-        "generated: listed train sentences, test = every other example"
+    return (
+        list(train),
+        [e for e in examples if e.input not in seen],
+        "generated: listed train sentences, test = every other example",
+    )
 
 
 def read_split_files(rule: SplitRule, data_dir: Path) -> Split | None:
@@ -341,5 +471,9 @@ def read_split_files(rule: SplitRule, data_dir: Path) -> Split | None:
     )
     if not (train_path.is_file() and test_path.is_file()):
         return None
-    return Split(rule.name, read_scan_file(train_path), read_scan_file(test_path),
-                 f"official files from {data_dir}")
+    return Split(
+        rule.name,
+        read_scan_file(train_path),
+        read_scan_file(test_path),
+        f"official files from {data_dir}",
+    )

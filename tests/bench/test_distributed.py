@@ -24,8 +24,13 @@ def _work(index: int, item: int) -> dict:
 
 
 def _worker(rank: int, world: int, port: int, out: str, die_rank: int, result_file: str) -> None:
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE=str(world),
-                      LOCAL_RANK=str(rank))
+    os.environ.update(
+        MASTER_ADDR="127.0.0.1",
+        MASTER_PORT=str(port),
+        RANK=str(rank),
+        WORLD_SIZE=str(world),
+        LOCAL_RANK=str(rank),
+    )
     ctx = init_distributed()
 
     def work(index: int, item: int) -> dict:
@@ -33,7 +38,9 @@ def _worker(rank: int, world: int, port: int, out: str, die_rank: int, result_fi
             os._exit(3)  # simulate a crash after finishing one item
         return _work(index, item)
 
-    records = run_items(list(range(10, 16)), work, out=out, ctx=ctx, timeout_s=10 if die_rank >= 0 else 120)
+    records = run_items(
+        list(range(10, 16)), work, out=out, ctx=ctx, timeout_s=10 if die_rank >= 0 else 120
+    )
     if ctx.is_main:
         with open(result_file, "w") as f:
             json.dump(records, f)
@@ -45,8 +52,13 @@ def _spawn(tmp_path, die_rank: int) -> list[dict]:
     result_file = tmp_path / f"merged{die_rank}.json"
     ctx = mp.get_context("spawn")
     port = _free_port()
-    procs = [ctx.Process(target=_worker, args=(r, 2, port, str(tmp_path / f"out{die_rank}.json"), die_rank,
-                                                str(result_file))) for r in range(2)]
+    procs = [
+        ctx.Process(
+            target=_worker,
+            args=(r, 2, port, str(tmp_path / f"out{die_rank}.json"), die_rank, str(result_file)),
+        )
+        for r in range(2)
+    ]
     for p in procs:
         p.start()
     for p in procs:
@@ -82,11 +94,36 @@ def _bench(tmp_path, name: str, nproc: int) -> list[dict]:
     import subprocess
     import sys
 
-    cmd = [sys.executable, "-m", "neurosym", "ilp", "bench", "predecessor", "undirected_edge", "father",
-           "--restarts", "4", "--steps", "50", "--device", "cpu", "--no-progress", "--json", str(tmp_path / name)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "neurosym",
+        "ilp",
+        "bench",
+        "predecessor",
+        "undirected_edge",
+        "father",
+        "--restarts",
+        "4",
+        "--steps",
+        "50",
+        "--device",
+        "cpu",
+        "--no-progress",
+        "--json",
+        str(tmp_path / name),
+    ]
     if nproc > 1:
-        cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", str(nproc),
-               "--master-port", str(_free_port()), *cmd[1:]]
+        cmd = [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--nproc-per-node",
+            str(nproc),
+            "--master-port",
+            str(_free_port()),
+            *cmd[1:],
+        ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -97,7 +134,16 @@ def _bench(tmp_path, name: str, nproc: int) -> list[dict]:
 def test_ilp_bench_under_torchrun_equals_single_process(tmp_path):
     two = _bench(tmp_path, "two.json", 2)
     one = _bench(tmp_path, "one.json", 1)
-    keys = ("task", "status", "clauses_generated", "restarts", "restarts_succeeded", "verified", "recovered",
-            "steps_run", "program")
+    keys = (
+        "task",
+        "status",
+        "clauses_generated",
+        "restarts",
+        "restarts_succeeded",
+        "verified",
+        "recovered",
+        "steps_run",
+        "program",
+    )
     assert [{k: r[k] for k in keys} for r in two] == [{k: r[k] for k in keys} for r in one]
     assert {r["rank"] for r in two} == {0, 1} and {r["rank"] for r in one} == {0}

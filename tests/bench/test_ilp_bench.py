@@ -50,17 +50,21 @@ def test_flip_labels_is_seeded_counts_right_and_leaves_validation_clean():
 def test_recovered_means_same_least_model_as_the_intended_program():
     task = load_ilp_task("ilp/connectedness")
     assert recovers_intended(task.solution, task) is True
-    closure = parse_program("connected(X, Y) :- edge(X, Y).\nconnected(X, Y) :- connected(X, Z), connected(Z, Y).")
+    closure = parse_program(
+        "connected(X, Y) :- edge(X, Y).\nconnected(X, Y) :- connected(X, Z), connected(Z, Y)."
+    )
     assert recovers_intended(closure, task) is True and true_label_errors(closure, task) == 0
     wrong = parse_program("connected(X, Y) :- edge(X, Y).")
     assert recovers_intended(wrong, task) is False and true_label_errors(wrong, task) > 0
 
 
 def _bench(tmp_path, tasks, **kw):
-    learner = BENCH_LEARNER.replace(restarts=kw.pop("restarts", 4), steps=kw.pop("steps", 150),
-                                    device="cpu", seed=0)
-    s = BenchSettings(tasks=tasks, learner=learner, json=str(tmp_path / "bench.json"),
-                      progress=False, **kw)
+    learner = BENCH_LEARNER.replace(
+        restarts=kw.pop("restarts", 4), steps=kw.pop("steps", 150), device="cpu", seed=0
+    )
+    s = BenchSettings(
+        tasks=tasks, learner=learner, json=str(tmp_path / "bench.json"), progress=False, **kw
+    )
     return run_bench(s)
 
 
@@ -74,8 +78,19 @@ def test_small_suite_runs_and_writes_json(tmp_path):
     assert pred["status"] == "ok" and pred["verified"] and pred["recovered"]
     assert pred["program"].startswith("predecessor(X, Y) :- succ(Y, X)")
     assert pred["clauses_generated"] == 15 and pred["restarts"] == 4
-    for key in ("restarts_succeeded", "success_percent", "steps_to_first_success", "steps_run", "seconds",
-                "peak_memory_bytes", "device", "seed", "versions", "command", "paper_success_percent"):
+    for key in (
+        "restarts_succeeded",
+        "success_percent",
+        "steps_to_first_success",
+        "steps_run",
+        "seconds",
+        "peak_memory_bytes",
+        "device",
+        "seed",
+        "versions",
+        "command",
+        "paper_success_percent",
+    ):
         assert key in pred
     table = format_table(records)
     assert "predecessor" in table and "3/3 verified" in table
@@ -108,7 +123,9 @@ def test_a_failing_task_is_reported_and_the_suite_goes_on(tmp_path, monkeypatch)
     table = format_table(records)
     assert "OUT OF MEMORY" in table and "1 verified" not in table.splitlines()[-1]
     # bench/ilp/tables.py renders the same cells as Markdown
-    spec = importlib.util.spec_from_file_location("tables", Path(__file__).parents[2] / "bench/ilp/tables.py")
+    spec = importlib.util.spec_from_file_location(
+        "tables", Path(__file__).parents[2] / "bench/ilp/tables.py"
+    )
     tables = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tables)
     markdown = tables.results_table({"records": records}).splitlines()
@@ -118,11 +135,27 @@ def test_a_failing_task_is_reported_and_the_suite_goes_on(tmp_path, monkeypatch)
 
 def test_cli_runs_the_bench_and_rejects_bad_names(tmp_path, capsys):
     out = tmp_path / "r.json"
-    code = main(["ilp", "bench", "predecessor", "--restarts", "2", "--steps", "50", "--device", "cpu",
-                 "--json", str(out), "--no-progress"])
+    code = main(
+        [
+            "ilp",
+            "bench",
+            "predecessor",
+            "--restarts",
+            "2",
+            "--steps",
+            "50",
+            "--device",
+            "cpu",
+            "--json",
+            str(out),
+            "--no-progress",
+        ]
+    )
     printed = capsys.readouterr().out
     assert code == 0 and "predecessor" in printed and out.is_file()
-    code = main(["ilp", "bench", "no_such_task", "--device", "cpu", "--json", str(tmp_path / "x.json")])
+    code = main(
+        ["ilp", "bench", "no_such_task", "--device", "cpu", "--json", str(tmp_path / "x.json")]
+    )
     assert code == 1 and "no task file" in capsys.readouterr().err
     code = main(["ilp", "bench", "predecessor", "--noise", "2", "--json", str(tmp_path / "y.json")])
     assert code == 1 and "--noise" in capsys.readouterr().err

@@ -15,8 +15,11 @@ from neurosym.bench.run_folder import TENSORBOARD_MISSING, RunFolder
 from neurosym.cli import main
 from neurosym.errors import NeurosymError
 
-LINES = [{"step": 1, "loss": 2.0}, {"step": 2, "loss": 1.5, "acc": 0.25},
-         {"event": "eval", "step": 2, "test_accuracy": 0.5, "per_length": {"3": 1.0}}]
+LINES = [
+    {"step": 1, "loss": 2.0},
+    {"step": 2, "loss": 1.5, "acc": 0.25},
+    {"event": "eval", "step": 2, "test_accuracy": 0.5, "per_length": {"3": 1.0}},
+]
 
 
 def _csv(folder: RunFolder) -> list[dict[str, str]]:
@@ -62,16 +65,21 @@ class _FakeWriter:
 
 
 def test_tensorboard_logger_writes_scalars(tmp_path: Path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard",
-                        types.SimpleNamespace(SummaryWriter=_FakeWriter))
+    monkeypatch.setitem(
+        sys.modules, "torch.utils.tensorboard", types.SimpleNamespace(SummaryWriter=_FakeWriter)
+    )
     _FakeWriter.made.clear()
     folder = RunFolder(tmp_path / "run", "tensorboard")
     for line in LINES:
         folder.append_metrics(line)
     (writer,) = _FakeWriter.made
     assert writer.log_dir == str(folder.path / "tensorboard")
-    assert writer.scalars == [("loss", 2.0, 1), ("loss", 1.5, 2), ("acc", 0.25, 2),
-                              ("eval/test_accuracy", 0.5, 2)]
+    assert writer.scalars == [
+        ("loss", 2.0, 1),
+        ("loss", 1.5, 2),
+        ("acc", 0.25, 2),
+        ("eval/test_accuracy", 0.5, 2),
+    ]
     assert writer.flushes == 3
 
 
@@ -80,16 +88,42 @@ def test_missing_tensorboard_names_the_extra(tmp_path: Path, monkeypatch, capsys
     with pytest.raises(NeurosymError, match=r"pip install 'neurosym\[tensorboard\]'"):
         RunFolder(tmp_path / "run", "tensorboard")
     out = tmp_path / "learn"
-    code = main(["ilp", "learn", "ilp/predecessor", "--device", "cpu", "--quiet", "--out", str(out),
-                 "--logger", "tensorboard"])
+    code = main(
+        [
+            "ilp",
+            "learn",
+            "ilp/predecessor",
+            "--device",
+            "cpu",
+            "--quiet",
+            "--out",
+            str(out),
+            "--logger",
+            "tensorboard",
+        ]
+    )
     assert code == 1 and TENSORBOARD_MISSING in capsys.readouterr().err
     assert not out.exists()  # refused before anything was written
 
 
 def test_ilp_learn_csv_logger(tmp_path: Path, capsys):
     out = tmp_path / "learn"
-    main(["ilp", "learn", "ilp/predecessor", "--device", "cpu", "--quiet", "--steps", "30",
-          "--out", str(out), "--logger", "csv"])
+    main(
+        [
+            "ilp",
+            "learn",
+            "ilp/predecessor",
+            "--device",
+            "cpu",
+            "--quiet",
+            "--steps",
+            "30",
+            "--out",
+            str(out),
+            "--logger",
+            "csv",
+        ]
+    )
     folder = RunFolder(out)
     rows = list(csv.DictReader((out / "metrics.csv").open(encoding="utf-8")))
     assert [int(r["step"]) for r in rows] == [m["step"] for m in folder.read_metrics()]
@@ -104,9 +138,35 @@ def test_scan_run_csv_logger(tmp_path: Path):
     split = tmp_path / "data" / "simple_split"
     write_scan_file(split / "tasks_train_simple.txt", pairs[:15])
     write_scan_file(split / "tasks_test_simple.txt", pairs[15:])
-    assert main(["scan", "run", "--split", "simple", "--steps", "6", "--device", "cpu", "--data",
-                 str(tmp_path / "data"), "--out", str(tmp_path / "runs"), "--log-every", "2",
-                 "--train-eval", "5", "-o", "hidden=8", "-o", "layers=1", "--logger", "csv"]) == 0
+    assert (
+        main(
+            [
+                "scan",
+                "run",
+                "--split",
+                "simple",
+                "--steps",
+                "6",
+                "--device",
+                "cpu",
+                "--data",
+                str(tmp_path / "data"),
+                "--out",
+                str(tmp_path / "runs"),
+                "--log-every",
+                "2",
+                "--train-eval",
+                "5",
+                "-o",
+                "hidden=8",
+                "-o",
+                "layers=1",
+                "--logger",
+                "csv",
+            ]
+        )
+        == 0
+    )
     folder = RunFolder(tmp_path / "runs" / "simple-lstm-seed0")
     rows = list(csv.DictReader((folder.path / "metrics.csv").open(encoding="utf-8")))
     assert len(rows) == len(folder.read_metrics()) >= 3

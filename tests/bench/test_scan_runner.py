@@ -14,8 +14,21 @@ from neurosym.errors import NeurosymError
 from neurosym.tasks.examples import write_scan_file
 
 TINY_LSTM = {"hidden": 16, "layers": 1, "dropout": 0.0, "batch_size": 8}
-SUMMARY_FIELDS = {"split", "model", "seeds", "test_accuracy", "train_accuracy", "steps", "seconds",
-                  "device", "versions", "command", "train_convention", "split_note", "runs"}
+SUMMARY_FIELDS = {
+    "split",
+    "model",
+    "seeds",
+    "test_accuracy",
+    "train_accuracy",
+    "steps",
+    "seconds",
+    "device",
+    "versions",
+    "command",
+    "train_convention",
+    "split_note",
+    "runs",
+}
 
 
 @pytest.fixture(scope="module")
@@ -39,15 +52,28 @@ def _one_thread():
 
 
 def _settings(data_dir, out, **kw) -> RunSettings:
-    base = {"split": "simple", "model": "lstm", "seeds": 1, "steps": 12, "device": "cpu", "data": str(data_dir),
-            "out": str(out), "options": dict(TINY_LSTM), "train_eval": 10, "checkpoint_every": 5, "log_every": 4,
-            "progress": False}
+    base = {
+        "split": "simple",
+        "model": "lstm",
+        "seeds": 1,
+        "steps": 12,
+        "device": "cpu",
+        "data": str(data_dir),
+        "out": str(out),
+        "options": dict(TINY_LSTM),
+        "train_eval": 10,
+        "checkpoint_every": 5,
+        "log_every": 4,
+        "progress": False,
+    }
     base.update(kw)
     return RunSettings(**base)
 
 
 def test_runner_writes_summary_json_and_run_folders(data_dir, tmp_path, capsys):
-    summary = run_scan(_settings(data_dir, tmp_path / "runs", seeds=2, json=str(tmp_path / "s.json")))
+    summary = run_scan(
+        _settings(data_dir, tmp_path / "runs", seeds=2, json=str(tmp_path / "s.json"))
+    )
     on_disk = json.loads((tmp_path / "s.json").read_text())
     assert on_disk == json.loads((tmp_path / "runs" / "simple-lstm.json").read_text())
     assert SUMMARY_FIELDS <= set(on_disk)
@@ -75,7 +101,9 @@ def test_runner_writes_summary_json_and_run_folders(data_dir, tmp_path, capsys):
 
 def test_resume_continues_from_checkpoint_like_an_uninterrupted_run(data_dir, tmp_path):
     straight = run_scan(_settings(data_dir, tmp_path / "a", steps=20))
-    run_scan(_settings(data_dir, tmp_path / "b", steps=10))  # "interrupted" at step 10 (checkpointed)
+    run_scan(
+        _settings(data_dir, tmp_path / "b", steps=10)
+    )  # "interrupted" at step 10 (checkpointed)
     with pytest.raises(NeurosymError, match="--resume"):
         run_scan(_settings(data_dir, tmp_path / "b", steps=20))
     resumed = run_scan(_settings(data_dir, tmp_path / "b", steps=20, resume=True))
@@ -87,32 +115,79 @@ def test_resume_continues_from_checkpoint_like_an_uninterrupted_run(data_dir, tm
     again = run_scan(_settings(data_dir, tmp_path / "b", steps=20, resume=True))
     assert again["runs"][0]["train_seconds"] == r["train_seconds"]
     with pytest.raises(NeurosymError, match="different options"):
-        run_scan(_settings(data_dir, tmp_path / "b", steps=20, resume=True, options={**TINY_LSTM, "hidden": 8}))
+        run_scan(
+            _settings(
+                data_dir, tmp_path / "b", steps=20, resume=True, options={**TINY_LSTM, "hidden": 8}
+            )
+        )
 
 
 def test_eval_only_reproduces_the_trained_result(data_dir, tmp_path):
-    trained = run_scan(_settings(data_dir, tmp_path / "runs", model="transformer",
-                                 options={"d_model": 16, "heads": 2, "layers": 1, "ff": 32, "batch_size": 8}))
+    trained = run_scan(
+        _settings(
+            data_dir,
+            tmp_path / "runs",
+            model="transformer",
+            options={"d_model": 16, "heads": 2, "layers": 1, "ff": 32, "batch_size": 8},
+        )
+    )
     folder = tmp_path / "runs" / "simple-transformer-seed0"
-    evaluated = run_scan(RunSettings(split=None, eval_only=str(folder / "checkpoint"), device="cpu", data=str(data_dir),
-                                     train_eval=10, out=str(tmp_path / "unused")))
+    evaluated = run_scan(
+        RunSettings(
+            split=None,
+            eval_only=str(folder / "checkpoint"),
+            device="cpu",
+            data=str(data_dir),
+            train_eval=10,
+            out=str(tmp_path / "unused"),
+        )
+    )
     assert evaluated["eval_only"] is True and evaluated["model"] == "transformer"
     assert evaluated["test_accuracy"]["per_seed"] == trained["test_accuracy"]["per_seed"]
     assert (folder / "eval-simple.json").exists()
 
 
 def test_cli_scan_run_and_errors(data_dir, tmp_path, capsys):
-    args = ["scan", "run", "--split", "simple", "--model", "gru", "--steps", "3", "--device", "cpu",
-            "--data", str(data_dir), "--out", str(tmp_path / "cli"), "--train-eval", "5",
-            "--batch-size", "4", "-o", "hidden=8", "-o", "layers=1"]
+    args = [
+        "scan",
+        "run",
+        "--split",
+        "simple",
+        "--model",
+        "gru",
+        "--steps",
+        "3",
+        "--device",
+        "cpu",
+        "--data",
+        str(data_dir),
+        "--out",
+        str(tmp_path / "cli"),
+        "--train-eval",
+        "5",
+        "--batch-size",
+        "4",
+        "-o",
+        "hidden=8",
+        "-o",
+        "layers=1",
+    ]
     assert main(args) == 0
     summary = json.loads((tmp_path / "cli" / "simple-gru.json").read_text())
     assert summary["options"] == {"hidden": 8, "layers": 1, "batch_size": 4}
     assert isinstance(summary["command"], str) and summary["command"]
-    assert main(["scan", "run", "--split", "nosuch", "--device", "cpu", "--out", str(tmp_path / "x")]) == 1
+    assert (
+        main(["scan", "run", "--split", "nosuch", "--device", "cpu", "--out", str(tmp_path / "x")])
+        == 1
+    )
     err = capsys.readouterr().err
     assert "no split 'nosuch'" in err and "addprim_jump" in err
-    assert main(["scan", "run", "--split", "simple", "--model", "nosuch", "--out", str(tmp_path / "x")]) == 1
+    assert (
+        main(
+            ["scan", "run", "--split", "simple", "--model", "nosuch", "--out", str(tmp_path / "x")]
+        )
+        == 1
+    )
     assert "unknown model" in capsys.readouterr().err
 
 
@@ -155,15 +230,55 @@ def test_scan_run_under_torchrun_equals_single_process(data_dir, tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    base = ["-m", "neurosym", "scan", "run", "--split", "simple", "--model", "gru", "--seeds", "2", "--steps", "6",
-            "--device", "cpu", "--data", str(data_dir), "--train-eval", "5", "--batch-size", "4",
-            "-o", "hidden=8", "-o", "layers=1", "--threads", "1"]
+    base = [
+        "-m",
+        "neurosym",
+        "scan",
+        "run",
+        "--split",
+        "simple",
+        "--model",
+        "gru",
+        "--seeds",
+        "2",
+        "--steps",
+        "6",
+        "--device",
+        "cpu",
+        "--data",
+        str(data_dir),
+        "--train-eval",
+        "5",
+        "--batch-size",
+        "4",
+        "-o",
+        "hidden=8",
+        "-o",
+        "layers=1",
+        "--threads",
+        "1",
+    ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     out = {}
-    for name, prefix in (("two", ["-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", str(port)]),
-                         ("one", [])):
-        cmd = [sys.executable, *prefix, *base, "--out", str(tmp_path / name), "--json", str(tmp_path / f"{name}.json")]
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, check=False)
+    for name, prefix in (
+        (
+            "two",
+            ["-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", str(port)],
+        ),
+        ("one", []),
+    ):
+        cmd = [
+            sys.executable,
+            *prefix,
+            *base,
+            "--out",
+            str(tmp_path / name),
+            "--json",
+            str(tmp_path / f"{name}.json"),
+        ]
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, env=env, timeout=300, check=False
+        )
         assert proc.returncode == 0, proc.stderr[-3000:]
         out[name] = json.loads((tmp_path / f"{name}.json").read_text())
     assert out["two"]["processes"] == 2 and out["one"]["processes"] == 1

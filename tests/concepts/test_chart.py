@@ -67,8 +67,12 @@ def _brute_force(tree, output, log_len, log_choice, space):
 def test_chart_equals_enumeration(per_length, reverse):
     space = TemplateSpace(2, TABLE.max_arity, VOCAB, reverse=reverse, per_length=per_length)
     gen = torch.Generator().manual_seed(0)
-    log_len = torch.log_softmax(torch.randn(1, len(TABLE), 3, generator=gen, dtype=torch.float64), -1)
-    logits = torch.randn(1, len(TABLE), space.num_slots, space.num_choices, generator=gen, dtype=torch.float64)
+    log_len = torch.log_softmax(
+        torch.randn(1, len(TABLE), 3, generator=gen, dtype=torch.float64), -1
+    )
+    logits = torch.randn(
+        1, len(TABLE), space.num_slots, space.num_choices, generator=gen, dtype=torch.float64
+    )
     mask = space.choice_mask(TABLE)
     log_choice = torch.log_softmax(logits.masked_fill(~mask[None, :, None, :], float("-inf")), -1)
     trees = [N("pair", (N("a"), N("twice", (N("b"),)))), N("twice", (N("a"),)), N("b")]
@@ -79,8 +83,9 @@ def test_chart_equals_enumeration(per_length, reverse):
     for b, o in enumerate(outputs):
         out[b, : len(o)] = torch.tensor([tok[t] for t in o])
     lengths = torch.tensor([len(o) for o in outputs])
-    probs = root_probabilities(log_len, log_choice, space, batch_trees(trees, TABLE), out, lengths,
-                               dtype=torch.float64)
+    probs = root_probabilities(
+        log_len, log_choice, space, batch_trees(trees, TABLE), out, lengths, dtype=torch.float64
+    )
     for b, (tree, o) in enumerate(zip(trees, outputs)):
         expected = _brute_force(tree, o, log_len[0], log_choice[0], space)
         assert float(probs[0, b]) == pytest.approx(expected, rel=1e-9, abs=1e-15)

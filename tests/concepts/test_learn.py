@@ -20,7 +20,9 @@ def _data(with_back: bool):
     pairs = [N("pair", (x, y)) for x, y in itertools.product(leaves, leaves)]
     trees = leaves + pairs + [N("pair", (p, x)) for p in pairs[:4] for x in leaves]
     if with_back:
-        trees += [N("back", (p,)) for p in pairs] + [N("pair", (N("back", (p,)), x)) for p in pairs[:5] for x in leaves]
+        trees += [N("back", (p,)) for p in pairs] + [
+            N("pair", (N("back", (p,)), x)) for p in pairs[:5] for x in leaves
+        ]
     return trees, [TRUTH.run(t) for t in trees]
 
 
@@ -40,7 +42,16 @@ def test_subset_covers_every_parent_child_combination_with_short_pairs():
     import random
 
     trees, outputs = _data(True)
-    chosen = select_subset(trees, outputs, [1.0] * len(trees), size=10, coverage=1, rng=random.Random(0))
-    combos = {(n.rule, j, ch.rule) for b in chosen for n in trees[b].walk() for j, ch in enumerate(n.children)}
-    everything = {(n.rule, j, ch.rule) for t in trees for n in t.walk() for j, ch in enumerate(n.children)}
+    chosen = select_subset(
+        trees, outputs, [1.0] * len(trees), size=10, coverage=1, rng=random.Random(0)
+    )
+    combos = {
+        (n.rule, j, ch.rule)
+        for b in chosen
+        for n in trees[b].walk()
+        for j, ch in enumerate(n.children)
+    }
+    everything = {
+        (n.rule, j, ch.rule) for t in trees for n in t.walk() for j, ch in enumerate(n.children)
+    }
     assert combos == everything

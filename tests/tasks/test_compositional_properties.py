@@ -17,10 +17,54 @@ MINI = (Path(__file__).parent / "mini.task").read_text(encoding="utf-8")
 RECURSIVE = MINI.replace('command: action "twice" -> twice', 'command: command "twice" -> twice')
 COLOURS = find_task("fewshot/colours").read_text(encoding="utf-8")
 SEEDS = [MINI, RECURSIVE.replace("enumerate all", "enumerate depth 4"), COLOURS]
-PIECES = ["grammar", "meaning", "enumerate", "split", "task", "data", "{", "}", "(", ")", "[", "]", "=", "->",
-          ":", "|", ",", "\n", " ", "    ", '"', "x", "X", "walk", "0.5", "3", "all", "depth", "count", "seed",
-          "#", "*", "reverse", "from_files", "else", "folder", "random", "length", "held_out_primitive",
-          "held_out_template", "sentences", "<", ">", "\\", "\t", "é"]
+PIECES = [
+    "grammar",
+    "meaning",
+    "enumerate",
+    "split",
+    "task",
+    "data",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    "=",
+    "->",
+    ":",
+    "|",
+    ",",
+    "\n",
+    " ",
+    "    ",
+    '"',
+    "x",
+    "X",
+    "walk",
+    "0.5",
+    "3",
+    "all",
+    "depth",
+    "count",
+    "seed",
+    "#",
+    "*",
+    "reverse",
+    "from_files",
+    "else",
+    "folder",
+    "random",
+    "length",
+    "held_out_primitive",
+    "held_out_template",
+    "sentences",
+    "<",
+    ">",
+    "\\",
+    "\t",
+    "é",
+]
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -71,8 +115,12 @@ def colours():
 
 
 @settings(max_examples=200, deadline=None)
-@given(words=st.lists(st.sampled_from(["dax", "wif", "lug", "zup", "fep", "blicket", "kiki", "walk", "", "FEP"]),
-                      max_size=8))
+@given(
+    words=st.lists(
+        st.sampled_from(["dax", "wif", "lug", "zup", "fep", "blicket", "kiki", "walk", "", "FEP"]),
+        max_size=8,
+    )
+)
 def test_parse_random_sentences(colours, words):
     try:
         node = colours.parse(words)

@@ -34,14 +34,19 @@ def test_scan_generate(tmp_path, capsys):
         assert len((tmp_path / split["train_file"]).read_text().splitlines()) == split["train"]
     # (tests/tasks/test_scan.py compares every split with the official files; here two of them)
     if data is not None:
-        for name in ("simple_split/tasks_test_simple.txt", "add_prim_split/tasks_train_addprim_jump.txt"):
-            assert Counter(read_scan_file(tmp_path / name)) == Counter(read_scan_file(data / name)), name
+        for name in (
+            "simple_split/tasks_test_simple.txt",
+            "add_prim_split/tasks_train_addprim_jump.txt",
+        ):
+            assert Counter(read_scan_file(tmp_path / name)) == Counter(
+                read_scan_file(data / name)
+            ), name
         assert "official files from" in out
 
 
 def test_task_generate_bad_file(tmp_path, capsys):
     bad = tmp_path / "bad.task"
-    bad.write_text("grammar {\n    s: \"a\"\n}\n")
+    bad.write_text('grammar {\n    s: "a"\n}\n')
     assert main(["task", "generate", str(bad), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
     assert "bad.task:2:" in err and "has no name" in err

@@ -20,10 +20,26 @@ from neurosym.tasks.ilp_task import ILPTask, RuleTemplate, load_ilp_task
 
 # The 20 tasks of Evans & Grefenstette (2018), by file name.
 PAPER_TASKS = [
-    "predecessor", "even_odd", "even", "less_than", "fizz", "buzz",
-    "member", "length",
-    "son", "grandparent", "husband", "uncle", "relatedness", "father",
-    "undirected_edge", "adjacent_to_red", "two_children", "graph_colouring", "connectedness", "cyclic",
+    "predecessor",
+    "even_odd",
+    "even",
+    "less_than",
+    "fizz",
+    "buzz",
+    "member",
+    "length",
+    "son",
+    "grandparent",
+    "husband",
+    "uncle",
+    "relatedness",
+    "father",
+    "undirected_edge",
+    "adjacent_to_red",
+    "two_children",
+    "graph_colouring",
+    "connectedness",
+    "cyclic",
 ]
 
 
@@ -53,10 +69,13 @@ def test_task_header_names_source_and_intended_program(task):
     text = "\n".join(header)
     assert "Source" in text or "source" in text
     assert "Intended program" in text
-    assert "unverified" in text or "lernd" in text, "say what could not be checked against the paper"
+    assert "unverified" in text or "lernd" in text, (
+        "say what could not be checked against the paper"
+    )
 
 
 # ----- the intended program fits the template ------------------------------------------------------
+
 
 def _fits(clause: Clause, template: RuleTemplate, task: ILPTask) -> str | None:
     """Why ``clause`` cannot be generated from ``template`` (None when it can)."""
@@ -87,7 +106,9 @@ def test_intended_program_fits_the_template(task):
         by_pred.setdefault(clause.head.pred, []).append(clause)
     for pred, clauses in by_pred.items():
         templates = task.templates[pred]
-        assert len(clauses) <= len(templates), f"{pred}: {len(clauses)} clauses, {len(templates)} template(s)"
+        assert len(clauses) <= len(templates), (
+            f"{pred}: {len(clauses)} clauses, {len(templates)} template(s)"
+        )
         # Some assignment of clauses to distinct templates must admit every clause.
         reasons = []
         for chosen in itertools.permutations(templates, len(clauses)):
@@ -96,11 +117,14 @@ def test_intended_program_fits_the_template(task):
                 break
             reasons.append(why)
         else:
-            pytest.fail(f"{task.name}: clauses for {pred} do not fit templates {templates}: {reasons}")
+            pytest.fail(
+                f"{task.name}: clauses for {pred} do not fit templates {templates}: {reasons}"
+            )
     assert task.target in by_pred, "the intended program defines the target"
 
 
 # ----- the intended program reproduces every label ---------------------------------------------------
+
 
 def _labels_ok(task: ILPTask, derived: set[Atom] | None, world, model=None) -> list[str]:
     wrong = []
@@ -188,7 +212,9 @@ def test_checks_catch_a_wrong_label_and_a_clause_outside_the_template():
 
     task = load_ilp_task("ilp/even")
     world = task.train[0]
-    flipped = replace(world, positives=world.positives[1:], negatives=world.negatives + world.positives[:1])
+    flipped = replace(
+        world, positives=world.positives[1:], negatives=world.negatives + world.positives[:1]
+    )
     model = least_model(flipped.background, task.solution)
     assert _labels_ok(task, None, flipped, model=model) == ["train: even(0) should be false"]
     one_atom = parse_clause("even(X) :- zero(X).")
@@ -215,7 +241,10 @@ def test_the_engine_clause_generator_produces_every_intended_clause(task):
     from neurosym.ilp.clauses import task_clause_sets
 
     generated = {
-        pred: {_canonical(c) for cs in sets for c in cs.clauses} for pred, sets in task_clause_sets(task).items()
+        pred: {_canonical(c) for cs in sets for c in cs.clauses}
+        for pred, sets in task_clause_sets(task).items()
     }
     for clause in task.solution:
-        assert _canonical(clause) in generated[clause.head.pred], f"{task.name}: {clause} is not generated"
+        assert _canonical(clause) in generated[clause.head.pred], (
+            f"{task.name}: {clause} is not generated"
+        )

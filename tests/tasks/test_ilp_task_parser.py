@@ -50,7 +50,9 @@ def test_good_task_parses_with_generators():
 
 
 def test_constants_inferred_when_not_declared():
-    task = parse_ilp_task("target p/1\nbackground { q(a). q(b). }\npositive { p(a). }\nnegative { p(c). }\nrules p: (0, no)\n")
+    task = parse_ilp_task(
+        "target p/1\nbackground { q(a). q(b). }\npositive { p(a). }\nnegative { p(c). }\nrules p: (0, no)\n"
+    )
     assert set(task.constants) == {"a", "b", "c"}
     assert task.steps == 1
 
@@ -62,21 +64,86 @@ def test_bundled_tasks_load():
 
 BAD = [
     ("syntax", "target even/1\nbackground { zero(0) }\n", 2, "syntax error"),
-    ("unknown predicate", "extensional zero/1\ntarget p/1\nbackground { zero(0). suc(0, 1). }\n", 3, "unknown predicate suc/2"),
-    ("arity mismatch", "target p/1\nbackground { q(a). q(a, b). }\npositive { p(a). }\n", 2, "arity mismatch"),
-    ("example not target", "target p/1\nbackground { q(a). }\npositive { p(a).\n q(a). }\n", 4, "not an atom of the target"),
-    ("example arity", "target p/1\nbackground { q(a). }\npositive { p(a, a). }\n", 3, "arity mismatch"),
-    ("duplicate example", "target p/1\nbackground { q(a). }\npositive { p(a). p(a). }\nnegative { p(b). }\nrules p: (0, no)\n", 3, "duplicate positive"),
-    ("contradictory", "target p/1\nbackground { q(a). }\npositive { p(a). }\nnegative { p(a). }\nrules p: (0, no)\n", 4, "contradictory"),
-    ("no positives", "target p/1\nbackground { q(a). }\nnegative { p(a). }\nrules p: (0, no)\n", 1, "no positive examples"),
-    ("no negatives", "target p/1\nbackground { q(a). }\npositive { p(a). }\nrules p: (0, no)\n", 1, "no negative examples"),
+    (
+        "unknown predicate",
+        "extensional zero/1\ntarget p/1\nbackground { zero(0). suc(0, 1). }\n",
+        3,
+        "unknown predicate suc/2",
+    ),
+    (
+        "arity mismatch",
+        "target p/1\nbackground { q(a). q(a, b). }\npositive { p(a). }\n",
+        2,
+        "arity mismatch",
+    ),
+    (
+        "example not target",
+        "target p/1\nbackground { q(a). }\npositive { p(a).\n q(a). }\n",
+        4,
+        "not an atom of the target",
+    ),
+    (
+        "example arity",
+        "target p/1\nbackground { q(a). }\npositive { p(a, a). }\n",
+        3,
+        "arity mismatch",
+    ),
+    (
+        "duplicate example",
+        "target p/1\nbackground { q(a). }\npositive { p(a). p(a). }\nnegative { p(b). }\nrules p: (0, no)\n",
+        3,
+        "duplicate positive",
+    ),
+    (
+        "contradictory",
+        "target p/1\nbackground { q(a). }\npositive { p(a). }\nnegative { p(a). }\nrules p: (0, no)\n",
+        4,
+        "contradictory",
+    ),
+    (
+        "no positives",
+        "target p/1\nbackground { q(a). }\nnegative { p(a). }\nrules p: (0, no)\n",
+        1,
+        "no positive examples",
+    ),
+    (
+        "no negatives",
+        "target p/1\nbackground { q(a). }\npositive { p(a). }\nrules p: (0, no)\n",
+        1,
+        "no negative examples",
+    ),
     ("no target", "background { q(a). }\n", 1, "no target"),
-    ("rules for unknown", "target p/1\nbackground { q(a). }\npositive { p(a). }\nnegative { p(b). }\nrules p: (0, no)\nrules z: (0, no)\n", 6, "neither the target"),
-    ("missing rules", "target p/1\ninvented i/1\nbackground { q(a). }\npositive { p(a). }\nnegative { p(b). }\nrules p: (0, no)\nsteps 2\n", 1, "no rule templates for i"),
-    ("missing steps", "target p/1\nbackground { q(a). }\npositive { p(a). }\nnegative { p(b). }\nrules p: (0, no), (1, yes)\n", 1, "steps"),
+    (
+        "rules for unknown",
+        "target p/1\nbackground { q(a). }\npositive { p(a). }\nnegative { p(b). }\nrules p: (0, no)\nrules z: (0, no)\n",
+        6,
+        "neither the target",
+    ),
+    (
+        "missing rules",
+        "target p/1\ninvented i/1\nbackground { q(a). }\npositive { p(a). }\nnegative { p(b). }\nrules p: (0, no)\nsteps 2\n",
+        1,
+        "no rule templates for i",
+    ),
+    (
+        "missing steps",
+        "target p/1\nbackground { q(a). }\npositive { p(a). }\nnegative { p(b). }\nrules p: (0, no), (1, yes)\n",
+        1,
+        "steps",
+    ),
     ("unbound variable", "target p/1\nbackground { q(X). }\n", 2, "not bound"),
-    ("undeclared constant", "constants a\ntarget p/1\nbackground { q(a). }\npositive { p(zz). }\n", 4, "not in the declared constants"),
-    ("arithmetic on names", "target p/1\nbackground { q(X+1) for X in {a, b}. }\n", 2, "non-integer"),
+    (
+        "undeclared constant",
+        "constants a\ntarget p/1\nbackground { q(a). }\npositive { p(zz). }\n",
+        4,
+        "not in the declared constants",
+    ),
+    (
+        "arithmetic on names",
+        "target p/1\nbackground { q(X+1) for X in {a, b}. }\n",
+        2,
+        "non-integer",
+    ),
     ("intensional in background", "target p/1\nbackground { p(a). }\n", 2, "intensional"),
     ("arity > 2 intensional", "target p/3\n", 1, "arity 0, 1 or 2"),
 ]

@@ -11,17 +11,29 @@ from neurosym.tasks.splits import contains
 # The study and query instructions with their outputs, as listed in public re-implementations of
 # Lake, Linzen & Baroni 2019 (see the header of tasks/fewshot/colours.task).
 STUDY = {
-    "dax": "RED", "lug": "BLUE", "wif": "GREEN", "zup": "YELLOW",
-    "dax fep": "RED RED RED", "lug fep": "BLUE BLUE BLUE",
-    "wif blicket dax": "GREEN RED GREEN", "lug blicket wif": "BLUE GREEN BLUE",
-    "dax kiki lug": "BLUE RED", "lug kiki wif": "GREEN BLUE",
-    "lug fep kiki wif": "GREEN BLUE BLUE BLUE", "lug kiki wif fep": "GREEN GREEN GREEN BLUE",
-    "wif kiki dax blicket lug": "RED BLUE RED GREEN", "wif blicket dax kiki lug": "BLUE GREEN RED GREEN",
+    "dax": "RED",
+    "lug": "BLUE",
+    "wif": "GREEN",
+    "zup": "YELLOW",
+    "dax fep": "RED RED RED",
+    "lug fep": "BLUE BLUE BLUE",
+    "wif blicket dax": "GREEN RED GREEN",
+    "lug blicket wif": "BLUE GREEN BLUE",
+    "dax kiki lug": "BLUE RED",
+    "lug kiki wif": "GREEN BLUE",
+    "lug fep kiki wif": "GREEN BLUE BLUE BLUE",
+    "lug kiki wif fep": "GREEN GREEN GREEN BLUE",
+    "wif kiki dax blicket lug": "RED BLUE RED GREEN",
+    "wif blicket dax kiki lug": "BLUE GREEN RED GREEN",
 }
 QUERIES = {
-    "zup fep": "YELLOW YELLOW YELLOW", "zup blicket lug": "YELLOW BLUE YELLOW",
-    "dax blicket zup": "RED YELLOW RED", "zup kiki dax": "RED YELLOW", "wif kiki zup": "YELLOW GREEN",
-    "zup fep kiki lug": "BLUE YELLOW YELLOW YELLOW", "wif kiki zup fep": "YELLOW YELLOW YELLOW GREEN",
+    "zup fep": "YELLOW YELLOW YELLOW",
+    "zup blicket lug": "YELLOW BLUE YELLOW",
+    "dax blicket zup": "RED YELLOW RED",
+    "zup kiki dax": "RED YELLOW",
+    "wif kiki zup": "YELLOW GREEN",
+    "zup fep kiki lug": "BLUE YELLOW YELLOW YELLOW",
+    "wif kiki zup fep": "YELLOW YELLOW YELLOW GREEN",
     "lug kiki wif blicket zup": "GREEN YELLOW GREEN BLUE",
     "zup blicket wif kiki dax fep": "RED RED RED YELLOW GREEN YELLOW",
     "zup blicket zup kiki zup fep": "YELLOW YELLOW YELLOW YELLOW YELLOW YELLOW",
@@ -62,11 +74,21 @@ def test_colours_language(colours):
 
 def test_bells_operations(bells):
     assert bells.alternatives["between"] == 3
-    assert bells.interpret(bells.parse("ding between dong and ting backwards")) == ("TING", "DING", "DONG")
-    assert bells.interpret(bells.parse("ding with dong mirrored then bong")) == ("DING", "DONG", "DONG", "DING",
-                                                                                   "BONG")
-    assert bells.parse("ding then dong then ting") == ParseNode("then", (
-        ParseNode("ding"), ParseNode("then", (ParseNode("dong"), ParseNode("ting")))))
+    assert bells.interpret(bells.parse("ding between dong and ting backwards")) == (
+        "TING",
+        "DING",
+        "DONG",
+    )
+    assert bells.interpret(bells.parse("ding with dong mirrored then bong")) == (
+        "DING",
+        "DONG",
+        "DONG",
+        "DING",
+        "BONG",
+    )
+    assert bells.parse("ding then dong then ting") == ParseNode(
+        "then", (ParseNode("ding"), ParseNode("then", (ParseNode("dong"), ParseNode("ting"))))
+    )
     assert bells.meaning_rules()["mirrored"] == "mirrored(x) = x reverse(x)"
 
 
@@ -89,8 +111,11 @@ def test_bells_splits(bells):
     lone = [e for e in bong.train if e.input == ("bong",)]
     assert len(lone) == round((len(bong.train) - len(lone)) / 9)
     held = bells.split("with_backwards")
-    pattern = [(a, "with", b, "backwards") for a in ("ding", "dong", "ting", "bong")
-               for b in ("ding", "dong", "ting", "bong")]
+    pattern = [
+        (a, "with", b, "backwards")
+        for a in ("ding", "dong", "ting", "bong")
+        for b in ("ding", "dong", "ting", "bong")
+    ]
     assert all(any(contains(e.input, p) for p in pattern) for e in held.test)
     assert not any(any(contains(e.input, p) for p in pattern) for e in held.train)
     assert any("backwards" in e.input for e in held.train)

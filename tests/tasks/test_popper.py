@@ -33,13 +33,23 @@ def test_reads_the_supported_subset_and_notes_the_rest():
     assert task.templates == {"grandparent": (RuleTemplate(1, False), RuleTemplate(1, False))}
     assert task.steps == 1
     notes = "\n".join(result.notes)
-    for expected in ("type/2", "direction/2", "max_vars", "constraint", "directive", "age/2 dropped", "duplicate"):
+    for expected in (
+        "type/2",
+        "direction/2",
+        "max_vars",
+        "constraint",
+        "directive",
+        "age/2 dropped",
+        "duplicate",
+    ):
         assert expected in notes, expected
 
 
 def test_overrides_invent_a_predicate_and_the_data_is_consistent():
     task = load_popper_task(
-        DATA, invented={"parent": 2}, steps=2,
+        DATA,
+        invented={"parent": 2},
+        steps=2,
         templates={"grandparent": [(1, True)], "parent": [(0, False), (0, False)]},
     )
     assert task.invented == {"parent": 2}
@@ -56,8 +66,12 @@ def test_overrides_invent_a_predicate_and_the_data_is_consistent():
         assert ((a.pred, a.ground_tuple()) in model) == label, a
 
 
-def _folder(tmp_path: Path, bk: str = "edge(a, b).\nedge(b, c).\n", exs: str = "pos(f(a)).\nneg(f(c)).\n",
-            bias: str = "head_pred(f, 1).\nbody_pred(edge, 2).\n") -> Path:
+def _folder(
+    tmp_path: Path,
+    bk: str = "edge(a, b).\nedge(b, c).\n",
+    exs: str = "pos(f(a)).\nneg(f(c)).\n",
+    bias: str = "head_pred(f, 1).\nbody_pred(edge, 2).\n",
+) -> Path:
     (tmp_path / "bk.pl").write_text(bk)
     (tmp_path / "exs.pl").write_text(exs)
     (tmp_path / "bias.pl").write_text(bias)
@@ -65,12 +79,20 @@ def _folder(tmp_path: Path, bk: str = "edge(a, b).\nedge(b, c).\n", exs: str = "
 
 
 def test_recursion_switches_the_second_template_and_T(tmp_path):
-    task = load_popper_task(_folder(tmp_path, bias="head_pred(f,1).\nbody_pred(edge,2).\nenable_recursion.\n"))
-    assert task.templates["f"] == (RuleTemplate(1, False), RuleTemplate(1, True)) and task.steps == 4
-    task = load_popper_task(_folder(tmp_path, bias="head_pred(f,1).\nbody_pred(f,1).\nbody_pred(edge,2).\n"))
+    task = load_popper_task(
+        _folder(tmp_path, bias="head_pred(f,1).\nbody_pred(edge,2).\nenable_recursion.\n")
+    )
+    assert (
+        task.templates["f"] == (RuleTemplate(1, False), RuleTemplate(1, True)) and task.steps == 4
+    )
+    task = load_popper_task(
+        _folder(tmp_path, bias="head_pred(f,1).\nbody_pred(f,1).\nbody_pred(edge,2).\n")
+    )
     assert task.templates["f"][1].intensional and "f" not in task.extensional
     assert load_popper_task(tmp_path, existentials=0, steps=3).templates["f"] == (
-        RuleTemplate(0, False), RuleTemplate(0, True))
+        RuleTemplate(0, False),
+        RuleTemplate(0, True),
+    )
     assert is_popper_folder(tmp_path) and not is_popper_folder(tmp_path / "bk.pl")
 
 
@@ -139,7 +161,10 @@ _RANDOM_DIR: list[Path] = []
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet="edgabX(),.:-'%[]\n 0123456789_f", max_size=50))
 def test_random_bk_text_reads_or_raises_our_error(tmp_path_factory, text):
-    folder = _folder(tmp_path_factory.mktemp("popper", numbered=False) if not _RANDOM_DIR else _RANDOM_DIR[0], bk=text)
+    folder = _folder(
+        tmp_path_factory.mktemp("popper", numbered=False) if not _RANDOM_DIR else _RANDOM_DIR[0],
+        bk=text,
+    )
     _RANDOM_DIR[:] = [folder]
     try:
         read_popper(folder)

@@ -35,30 +35,69 @@ def test_api_shape(scan):
     assert scan.name == "scan"
     assert scan.split_names == list(SCAN_SPLITS)
     assert scan.alternatives == {
-        "and": 2, "after": 2, "twice": 1, "thrice": 1, "turned": 2, "opposite": 2, "around": 2,
-        "turn": 0, "walk": 0, "look": 0, "run": 0, "jump": 0, "left": 0, "right": 0,
+        "and": 2,
+        "after": 2,
+        "twice": 1,
+        "thrice": 1,
+        "turned": 2,
+        "opposite": 2,
+        "around": 2,
+        "turn": 0,
+        "walk": 0,
+        "look": 0,
+        "run": 0,
+        "jump": 0,
+        "left": 0,
+        "right": 0,
     }
     assert scan.meaning_rules()["around"] == "around(u, d) = d u d u d u d u"
     assert scan.meaning_rules()["after"] == "after(x, y) = y x"
     assert scan.meaning_rules()["turn"] == "turn ="
-    assert set(scan.output_vocabulary) == {"I_WALK", "I_LOOK", "I_RUN", "I_JUMP", "I_TURN_LEFT", "I_TURN_RIGHT"}
+    assert set(scan.output_vocabulary) == {
+        "I_WALK",
+        "I_LOOK",
+        "I_RUN",
+        "I_JUMP",
+        "I_TURN_LEFT",
+        "I_TURN_RIGHT",
+    }
     assert scan.grammar.parser_kind == "lalr"
 
 
 def test_parse_tree_structure(scan):
     node = scan.parse("jump twice after walk around left")
-    assert node == ParseNode("after", (
-        ParseNode("twice", (ParseNode("jump"),)),
-        ParseNode("around", (ParseNode("walk"), ParseNode("left"))),
-    ))
-    assert scan.parse(["turn", "left"]) == ParseNode("turned", (ParseNode("turn"), ParseNode("left")))
+    assert node == ParseNode(
+        "after",
+        (
+            ParseNode("twice", (ParseNode("jump"),)),
+            ParseNode("around", (ParseNode("walk"), ParseNode("left"))),
+        ),
+    )
+    assert scan.parse(["turn", "left"]) == ParseNode(
+        "turned", (ParseNode("turn"), ParseNode("left"))
+    )
     assert scan.interpret(scan.parse("turn left thrice")) == ("I_TURN_LEFT",) * 3
     assert scan.interpret(scan.parse("look opposite right and run")) == (
-        "I_TURN_RIGHT", "I_TURN_RIGHT", "I_LOOK", "I_RUN")
+        "I_TURN_RIGHT",
+        "I_TURN_RIGHT",
+        "I_LOOK",
+        "I_RUN",
+    )
 
 
-@pytest.mark.parametrize("bad", ["", "walk walk", "jump twice and", "turn", "fly", "walk left left",
-                                 "twice", "walk and and run"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "walk walk",
+        "jump twice and",
+        "turn",
+        "fly",
+        "walk left left",
+        "twice",
+        "walk and and run",
+    ],
+)
 def test_parse_failure(scan, bad):
     with pytest.raises(ParseFailure) as info:
         scan.parse(bad)
@@ -121,9 +160,13 @@ def test_split_sizes_without_official_files(scan):
     """The rule splits have the published sizes (this runs even where ../shared/scan is absent)."""
     sizes = {name: (len(s.train), len(s.test)) for name in RULE_SPLITS for s in [scan.split(name)]}
     assert sizes == {
-        "length": (16990, 3920), "addprim_jump": (14670, 7706), "addprim_turn_left": (21890, 1208),
-        "template_around_right": (15225, 4476), "template_jump_around_right": (18528, 1173),
-        "template_opposite_right": (15225, 4476), "template_right": (15225, 4476),
+        "length": (16990, 3920),
+        "addprim_jump": (14670, 7706),
+        "addprim_turn_left": (21890, 1208),
+        "template_around_right": (15225, 4476),
+        "template_jump_around_right": (18528, 1173),
+        "template_opposite_right": (15225, 4476),
+        "template_right": (15225, 4476),
     }
     jump = scan.split("addprim_jump")
     assert sum(e.input == ("jump",) for e in jump.train) == 1467

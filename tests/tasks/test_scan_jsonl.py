@@ -12,8 +12,11 @@ from neurosym.errors import TaskFileError
 from neurosym.tasks.examples import Example, read_scan_file, write_scan_file
 from neurosym.tasks.scan import load_scan
 
-PAIRS = [Example(("jump", "twice"), ("I_JUMP", "I_JUMP")), Example(("walk",), ("I_WALK",)),
-         Example(("walk",), ("I_WALK",))]
+PAIRS = [
+    Example(("jump", "twice"), ("I_JUMP", "I_JUMP")),
+    Example(("walk",), ("I_WALK",)),
+    Example(("walk",), ("I_WALK",)),
+]
 
 
 def test_jsonl_round_trip_and_layout(tmp_path: Path):
