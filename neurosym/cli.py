@@ -3,7 +3,8 @@
 Subcommands:
   neurosym task check FILE          validate a task file (ILP or compositional), one-line summary
   neurosym demo                     the quickstart demo
-Each feature package adds its own subcommands below (ilp learn/bench, scan generate/run, task generate).
+Each feature package adds its own subcommands below (ilp learn/bench, scan generate/run, task
+generate).
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     kg = sub.add_parser("kg", help="knowledge graphs: learn chain rules, link prediction")
     kg_sub = kg.add_subparsers(dest="kg_command", metavar="SUBCOMMAND")
 
-    # Feature packages register their subcommands here (each function adds parsers with set_defaults(handler=...)).
+    # Feature packages register their subcommands here (each function adds parsers with
+    # set_defaults(handler=...)).
     for register in _registrations():
         register(task_sub=task_sub, ilp_sub=ilp_sub, scan_sub=scan_sub)
     from neurosym.kg.cli_commands import register_cli as register_kg

@@ -55,7 +55,8 @@ def demo_rule_learning(
 def demo_compositional(
     split_name: str = "addprim_jump", example: str = "jump around right twice after walk left"
 ) -> bool:
-    """Train the neuro-symbolic model on a SCAN split: parse tree -> concepts -> learned rules -> accuracy."""
+    """Train the neuro-symbolic model on a SCAN split: parse tree -> concepts -> learned rules ->
+    accuracy."""
     from neurosym.seq2seq.base import exact_match, make_learner
     from neurosym.tasks.compositional import load_compositional_task
 

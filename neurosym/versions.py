@@ -67,7 +67,8 @@ def device_description(device: torch.device) -> str:
 
 
 def command_line() -> str:
-    """The command as a user would retype it (``neurosym ...`` for the console script and ``python -m neurosym``)."""
+    """The command as a user would retype it (``neurosym ...`` for the console script and ``python
+    -m neurosym``)."""
     program = sys.argv[0]
     if program.endswith(("neurosym", "neurosym/__main__.py", "neurosym/cli.py")):
         program = "neurosym"

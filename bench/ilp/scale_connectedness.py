@@ -45,7 +45,8 @@ def random_graph(nodes: int, out_degree: int, seed: int) -> list[tuple[int, int]
 
 
 def closure_and_depth(nodes: int, edges: list[tuple[int, int]]) -> tuple[set[tuple[int, int]], int]:
-    """Reachable pairs (paths of length >= 1) and the longest shortest path, by BFS from every node."""
+    """Reachable pairs (paths of length >= 1) and the longest shortest path, by BFS from every
+    node."""
     succ: dict[int, list[int]] = {n: [] for n in range(nodes)}
     for a, b in edges:
         succ[a].append(b)

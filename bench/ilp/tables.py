@@ -1,11 +1,11 @@
 """Markdown tables from `neurosym ilp bench` JSON files (for bench/ilp/RESULTS.md).
 
     python bench/ilp/tables.py RUN.json [RUN.json ...]            # one results table per file
-    python bench/ilp/tables.py --compare NEW.json --plain OLD.json  # per-task rates next to the paper's
+    python bench/ilp/tables.py --compare NEW.json --plain OLD.json  # rates next to the paper's
 
 Each table is preceded by the run's command, device, seed, versions and start/finish times, all
-read from the JSON. ``--compare`` puts a run's rates next to those of a baseline run (``--plain``, e.g. one without
-repair and training noise) and the paper's per-run rate as recalled
+read from the JSON. ``--compare`` puts a run's rates next to those of a baseline run
+(``--plain``, e.g. one without repair and training noise) and the paper's per-run rate as recalled
 from Evans & Grefenstette 2018 (unverified).
 """
 

@@ -86,7 +86,8 @@ def fit_and_score(task: Any, train: list[Example], tests: dict[str, list[Example
 def corrupt(
     train: list[Example], fraction: float, seed: int, vocabulary: list[str]
 ) -> tuple[list[Example], set[int]]:
-    """Corrupt ``fraction`` of the lines: 1-3 tokens of each picked output become a different token."""
+    """Corrupt ``fraction`` of the lines: 1-3 tokens of each picked output become a different
+    token."""
     rng = random.Random(seed)
     picked = set(rng.sample(range(len(train)), round(fraction * len(train))))
     out = []

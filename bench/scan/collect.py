@@ -14,8 +14,8 @@ from pathlib import Path
 SPLITS = ["simple", "length", "addprim_jump", "addprim_turn_left", "template_around_right",
           "template_jump_around_right", "template_opposite_right", "template_right"]
 
-# Published exact-match test accuracy (%) of recurrent seq2seq baselines. Sources in bench/scan/RESULTS.md;
-# "as reported, unverified" there means the table was not re-read for this file.
+# Published exact-match test accuracy (%) of recurrent seq2seq baselines. Sources in
+# bench/scan/RESULTS.md; "as reported, unverified" there means the table was not re-read for this file.
 PUBLISHED = {
     "simple": "99.7 (L&B 2018, overall-best LSTM)",
     "length": "13.8 (L&B overall-best); 20.8 (best per split, GRU+attn)",

@@ -1,6 +1,7 @@
 """Training and decoding throughput of the neural baselines on SCAN's simple split.
 
-    python bench/scan/throughput.py --device cpu --threads 2 --steps 40 --json bench/scan/throughput-cpu.json
+    python bench/scan/throughput.py --device cpu --threads 2 --steps 40 \
+        --json bench/scan/throughput-cpu.json
 
 Trains each model with its default (published-size) configuration for ``--warmup``
 steps, then times ``--steps`` more (examples/s = steps x batch / seconds, timed

@@ -152,7 +152,8 @@ def run_items(
     on_record: Callable[[int, dict[str, Any]], None] | None = None,
     timeout_s: float = 3600.0,
 ) -> list[dict[str, Any]] | None:
-    """Run this rank's share of ``items`` with ``work(index, item) -> record``; rank 0 returns all records.
+    """Run this rank's share of ``items`` with ``work(index, item) -> record``; rank 0 returns all
+    records.
 
     In a distributed run every finished record also goes to this rank's shard file, and
     records of items whose rank died come back as ``{"status": "lost", "rank": r, "error": ...}``.

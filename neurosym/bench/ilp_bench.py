@@ -1,6 +1,7 @@
 """``neurosym ilp bench``: the ∂ILP benchmark (Evans & Grefenstette 2018) -- run, tabulate, record.
 
-For each task (default: the 20 bundled paper tasks) one :class:`~neurosym.ilp.RuleLearner` run trains
+For each task (default: the 20 bundled paper tasks) one :class:`~neurosym.ilp.RuleLearner` run
+trains
 ``--restarts`` random initialisations at once and reports:
 
 * **clauses** generated from the task's templates;
@@ -180,7 +181,8 @@ def true_label_errors(program: Program, task: ILPTask) -> int:
 
 
 def recovers_intended(program: Program, task: ILPTask) -> bool | None:
-    """Same target extension as the intended program in every world (None: the task has no solution)."""
+    """Same target extension as the intended program in every world (None: the task has no
+    solution)."""
     if task.solution is None:
         return None
     return all(
@@ -586,7 +588,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _plain_text(rst: str) -> str:
-    """reStructuredText as help text: no ``literal`` quotes, :role:`~a.b.Name` -> Name, no **bold**."""
+    """reStructuredText as help text: no ``literal`` quotes, :role:`~a.b.Name` -> Name, no
+    **bold**."""
     text = re.sub(r":\w+:`~?(?:[\w.]+\.)?([^`]+)`", r"\1", rst)
     return re.sub(r"``([^`]+)``|\*\*([^*]+)\*\*", lambda m: m.group(1) or m.group(2), text).strip()
 

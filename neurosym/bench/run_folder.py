@@ -12,7 +12,8 @@ Layout of ``<out>/<split>-<model>-seed<k>/``::
     result.json          the evaluation, written last: a run with result.json is finished
     errors.txt           up to 200 test inputs the model got wrong, with gold and prediction
     rules.txt            the learned rules, when the model learns rules (``--model neurosym``)
-    learning_curve.png   loss and running accuracy per step (needs matplotlib: pip install 'neurosym[plot]')
+    learning_curve.png   loss and running accuracy per step (needs matplotlib: pip install
+    'neurosym[plot]')
 """
 
 from __future__ import annotations
@@ -87,7 +88,8 @@ class RunFolder:
         return _read_json(self.config_path, "the run's configuration")
 
     def append_metrics(self, record: dict[str, Any]) -> None:
-        """Append one line (the file is opened, written and closed each time, so a crash loses at most it)."""
+        """Append one line (the file is opened, written and closed each time, so a crash loses at
+        most it)."""
         self.path.mkdir(parents=True, exist_ok=True)
         with self.metrics_path.open("a", encoding="utf-8") as f:
             f.write(json.dumps(record) + "\n")
@@ -107,7 +109,8 @@ class RunFolder:
         return out
 
     def truncate_metrics(self, after_step: int) -> None:
-        """On resume: drop training lines logged after the checkpoint's step (they will be redone)."""
+        """On resume: drop training lines logged after the checkpoint's step (they will be
+        redone)."""
         kept = [r for r in self.read_metrics() if r.get("step", 0) <= after_step]
         atomic_write_text(self.metrics_path, "".join(json.dumps(r) + "\n" for r in kept))
         if isinstance(self._writer, _CsvWriter):
@@ -122,7 +125,8 @@ class RunFolder:
         )
 
     def plot_learning_curve(self, title: str) -> str | None:
-        """Draw loss and running accuracy against step; returns a note instead when matplotlib is missing."""
+        """Draw loss and running accuracy against step; returns a note instead when matplotlib is
+        missing."""
         try:
             import matplotlib
 

@@ -1,4 +1,5 @@
-"""``neurosym scan run``: train a model on a SCAN split (or any compositional task's split), evaluate, report.
+"""``neurosym scan run``: train a model on a SCAN split (or any compositional task's split),
+evaluate, report.
 
 For each seed the runner trains in its own run folder (``<out>/<split>-<model>-seed<k>/``,
 see :mod:`neurosym.bench.run_folder`), checkpoints as it goes, then scores **exact
@@ -131,7 +132,8 @@ class RunSettings(Config):
 
 # ------------------------------------------------------------------------------------ data
 def load_task(task_file: str | None):
-    """The compositional task: ``--task FILE``, or the bundled SCAN task (data folder found automatically)."""
+    """The compositional task: ``--task FILE``, or the bundled SCAN task (data folder found
+    automatically)."""
     if task_file is None:
         from neurosym.tasks.scan import load_scan
 
@@ -142,7 +144,8 @@ def load_task(task_file: str | None):
 
 
 def load_split(task: Any, name: str, data: str | None, dedupe: bool):
-    """``(train, test, info)`` for split ``name``; ``info`` records where it came from and the train convention."""
+    """``(train, test, info)`` for split ``name``; ``info`` records where it came from and the train
+    convention."""
     if name not in task.split_names:
         raise NeurosymError(
             f"task {task.name!r} has no split {name!r}; choose one of: {', '.join(task.split_names)}"
@@ -185,7 +188,8 @@ def evaluate(
 def accuracy_by_output_length(
     examples: Sequence[Example], preds: Sequence[tuple[str, ...] | None]
 ) -> dict[str, float]:
-    """Exact match per gold output length (``{"24": 0.1, ...}``), the breakdown L&B give for the length split."""
+    """Exact match per gold output length (``{"24": 0.1, ...}``), the breakdown L&B give for the
+    length split."""
     hits: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for e, p in zip(examples, preds):
         hits[len(e.output)][0] += p is not None and tuple(p) == e.output
@@ -209,7 +213,8 @@ def mean_std(values: Sequence[float]) -> tuple[float, float]:
 
 # ------------------------------------------------------------------------------- progress
 class _Progress:
-    """Progress bar (tqdm) with smoothed loss and running exact match; log lines when not on a terminal."""
+    """Progress bar (tqdm) with smoothed loss and running exact match; log lines when not on a
+    terminal."""
 
     def __init__(
         self, total: int | None, initial: int, label: str, enabled: bool | None, every: int
@@ -313,7 +318,8 @@ def run_seed(
     seed: int,
     device: torch.device,
 ) -> dict[str, Any]:
-    """Train (or resume) one seed in its run folder, evaluate, write result.json; returns the result."""
+    """Train (or resume) one seed in its run folder, evaluate, write result.json; returns the
+    result."""
     folder = RunFolder(
         Path(settings.out) / f"{settings.split}-{settings.model}-seed{seed}", settings.logger
     )
@@ -606,7 +612,8 @@ def format_table(summary: dict[str, Any]) -> str:
 
 
 def run_scan(settings: RunSettings) -> dict[str, Any]:
-    """Run every seed (training, or ``eval_only``), print the table, write the JSON; return the summary."""
+    """Run every seed (training, or ``eval_only``), print the table, write the JSON; return the
+    summary."""
     if settings.threads:
         torch.set_num_threads(settings.threads)
     device = resolve_device(settings.device)
@@ -627,7 +634,8 @@ def run_scan(settings: RunSettings) -> dict[str, Any]:
     )
     print(f"  train convention: {info['train_convention']}")
     t0 = time.perf_counter()
-    # Under torchrun the seeds are split across ranks (each on its own GPU); rank 0 merges and reports.
+    # Under torchrun the seeds are split across ranks (each on its own GPU); rank 0 merges and
+    # reports.
     ctx = init_distributed()
     rank_dev = rank_device(device, ctx)
 
@@ -666,7 +674,8 @@ def run_scan(settings: RunSettings) -> dict[str, Any]:
 
 
 def eval_checkpoint(settings: RunSettings, device: torch.device) -> dict[str, Any]:
-    """Evaluate a run folder's checkpoint (no training); the split is the run's unless --split names another."""
+    """Evaluate a run folder's checkpoint (no training); the split is the run's unless --split names
+    another."""
     folder = RunFolder(Path(settings.eval_only))
     if not folder.config_path.exists() and (folder.path.parent / "config.json").exists():
         folder = RunFolder(folder.path.parent)  # the checkpoint/ folder itself was given

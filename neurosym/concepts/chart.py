@@ -1,4 +1,5 @@
-"""Exact, differentiable P(output | parse tree) under soft templates, by dynamic programming over spans.
+"""Exact, differentiable P(output | parse tree) under soft templates, by dynamic programming over
+spans.
 
 For every node ``n`` of a batch of trees and every span ``[i, j)`` of its example's
 output, ``chart[n, i, j]`` is the probability that the node's meaning is exactly
@@ -130,7 +131,8 @@ def _leaf_chart(
     """Chart of token-only templates without matrix products, ``[R, n, L+1, L+1]``.
 
     ``chart[i, i+m] = P(m) * prod_{q<m} emit[slot(m, q), i+q]`` (forward), or with the
-    output read backwards, ``emit[slot(m, q), i+m-1-q]``. p_len ``[R, n, M+1]``; emit ``[R, n, T, L]``.
+    output read backwards, ``emit[slot(m, q), i+m-1-q]``. p_len ``[R, n, M+1]``; emit ``[R, n, T,
+    L]``.
     """
     r, n, _, big_l = emit.shape
     mm = space.max_length

@@ -49,7 +49,8 @@ class TemplateSpace:
 
     @property
     def num_slots(self) -> int:
-        """Template slots with their own choice distribution: ``M`` shared, or one set per length."""
+        """Template slots with their own choice distribution: ``M`` shared, or one set per
+        length."""
         m = self.max_length
         return m * (m + 1) // 2 if self.per_length else m
 
@@ -172,7 +173,8 @@ class SoftTemplates(nn.Module):
     def set_templates(
         self, restart: int, program: Program, *, strength: float = 5.0, only: set[str] | None = None
     ) -> None:
-        """Make ``program``'s template the likely one (by ``strength`` nats) for its concepts in a restart."""
+        """Make ``program``'s template the likely one (by ``strength`` nats) for its concepts in a
+        restart."""
         w = self.logits
         m_max, s = self.space.max_length, self.space.num_choices
         for name, template in program.templates.items():
@@ -228,7 +230,8 @@ class SoftTemplates(nn.Module):
 
     @torch.no_grad()
     def candidates(self, restart: int, k: int = 3) -> dict[str, list[tuple[float, Template]]]:
-        """Up to ``k`` most probable templates per concept, ``(log-probability, template)``, best first.
+        """Up to ``k`` most probable templates per concept, ``(log-probability, template)``, best
+        first.
 
         For each length the best template and its one-slot variants (second-best choice in one
         slot) are scored; the factorised distribution makes these the likely top templates.

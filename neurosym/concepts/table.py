@@ -109,7 +109,8 @@ class ConceptTable:
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
     ) -> nn.Embedding:
-        """An ``nn.Embedding`` with one row per concept (``copies`` blocks of rows for batched restarts).
+        """An ``nn.Embedding`` with one row per concept (``copies`` blocks of rows for batched
+        restarts).
 
         Row ``copy * len(table) + index(name)`` is concept ``name`` in copy ``copy``.
         """

@@ -36,7 +36,8 @@ class Program:
         return all(node.rule in self.templates for node in tree.walk())
 
     def rules(self) -> dict[str, str]:
-        """``{concept: "twice(x) = x x", ...}`` in the textual form of a task file's meaning block."""
+        """``{concept: "twice(x) = x x", ...}`` in the textual form of a task file's meaning
+        block."""
         return {name: str(t) for name, t in self.templates.items()}
 
     def describe(self) -> str:

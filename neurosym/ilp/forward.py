@@ -190,7 +190,8 @@ class ForwardChainer:
                 "AtomIndex must put the intensional predicates last, in clause_sets order"
             )
         self.num_fixed = index.offsets[preds[0]] if preds else index.size
-        # specialise_to: the background facts of the worlds every run will use (see neurosym.ilp.specialise)
+        # specialise_to: the background facts of the worlds every run will use (see
+        # neurosym.ilp.specialise)
         self.specialised_worlds = None if specialise_to is None else len(specialise_to)
         self._training = (
             None if specialise_to is None else self.initial_valuation(specialise_to, torch.float64)
@@ -366,7 +367,8 @@ class ForwardChainer:
         return clause_out
 
     def clause_values(self, valuation: Tensor, group: GroupTensors) -> Tensor:
-        """Clause outputs of one clause group by plain autograd: valuation ``[A, R, W]`` -> ``[Kg, G, R, W]``."""
+        """Clause outputs of one clause group by plain autograd: valuation ``[A, R, W]`` -> ``[Kg,
+        G, R, W]``."""
         _, R, W = valuation.shape
         S, N, G = group.atoms.shape
         body_atoms = valuation.index_select(0, group.atoms.reshape(-1)).view(S, N, G * R * W)
@@ -387,12 +389,14 @@ class ForwardChainer:
             p = probs.permute(1, 2, 0).reshape(plan.k1, plan.k2, 1, R, 1)
             return weighted_pair_max(clause_out[: plan.k1], clause_out[plan.k1 :], p)
         if plan.checkpoint and torch.is_grad_enabled():
-            # recompute the [K1 * K2, G, R, W] pair tensor in the backward pass instead of keeping it
+            # recompute the [K1 * K2, G, R, W] pair tensor in the backward pass instead of keeping
+            # it
             return checkpoint(self._weigh_pairs, clause_out, probs, plan.k1, use_reentrant=False)
         return self._weigh_pairs(clause_out, probs, plan.k1)
 
     def _weigh_pairs(self, clause_out: Tensor, probs: Tensor, k1: int) -> Tensor:
-        """clause outputs ``[K, G, R, W]``, probs ``[R, K1, K2']`` -> ``sum_jk p_jk S(c_j, c_k)``: ``[G, R, W]``."""
+        """clause outputs ``[K, G, R, W]``, probs ``[R, K1, K2']`` -> ``sum_jk p_jk S(c_j, c_k)``:
+        ``[G, R, W]``."""
         K, G, R, W = clause_out.shape
         if K == k1:
             pairs = clause_out  # single template: the pair (j, ⊥) is clause j
@@ -462,7 +466,8 @@ class ForwardChainer:
         probs: Mapping[str, Tensor],
         prepared: Mapping[str, Prepared] | None = None,
     ) -> Tensor:
-        """One forward-chaining step: ``[A, R, W] -> [A, R, W]`` (``prepared``: from :meth:`prepare`,
+        """One forward-chaining step: ``[A, R, W] -> [A, R, W]`` (``prepared``: from
+        :meth:`prepare`,
         computed here when None)."""
         parts = [valuation[: self.num_fixed]]
         for plan in self.plans:

@@ -93,7 +93,8 @@ class AtomIndex:
 
 
 def used_existentials(clause: Clause) -> list[Var]:
-    """The existential variables (body variables not in the head) of ``clause``, in order of first appearance."""
+    """The existential variables (body variables not in the head) of ``clause``, in order of first
+    appearance."""
     head = set(clause.head.args)
     seen: dict[Var, None] = {}
     for b in clause.body:

@@ -59,7 +59,8 @@ _REVERSED: dict[tuple, Tensor] = {}
 
 
 def _reversed_range(S: int, dims: int, like: Tensor) -> Tensor:
-    """``[S, S-1, ..., 1]`` shaped ``[S, 1, ..., 1]`` (``dims`` axes), cached per device and dtype."""
+    """``[S, S-1, ..., 1]`` shaped ``[S, 1, ..., 1]`` (``dims`` axes), cached per device and
+    dtype."""
     key = (S, dims, like.dtype, like.device)
     if key not in _REVERSED:
         _REVERSED[key] = torch.arange(S, 0, -1, device=like.device, dtype=like.dtype).view(
@@ -81,7 +82,8 @@ def first_argmax(x: Tensor, maximum: Tensor) -> Tensor:
 def _group_forward(
     valuation: Tensor, g: ClauseGroupTensors, conj: BinaryOp, columns: Tensor
 ) -> tuple[Tensor, Tensor, Tensor]:
-    """One clause group: outputs ``[Kg, G, B]`` and flat valuation indices of the winning body atoms."""
+    """One clause group: outputs ``[Kg, G, B]`` and flat valuation indices of the winning body
+    atoms."""
     B = valuation.shape[1]
     S, N, G = g.atoms.shape
     K = g.first.numel()
@@ -164,7 +166,8 @@ def clause_outputs_max(
     conj: BinaryOp,
     conj_grad: TNormGrad | None = None,
 ) -> Tensor:
-    """``max_s conj(v[atoms[s, first[k], g]], v[atoms[s, second[k], g]])`` for every clause of one predicate.
+    """``max_s conj(v[atoms[s, first[k], g]], v[atoms[s, second[k], g]])`` for every clause of one
+    predicate.
 
     valuation ``[A, B]``; groups: the predicate's clause groups; ``order`` (int64 ``[K]``)
     puts the concatenated group outputs in clause order and ``unorder`` is its inverse

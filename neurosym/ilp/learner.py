@@ -71,7 +71,8 @@ class LearnResult:
     ``restarts_succeeded``: restarts whose argmax program was verified at the last check
     (with early stopping, when training stopped); ``restarts_repaired`` of them were verified
     through a repair (``repair_rounds``). ``attempts_verified``: attempts verified by gradient
-    descent alone; ``attempts_repaired``: attempts verified first by a repair. ``confidence``: the smallest, over
+    descent alone; ``attempts_repaired``: attempts verified first by a repair. ``confidence``: the
+    smallest, over
     predicates, softmax probability of the chosen clause pair (``confidence_per_predicate``).
     ``clauses_dropped``: clauses of the chosen pairs left out of ``program`` because they never
     fire in any world (:func:`~neurosym.ilp.extract.drop_unfired`; ``predict`` still runs them).
@@ -196,12 +197,14 @@ class RuleLearner:
         optimizer: ``adam``, ``rmsprop`` (the paper's, with lr 0.5), ``sgd``, or a portfolio
             over restarts ``"adam:0.1,rmsprop:0.5"`` (the default): restart ``r`` uses entry
             ``r % len``.
-        preset: fuzzy operator preset name (:data:`neurosym.logic.fuzzy.PRESETS`) or an ``OperatorSet``.
+        preset: fuzzy operator preset name (:data:`neurosym.logic.fuzzy.PRESETS`) or an
+        ``OperatorSet``.
         device: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``.
         seed: seed of the weight initialisation (drawn on the CPU, so the same on every device).
         init: ``normal`` (N(0, init_scale²)), ``uniform`` (U(0, init_scale)) or ``zeros``.
         check_every: steps between extraction + exact verification of every restart's program.
-        stop_early: stop when a restart's program is verified (or every restart has stopped improving).
+        stop_early: stop when a restart's program is verified (or every restart has stopped
+        improving).
         patience: a restart has converged when its loss has not improved by ``tolerance``
             for this many steps.
         reinit_patience: a restart whose program is not verified and whose loss fell by less than
@@ -485,7 +488,8 @@ class RuleLearner:
 
     # ------------------------------------------------------------------ save / load
     def save(self, path: str | Path) -> None:
-        """Write the best restart's weights and everything needed to predict (safetensors, atomic)."""
+        """Write the best restart's weights and everything needed to predict (safetensors,
+        atomic)."""
         from neurosym.ilp.persist import save_learner
 
         self._require_fit()

@@ -87,7 +87,8 @@ def estimate(
     fused: bool = True,
     training: bool = True,
 ) -> MemoryEstimate:
-    """Estimated peak bytes of ``steps`` chaining steps over ``worlds`` worlds and ``restarts`` restarts
+    """Estimated peak bytes of ``steps`` chaining steps over ``worlds`` worlds and ``restarts``
+    restarts
     (``training=False``: no autograd, nothing kept across steps)."""
     kept, transient = atoms * dtype_bytes, 0  # bytes per (restart, world, step) / once
     sliced = 0  # the fused kernel's body slices, independent of the number of restarts

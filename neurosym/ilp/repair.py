@@ -39,7 +39,8 @@ class Repair:
 
 def neighbours(clause_sets: Mapping[str, Sequence[ClauseSet]],
                choice: Mapping[str, tuple[int, int]]) -> Iterator[Choice]:
-    """Every choice that differs from ``choice`` in exactly one template slot (yields ``Choice``)."""
+    """Every choice that differs from ``choice`` in exactly one template slot (yields
+    ``Choice``)."""
     for pred, sets in clause_sets.items():
         j, k = choice[pred]
         for slot, clause_set in enumerate(sets):
@@ -59,7 +60,8 @@ def repair(
     rounds: int = 3,
     budget: int = 5_000,
 ) -> Repair:
-    """Hill-climb from ``choice`` by one-clause swaps until it contradicts at most ``allowed`` labels.
+    """Hill-climb from ``choice`` by one-clause swaps until it contradicts at most ``allowed``
+    labels.
 
     Each round scores the whole one-swap neighbourhood (stopping early at a program within
     ``allowed``) and moves to its best member if that contradicts strictly fewer labels than the

@@ -135,7 +135,8 @@ def clause_keys(
 
 
 def constant_classes(outputs: Tensor) -> TemplateClasses | None:
-    """Classes of a constant template from its outputs ``[K, G, W]``; None unless every value is 0 or 1."""
+    """Classes of a constant template from its outputs ``[K, G, W]``; None unless every value is 0
+    or 1."""
     flat = outputs.reshape(outputs.shape[0], -1)
     if not bool(((flat == 0) | (flat == 1)).all()):
         return None

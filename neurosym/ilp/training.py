@@ -45,7 +45,8 @@ LOG_EPS = 1e-7
 
 def predicate_shapes(clause_sets: Mapping[str, Sequence[ClauseSet]], index: AtomIndex,
                      pair_kernel: bool = True) -> list[PredicateShape]:
-    """Sizes of every intensional predicate (for the memory estimate), computed without building tensors."""
+    """Sizes of every intensional predicate (for the memory estimate), computed without building
+    tensors."""
     shapes = []
     for p, sets in clause_sets.items():
         subs = [index.num_constants ** len(used_existentials(c)) for s in sets for c in s.clauses]
@@ -135,7 +136,8 @@ def make_optimizer(spec: str, params: list[Tensor], lr: float | None) -> RowOpti
 
 
 def seeded_generator(entropy: Sequence[int]) -> torch.Generator:
-    """A CPU generator seeded from ``entropy`` (e.g. ``(seed, restart, attempt)``) via numpy's SeedSequence."""
+    """A CPU generator seeded from ``entropy`` (e.g. ``(seed, restart, attempt)``) via numpy's
+    SeedSequence."""
     return torch.Generator().manual_seed(
         int(np.random.SeedSequence(list(entropy)).generate_state(1)[0])
     )
@@ -153,7 +155,8 @@ def init_weights(
     attempts: Sequence[int] | None = None,
     rows_only: Sequence[int] | None = None,
 ) -> list[Tensor]:
-    """One ``[restarts, size]`` leaf tensor per predicate, drawn on the CPU (same values on every device).
+    """One ``[restarts, size]`` leaf tensor per predicate, drawn on the CPU (same values on every
+    device).
 
     Restart ``r`` draws from its own generator, seeded from ``(seed, r)`` (``(seed, r, a)`` for its
     re-initialisation ``a >= 1``, ``attempts[r]``), so it starts (and, restarts being independent,
@@ -294,7 +297,8 @@ class Trainer:
 
     @property
     def work_per_restart(self) -> int:
-        """Tensor elements one chaining step touches per restart (body substitutions and clause pairs)."""
+        """Tensor elements one chaining step touches per restart (body substitutions and clause
+        pairs)."""
         return sum((s.body + s.pairs) * s.heads for s in self.shapes) * len(self.task.train)
 
     @property
@@ -338,7 +342,8 @@ class Trainer:
         return seeded_generator(entropy)
 
     def losses(self, noise: bool = True) -> Tensor:
-        """Per-restart mean cross-entropy over every labelled example of every training world: ``[R]``
+        """Per-restart mean cross-entropy over every labelled example of every training world:
+        ``[R]``
         (with the training noise of ``gumbel_scale`` unless ``noise`` is False)."""
         probs = self.probabilities(self.gumbel_scale if noise else 0.0)
         val = self.chainer.run(self.v0, probs, self.steps_T)  # [A, R, W]
@@ -364,7 +369,8 @@ class Trainer:
 
     @torch.no_grad()
     def argmax_pairs(self) -> tuple[list[Tensor], list[Tensor]]:
-        """Per predicate: the argmax flattened pair index ``[R]`` and its probability ``[R]`` (on the CPU)."""
+        """Per predicate: the argmax flattened pair index ``[R]`` and its probability ``[R]`` (on
+        the CPU)."""
         top_p, top_i = [], []
         for w in self.weights:
             p, i = torch.softmax(w, dim=-1).max(dim=-1)
@@ -378,7 +384,8 @@ class Trainer:
 
     @torch.no_grad()
     def reinitialise(self, rows: Sequence[int]) -> None:
-        """Draw fresh weights for the restarts ``rows`` (their next attempt) and reset their optimizer state."""
+        """Draw fresh weights for the restarts ``rows`` (their next attempt) and reset their
+        optimizer state."""
         if not rows:
             return
         for r in rows:
@@ -407,7 +414,8 @@ class Trainer:
         return {s.pred: w[r].detach().cpu().clone() for s, w in zip(self.shapes, self.weights)}
 
     def key(self, choice: Mapping[str, tuple[int, int]]) -> tuple[int, ...]:
-        """``{pred: (j, k)}`` -> flattened pair indices, one per predicate (inverse of :meth:`choice`)."""
+        """``{pred: (j, k)}`` -> flattened pair indices, one per predicate (inverse of
+        :meth:`choice`)."""
         return tuple(
             choice[s.pred][0] * max(s.k2, 1) + (choice[s.pred][1] if s.k2 else 0)
             for s in self.shapes

@@ -120,7 +120,8 @@ class Clause:
 
 @dataclass(frozen=True)
 class Program:
-    """An ordered collection of clauses. Equality is order-sensitive; use ``same_clauses`` otherwise."""
+    """An ordered collection of clauses. Equality is order-sensitive; use ``same_clauses``
+    otherwise."""
 
     clauses: tuple[Clause, ...] = ()
 

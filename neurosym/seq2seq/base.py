@@ -62,7 +62,8 @@ class Learner(Protocol):
     ) -> FitReport: ...
 
     def predict(self, inputs: Sequence[tuple[str, ...]]) -> list[tuple[str, ...] | None]:
-        """Free (greedy) decoding; None where the model cannot produce an output (e.g. unparseable input)."""
+        """Free (greedy) decoding; None where the model cannot produce an output (e.g. unparseable
+        input)."""
         ...
 
     def save(self, path: str | Path) -> None:

@@ -79,7 +79,8 @@ class NeurosymLearner:
         steps: int | None = None,
         callback: ProgressCallback | None = None,
     ) -> FitReport:
-        """Learn the meaning of every grammar alternative from ``train``; ``steps`` caps Adam steps."""
+        """Learn the meaning of every grammar alternative from ``train``; ``steps`` caps Adam
+        steps."""
         start = time.perf_counter()
         groups: dict[tuple[str, ...], Counter] = {}
         for ex in train:
@@ -190,7 +191,8 @@ class NeurosymLearner:
         return {name: str(t) for name, t in self.meanings().items()}
 
     def describe(self) -> str:
-        """The learned rules with confidences, then the training pairs the program cannot explain."""
+        """The learned rules with confidences, then the training pairs the program cannot
+        explain."""
         if self.program is None:
             raise NeurosymError("nothing learned yet: call fit() first")
         lines = [self.program.describe()]
@@ -209,7 +211,8 @@ class NeurosymLearner:
 
     # ------------------------------------------------------------------ checkpoints
     def save(self, path: str | Path) -> None:
-        """Write ``path/checkpoint.safetensors`` (concept embeddings, the program as JSON metadata) and
+        """Write ``path/checkpoint.safetensors`` (concept embeddings, the program as JSON metadata)
+        and
         ``path/checkpoint.json`` (the same metadata, readable), both atomically."""
         from safetensors.torch import save_file
 

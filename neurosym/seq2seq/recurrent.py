@@ -103,7 +103,8 @@ class RecurrentSeq2Seq(nn.Module):
     def _context(
         self, state: Any, keys: torch.Tensor, enc_out: torch.Tensor, mask: torch.Tensor
     ) -> torch.Tensor:
-        """Additive attention: ``keys [b, S, H]``, ``mask [b, S]`` (True = real token) -> context ``[b, H]``."""
+        """Additive attention: ``keys [b, S, H]``, ``mask [b, S]`` (True = real token) -> context
+        ``[b, H]``."""
         q = self.att_q(self._top(state)).unsqueeze(1)  # [b, 1, H]
         scores = self.att_v(torch.tanh(q + keys)).squeeze(-1)  # [b, S]
         scores = scores.masked_fill(~mask, float("-inf"))
@@ -158,7 +159,8 @@ class RecurrentSeq2Seq(nn.Module):
     # inference -----------------------------------------------------------
     @torch.no_grad()
     def greedy_decode(self, src: torch.Tensor, src_len: torch.Tensor, max_len: int) -> torch.Tensor:
-        """Feed back the argmax until every row has emitted ``<eos>`` or ``max_len`` steps: ``[b, <=max_len]``."""
+        """Feed back the argmax until every row has emitted ``<eos>`` or ``max_len`` steps: ``[b,
+        <=max_len]``."""
         enc_out, state = self.encode(src, src_len)
         memory = self._memory(src, enc_out)
         tok = torch.full((src.shape[0],), SOS, dtype=torch.long, device=src.device)

@@ -90,7 +90,8 @@ class TokenVocab:
 def pad_batch(
     rows: Sequence[Sequence[int]], device: torch.device
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Right-pad id lists with ``<pad>``: returns ``ids [batch, max_len]`` and ``lengths [batch]``."""
+    """Right-pad id lists with ``<pad>``: returns ``ids [batch, max_len]`` and ``lengths
+    [batch]``."""
     width = max(max((len(r) for r in rows), default=1), 1)
     ids = torch.tensor([list(r) + [PAD] * (width - len(r)) for r in rows], dtype=torch.long)
     lengths = torch.tensor([len(r) for r in rows], dtype=torch.long)
@@ -131,7 +132,8 @@ class EncodedSet:
 
 
 def sequence_exact(logits: torch.Tensor, tgt_out: torch.Tensor) -> torch.Tensor:
-    """Fraction of rows whose argmax ``logits [b, T, V]`` equal ``tgt_out [b, T]`` at every non-pad position."""
+    """Fraction of rows whose argmax ``logits [b, T, V]`` equal ``tgt_out [b, T]`` at every non-pad
+    position."""
     ok = (logits.argmax(-1) == tgt_out) | (tgt_out == PAD)
     return ok.all(dim=1).float().mean()
 
@@ -145,7 +147,8 @@ def token_loss(logits: torch.Tensor, tgt_out: torch.Tensor) -> torch.Tensor:
 
 @dataclass(frozen=True)
 class TrainConfig(Config):
-    """Optimisation settings shared by the neural baselines (defaults: Lake & Baroni 2018, batched)."""
+    """Optimisation settings shared by the neural baselines (defaults: Lake & Baroni 2018,
+    batched)."""
 
     batch_size: int = option(32, "training batch size", minimum=1)
     lr: float = option(1e-3, "Adam learning rate", minimum=0)
@@ -182,7 +185,8 @@ class TrainConfig(Config):
 
 
 def lr_scale(step: int, total: int, warmup_steps: int, decay: float) -> float:
-    """Learning-rate factor at 0-based ``step`` of ``total``: linear warm-up, then optional linear decay to 0."""
+    """Learning-rate factor at 0-based ``step`` of ``total``: linear warm-up, then optional linear
+    decay to 0."""
     scale = min(1.0, (step + 1) / warmup_steps) if warmup_steps else 1.0
     if decay > 0:
         span = max(1, round(decay * total))

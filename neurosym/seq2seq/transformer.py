@@ -3,10 +3,12 @@
 SCAN-sized default configuration (``TRANSFORMER_DEFAULTS``): 3 encoder and 3
 decoder layers, d_model 128, 8 heads, feed-forward 512 (ReLU), dropout 0.1,
 post-norm (as ``nn.TransformerEncoderLayer``; the decoder layer is written out
-with the same layout plus a key/value cache for decoding), sinusoidal positions (``positions="learned"``
+with the same layout plus a key/value cache for decoding), sinusoidal positions
+(``positions="learned"``
 switches to a learned table of ``max_positions`` rows; learned positions cannot
 represent positions never seen in training, which matters on the length split),
-token embeddings initialised with std d_model^-1/2 and scaled by sqrt(d_model), separate input and output vocabularies.
+token embeddings initialised with std d_model^-1/2 and scaled by sqrt(d_model), separate input and
+output vocabularies.
 Training: Adam lr 5e-4 with betas (0.9, 0.98), linear warm-up over the first
 500 steps, gradient norm clipped at 5, batch 32, always teacher-forced
 (``teacher_forcing`` is ignored: the whole target is predicted in parallel under
@@ -95,7 +97,8 @@ def _merge_heads(x: torch.Tensor) -> torch.Tensor:
 
 
 class DecoderLayer(nn.Module):
-    """Post-norm Transformer decoder layer (as ``nn.TransformerDecoderLayer``) with a key/value cache.
+    """Post-norm Transformer decoder layer (as ``nn.TransformerDecoderLayer``) with a key/value
+    cache.
 
     Written out so greedy decoding costs one position per step: with ``cache``
     (a dict per layer) the layer takes only the newest position ``x [b, 1, d]``
@@ -132,7 +135,8 @@ class DecoderLayer(nn.Module):
         mem_mask: torch.Tensor,
         cache: dict[str, torch.Tensor] | None = None,
     ) -> torch.Tensor:
-        """``x [b, T, d]`` (``T = 1`` with a cache), ``mem_mask [b, 1, 1, S]`` (True = attend) -> ``[b, T, d]``."""
+        """``x [b, T, d]`` (``T = 1`` with a cache), ``mem_mask [b, 1, 1, S]`` (True = attend) ->
+        ``[b, T, d]``."""
         p = self.p if self.training else 0.0
         q, k, v = (_split_heads(t, self.heads) for t in self.sa_qkv(x).chunk(3, dim=-1))
         causal = True
@@ -190,7 +194,8 @@ class TransformerSeq2Seq(nn.Module):
         self.out = nn.Linear(d_model, tgt_vocab)
 
     def _embed(self, emb: nn.Embedding, ids: torch.Tensor, offset: int = 0) -> torch.Tensor:
-        """``ids [b, L]`` at positions ``offset..offset+L-1`` -> ``[b, L, d]`` (scaled embedding + position)."""
+        """``ids [b, L]`` at positions ``offset..offset+L-1`` -> ``[b, L, d]`` (scaled embedding +
+        position)."""
         if offset + ids.shape[1] > self.max_positions:
             raise NeurosymError(
                 f"sequence of {offset + ids.shape[1]} tokens exceeds max_positions {self.max_positions}"
@@ -202,7 +207,8 @@ class TransformerSeq2Seq(nn.Module):
     def encode(
         self, src: torch.Tensor
     ) -> tuple[list[tuple[torch.Tensor, torch.Tensor]], torch.Tensor]:
-        """``src [b, S]`` -> per-layer cross-attention keys/values and ``mask [b, 1, 1, S]`` (True = real token)."""
+        """``src [b, S]`` -> per-layer cross-attention keys/values and ``mask [b, 1, 1, S]`` (True =
+        real token)."""
         pad = src == PAD
         memory = self.encoder(self._embed(self.src_emb, src), src_key_padding_mask=pad)
         return [layer.memory_kv(memory) for layer in self.decoder], (~pad)[:, None, None, :]

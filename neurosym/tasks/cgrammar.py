@@ -28,7 +28,8 @@ from neurosym.tasks.taskfile import AlternativeSpec, TaskSpec, Where
 
 
 class ParseFailure(NeurosymError):
-    """A sentence is not in the task's language. ``words`` and ``position`` (word index) say where."""
+    """A sentence is not in the task's language. ``words`` and ``position`` (word index) say
+    where."""
 
     def __init__(
         self,
@@ -105,7 +106,8 @@ class InputGrammar:
 
     @cached_property
     def recursive_rules(self) -> list[str]:
-        """Rules reachable from the start that can contain themselves (each makes the language infinite)."""
+        """Rules reachable from the start that can contain themselves (each makes the language
+        infinite)."""
         out = []
         reachable = self.reachable(self.start)
         for rule in (r for r in self.rules if r in reachable):
@@ -223,7 +225,8 @@ class InputGrammar:
         return False
 
     def parse(self, words: Sequence[str] | str) -> ParseNode:
-        """Parse a sentence (a string or a sequence of words) into its tree of named alternatives."""
+        """Parse a sentence (a string or a sequence of words) into its tree of named
+        alternatives."""
         tokens = tuple(words.split()) if isinstance(words, str) else tuple(words)
         if not tokens:
             raise ParseFailure("cannot parse an empty sentence", words=tokens, position=0)
@@ -314,7 +317,8 @@ def _readable_expected(parser: Lark, names: set[str]) -> set[str]:
 
 
 def _to_node(tree: Tree) -> ParseNode:
-    """lark tree -> ParseNode: ``a_<name>`` nodes are alternatives; ``n_<rule>`` nodes are pass-throughs."""
+    """lark tree -> ParseNode: ``a_<name>`` nodes are alternatives; ``n_<rule>`` nodes are
+    pass-throughs."""
     while str(tree.data).startswith("n_"):
         tree = tree.children[0]
     return ParseNode(str(tree.data)[2:], tuple(_to_node(c) for c in tree.children))
@@ -328,7 +332,8 @@ _NAME_HINT = (
 
 
 def build_input_grammar(spec: TaskSpec) -> InputGrammar:
-    """Check the grammar block of ``spec`` and return the :class:`InputGrammar`; raise TaskFileError."""
+    """Check the grammar block of ``spec`` and return the :class:`InputGrammar`; raise
+    TaskFileError."""
     if spec.grammar_where is None:
         raise spec.error(
             "no 'grammar { ... }' block",

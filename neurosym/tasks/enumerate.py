@@ -125,7 +125,8 @@ class Enumerator:
 
 
 def enumerate_items(spec: TaskSpec, grammar: InputGrammar, templates: dict[str, Template]) -> list[Item]:
-    """The data set the ``enumerate`` statement asks for; raise TaskFileError if it cannot be listed."""
+    """The data set the ``enumerate`` statement asks for; raise TaskFileError if it cannot be
+    listed."""
     enum = spec.enumerate or EnumerateSpec()
     where = enum.where if spec.enumerate is not None else spec.grammar_where
     finite = grammar.is_finite

@@ -106,7 +106,8 @@ class _Tok:
 
 @dataclass(frozen=True)
 class _Term:
-    """A parsed Prolog term: kind is name/var/int/float/str/compound/list; args for compound/list."""
+    """A parsed Prolog term: kind is name/var/int/float/str/compound/list; args for
+    compound/list."""
 
     kind: str
     value: str
@@ -430,7 +431,8 @@ def read_popper(
     closed_world: bool = False,
     name: str | None = None,
 ) -> PopperImport:
-    """Read a Popper task folder into an :class:`ILPTask` (see the module docstring for the mapping).
+    """Read a Popper task folder into an :class:`ILPTask` (see the module docstring for the
+    mapping).
 
     ``templates`` overrides the default rule templates per predicate, e.g.
     ``{"f": [(0, False), (1, True)]}``; ``invented`` adds invented predicates ``{name: arity}``;

@@ -1,4 +1,5 @@
-"""SCAN (Lake & Baroni 2018) as a compositional task: its bundled file, split names and data folder."""
+"""SCAN (Lake & Baroni 2018) as a compositional task: its bundled file, split names and data
+folder."""
 
 from __future__ import annotations
 
@@ -64,7 +65,8 @@ def default_scan_data_dir() -> Path | None:
 
 
 def load_scan():
-    """The SCAN task (tasks/scan/scan.task), with its data folder set to :func:`default_scan_data_dir`."""
+    """The SCAN task (tasks/scan/scan.task), with its data folder set to
+    :func:`default_scan_data_dir`."""
     from neurosym.tasks.compositional import load_compositional_task
 
     task = load_compositional_task(SCAN_TASK)

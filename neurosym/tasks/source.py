@@ -1,4 +1,5 @@
-"""The TASK argument of every command (``task check``, ``ilp learn``, ``ilp bench``), resolved one way.
+"""The TASK argument of every command (``task check``, ``ilp learn``, ``ilp bench``), resolved one
+way.
 
 A TASK is one of:
 
@@ -34,7 +35,8 @@ def resolve_task(source: str | Path, *, bundled_folder: str | None = None) -> Pa
 
 
 def load_ilp_source(source: str | Path) -> ILPTask:
-    """An :class:`ILPTask` from a Popper folder, an ILP task file or a bundled name (:func:`resolve_task`)."""
+    """An :class:`ILPTask` from a Popper folder, an ILP task file or a bundled name
+    (:func:`resolve_task`)."""
     from neurosym.tasks.ilp_task import parse_ilp_task
     from neurosym.tasks.popper import load_popper_task
 

@@ -354,7 +354,8 @@ def _literal_phrase(
 def _expand(
     spec: TaskSpec, grammar: InputGrammar, enumerator: Enumerator, arg: Argument, text: str
 ) -> list[tuple[str, ...]]:
-    """A phrase pattern -> every phrase it stands for (``<rule>`` slots take any phrase of the rule)."""
+    """A phrase pattern -> every phrase it stands for (``<rule>`` slots take any phrase of the
+    rule)."""
     options: list[list[tuple[str, ...]]] = []
     for part in text.split():
         if part.startswith("<") and part.endswith(">"):
@@ -389,7 +390,8 @@ def _sentence(
     text: str,
     what: str = "the listed sentence",
 ) -> Example:
-    """The example of a sentence named in a split (parsed and interpreted; it need not be enumerated)."""
+    """The example of a sentence named in a split (parsed and interpreted; it need not be
+    enumerated)."""
     try:
         node = grammar.parse(text)
     except ParseFailure as e:

@@ -1,4 +1,5 @@
-"""``neurosym ilp bench``: noise, judging, the table, the JSON, failures, and the CLI (small and fast)."""
+"""``neurosym ilp bench``: noise, judging, the table, the JSON, failures, and the CLI (small and
+fast)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""--logger: metrics.jsonl always; csv adds metrics.csv; tensorboard adds scalars (optional extra)."""
+"""--logger: metrics.jsonl always; csv adds metrics.csv; tensorboard adds scalars (optional
+extra)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""``neurosym scan run`` end to end on a tiny split: JSON fields, run folders, resume, eval-only, CLI."""
+"""``neurosym scan run`` end to end on a tiny split: JSON fields, run folders, resume, eval-only,
+CLI."""
 
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ SUMMARY_FIELDS = {
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
-    """A miniature 'simple' split in the official layout: 60 short SCAN commands for train, 20 for test."""
+    """A miniature 'simple' split in the official layout: 60 short SCAN commands for train, 20 for
+    test."""
     task = load_task(None)
     short = [e for e in task.generate() if len(e.input) <= 3][:80]
     assert len(short) == 80

@@ -28,7 +28,8 @@ def _all_templates(space: TemplateSpace, arity: int):
 
 
 def _brute_force(tree, output, log_len, log_choice, space):
-    """P(output | tree) by plain recursion: every node draws its template independently (the DP's model),
+    """P(output | tree) by plain recursion: every node draws its template independently (the DP's
+    model),
     and every item of the drawn template is matched against every way of splitting the string."""
 
     def yields(node, s, reverse=False):

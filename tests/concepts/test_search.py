@@ -61,7 +61,8 @@ def test_reverse_of_a_child_that_is_always_a_palindrome_becomes_the_child():
     assert generalize_constants(program, trees).rules()["kiki"] == "kiki(x, y) = y x"
 
 
-# 'walk left' = L W, 'run right' = R' R, 'turn left' = L: turned, left and right must change together.
+# 'walk left' = L W, 'run right' = R' R, 'turn left' = L: turned, left and right must change
+# together.
 R, TL, TR = T("run = R"), T("left = TL"), T("right = TR")
 NO_LEFT, NO_RIGHT, TURN = T("left ="), T("right ="), T("turn =")
 TL_X = T("turned(x, y) = TL x")

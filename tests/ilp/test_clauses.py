@@ -55,14 +55,16 @@ def test_even_1_yes_gives_38_and_why_a_public_port_gets_56():
     permissive = generate_clauses(
         "even", 1, 1, False, {**ARITH, "even": 1, "succ2": 2}, {"even": 1}
     )
-    # the permissive count (extensional and intensional atoms freely, circular pruned) is the port's 56
+    # the permissive count (extensional and intensional atoms freely, circular pruned) is the port's
+    # 56
     assert len(permissive) == 56
 
 
 def test_succ2_1_no_gives_39():
     """Head succ2(X,Y), v=1 (Z): 12 atoms (zero x 3, succ x 9). Pairs covering X and Y: those with
     succ(X,Y) or succ(Y,X) (78 - 55 = 23), plus one atom with X but not Y (zero(X), succ(X,X),
-    succ(X,Z), succ(Z,X)) times one with Y but not X (4): 16. 23 + 16 = 39 (the port's count too)."""
+    succ(X,Z), succ(Z,X)) times one with Y but not X (4): 16. 23 + 16 = 39 (the port's count
+    too)."""
     cs = generate_clauses("succ2", 2, 1, False, ARITH, {"even": 1, "succ2": 2})
     assert len(cs) == 39
     assert "succ2(X, Y) :- succ(X, Z), succ(Z, Y)." in texts(cs)
@@ -86,7 +88,8 @@ def test_nullary_head_and_nullary_body():
         "p :- q, r(X).",
         "p :- r(X), r(X).",
     ]
-    # recursion with a nullary head: p itself is circular, so only extensional + other intensional atoms
+    # recursion with a nullary head: p itself is circular, so only extensional + other intensional
+    # atoms
     assert texts(generate_clauses("p", 0, 0, True, ext, {"p": 0, "s": 0})) == [
         "p :- q, s.",
         "p :- s, s.",

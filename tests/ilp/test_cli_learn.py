@@ -1,4 +1,5 @@
-"""Done-means: `neurosym ilp learn` learns and verifies the bundled tasks on the CPU with a fixed seed."""
+"""Done-means: `neurosym ilp learn` learns and verifies the bundled tasks on the CPU with a fixed
+seed."""
 
 from __future__ import annotations
 

@@ -114,7 +114,8 @@ def test_one_hot_chaining_equals_least_model_cuda(seed, preset):
 
 
 def test_the_generator_covers_recursion_invention_and_all_arities():
-    """The random problems above really exercise the interesting cases (guards against a vacuous test)."""
+    """The random problems above really exercise the interesting cases (guards against a vacuous
+    test)."""
     arities, recursive, invented = set(), 0, 0
     for seed in range(12):
         index, clause_sets, _, choices = random_problem(random.Random(seed))

@@ -1,4 +1,5 @@
-"""The fused gather -> t-norm -> max kernel against plain autograd, and gradients that do not vanish."""
+"""The fused gather -> t-norm -> max kernel against plain autograd, and gradients that do not
+vanish."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""RuleLearner end to end on small tasks: fit, result fields, predict, save/load, noise, memory refusal."""
+"""RuleLearner end to end on small tasks: fit, result fields, predict, save/load, noise, memory
+refusal."""
 
 from __future__ import annotations
 
@@ -140,7 +141,8 @@ def test_unfitted_learner_and_bad_settings_raise_clear_errors():
 
 
 def test_label_noise_best_program_reports_contradicted_labels():
-    """Two flipped labels: no program fits every label; the true program contradicts exactly those two."""
+    """Two flipped labels: no program fits every label; the true program contradicts exactly those
+    two."""
     task = predecessor_task(flip=(atom("pred", 3, 2), atom("pred", 0, 5)))
     strict = RuleLearner(restarts=4, steps=150, seed=0, device="cpu", patience=50).fit(task)
     assert not strict.verified and strict.labels_contradicted == 2

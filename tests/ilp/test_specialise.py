@@ -23,7 +23,8 @@ PRESETS = ["dilp", "mixed", "prod", "godel", "smooth"]
 
 
 def compare(index, clause_sets, backgrounds, preset: str, steps: int, seed: int) -> ForwardChainer:
-    """Values and weight gradients of the plain and the specialised chainer agree; returns the latter."""
+    """Values and weight gradients of the plain and the specialised chainer agree; returns the
+    latter."""
     plain = ForwardChainer(index, clause_sets, preset)
     special = ForwardChainer(index, clause_sets, preset, specialise_to=backgrounds)
     gen = torch.Generator().manual_seed(seed)

@@ -1,4 +1,5 @@
-"""Bad Datalog text raises DatalogSyntaxError with file, line, column and caret; never a lark error."""
+"""Bad Datalog text raises DatalogSyntaxError with file, line, column and caret; never a lark
+error."""
 
 from __future__ import annotations
 

@@ -75,7 +75,8 @@ def test_thousands_of_facts_fast():
 
 
 def naive_least_model(facts, program, constants):
-    """Obviously-correct reference: apply every ground instance of every rule until nothing changes."""
+    """Obviously-correct reference: apply every ground instance of every rule until nothing
+    changes."""
     known = {(a.pred, a.ground_tuple()) for a in facts}
     changed = True
     while changed:

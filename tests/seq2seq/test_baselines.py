@@ -107,7 +107,8 @@ def test_learns_a_tiny_compositional_task(name):
 
 
 def test_resume_continues_the_same_trajectory(tmp_path):
-    """10 steps + checkpoint + 10 steps == 20 steps straight (weights, Adam state and RNG restored)."""
+    """10 steps + checkpoint + 10 steps == 20 steps straight (weights, Adam state and RNG
+    restored)."""
     data = _mini_data()
     opts = dict(
         TINY["gru"], batch_size=4
@@ -131,7 +132,8 @@ def test_max_decode_length_ignores_gold_and_covers_long_outputs():
     learner = make_learner("lstm", device="cpu", seed=0, **TINY["lstm"])
     learner.fit(data, steps=1)
     assert learner.max_decode_len() == 60  # max(60, 2 * 3 + 10)
-    # an untrained model rarely emits <eos>; its outputs are cut at the max length, never at a gold length
+    # an untrained model rarely emits <eos>; its outputs are cut at the max length, never at a gold
+    # length
     assert all(len(p) <= 60 for p in learner.predict([e.input for e in data]))
 
 

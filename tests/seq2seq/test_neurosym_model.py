@@ -66,7 +66,8 @@ def test_rules_equal_the_task_meanings_after_training_on_reduced_simple(scan):
 
 
 def test_all_of_scan_from_14_hand_picked_commands(scan):
-    """Each operator seen once or twice: only the joint search over read-off templates gets it all."""
+    """Each operator seen once or twice: only the joint search over read-off templates gets it
+    all."""
     everything = scan.generate()
     by_input = {e.input: e for e in everything}
     learner = make_learner("neurosym", task=scan, device="cpu", seed=0)

@@ -1,4 +1,5 @@
-"""Every mistake in a compositional task file is a TaskFileError with file, line, column, caret and fix."""
+"""Every mistake in a compositional task file is a TaskFileError with file, line, column, caret and
+fix."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Property tests: any text either loads as a task or raises a NeurosymError (never anything else)."""
+"""Property tests: any text either loads as a task or raises a NeurosymError (never anything
+else)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""`neurosym task generate` / `neurosym scan generate` write the data set and splits in SCAN format."""
+"""`neurosym task generate` / `neurosym scan generate` write the data set and splits in SCAN
+format."""
 
 from __future__ import annotations
 

@@ -74,7 +74,8 @@ def test_task_header_names_source_and_intended_program(task):
     )
 
 
-# ----- the intended program fits the template ------------------------------------------------------
+# ----- the intended program fits the template
+# ------------------------------------------------------
 
 
 def _fits(clause: Clause, template: RuleTemplate, task: ILPTask) -> str | None:
@@ -123,7 +124,8 @@ def test_intended_program_fits_the_template(task):
     assert task.target in by_pred, "the intended program defines the target"
 
 
-# ----- the intended program reproduces every label ---------------------------------------------------
+# ----- the intended program reproduces every label
+# ---------------------------------------------------
 
 
 def _labels_ok(task: ILPTask, derived: set[Atom] | None, world, model=None) -> list[str]:
@@ -175,7 +177,8 @@ def test_intended_program_reaches_every_label_within_T_steps(task):
 
 
 def test_T_is_not_larger_than_needed(task):
-    """T is the smallest number of steps that reaches every label (keeps the learner's work minimal)."""
+    """T is the smallest number of steps that reaches every label (keeps the learner's work
+    minimal)."""
     if task.steps == 1:
         return
     clauses = list(task.solution)

@@ -1,4 +1,5 @@
-"""SCAN data as JSON lines ({"commands": ..., "actions": ...}): written, read back, used by splits."""
+"""SCAN data as JSON lines ({"commands": ..., "actions": ...}): written, read back, used by
+splits."""
 
 from __future__ import annotations
 
