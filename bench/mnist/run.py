@@ -99,6 +99,40 @@ def table(results: list[dict]) -> str:
     return "\n".join(rows)
 
 
+def summary(results: list[dict]) -> str:
+    """Mean ± std over seeds per task and method (accuracies in %), and how many seeds' programs
+    are right through the learned digit map."""
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for r in results:
+        groups.setdefault((r["task"], r["method"]), []).append(r)
+
+    def stat(rows: list[dict], key: str) -> str:
+        xs = [100 * r[key] for r in rows if r.get(key) is not None]
+        if not xs:
+            return ""
+        mean = sum(xs) / len(xs)
+        std = (sum((x - mean) ** 2 for x in xs) / len(xs)) ** 0.5
+        return f"{mean:.1f} ± {std:.1f}"
+
+    rows = [
+        "| task | method | seeds | target acc % | unseen combos % | digit acc % | mirrored digit "
+        "acc % | right via digit map | train s (mean) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for (task, method), rs in groups.items():
+        right = [
+            r["right_through_digit_map"] for r in rs if r.get("right_through_digit_map") is not None
+        ]
+        secs = sum(r["seconds"] for r in rs) / len(rs)
+        rows.append(
+            f"| {task} | {method} | {len(rs)} | {stat(rs, 'target_accuracy')} | "
+            f"{stat(rs, 'unseen_accuracy')} | {stat(rs, 'digit_accuracy')} | "
+            f"{stat(rs, 'mirrored_digit_accuracy')} | "
+            f"{f'{sum(right)}/{len(right)}' if right else ''} | {secs:.0f} |"
+        )
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument(
@@ -126,7 +160,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--no-peers", action="store_true", help="do not run DeepProbLog")
     ap.add_argument("--json", default=None, help="write every result here (atomically)")
+    ap.add_argument(
+        "--tables", nargs="+", metavar="JSON", help="print the tables of recorded runs and exit"
+    )
     args = ap.parse_args(argv)
+    if args.tables:
+        results = [r for path in args.tables for r in json.loads(Path(path).read_text())["results"]]
+        print(table(results) + "\n\n" + summary(results))
+        return 0
     device = str(resolve_device(args.device))
     images, labels = read_mnist()
     record = {
@@ -160,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
                 record["results"].append(r.to_json())
             if args.json:
                 atomic_write_json(args.json, record)
-    print(table(record["results"]))
+    print(table(record["results"]) + "\n\n" + summary(record["results"]))
     for note in record["notes"]:
         print("note:", note)
     return 0
