@@ -15,17 +15,24 @@ from typing import Any, Protocol
 import torch
 
 from neurosym.errors import NeurosymError
-from neurosym.io import read_safetensors
+from neurosym.io import parse_json, read_safetensors
 from neurosym.tasks.examples import Example
 
 
-def read_checkpoint(file: Path) -> tuple[dict[str, str], dict[str, torch.Tensor]]:
-    """``(metadata, tensors)`` of a learner's checkpoint file (its ``neurosym`` metadata holds
-    JSON); a NeurosymError when it is missing, truncated or not one."""
+def read_checkpoint(
+    path: str | Path, file_name: str
+) -> tuple[Path, dict[str, Any], dict[str, torch.Tensor], dict[str, str]]:
+    """``(file, meta, tensors, metadata)`` of a learner's checkpoint: ``path`` is the run folder
+    (holding ``file_name``) or the file itself; ``meta`` is its ``neurosym`` metadata read as
+    JSON. A NeurosymError when it is missing, truncated or not one."""
+    path = Path(path)
+    file = path / file_name if path.is_dir() else path
     if not file.exists():
         raise NeurosymError(f"{file}: no checkpoint here; pass the folder a run wrote (it holds "
                             f"{file.name})")
-    return read_safetensors(file, what="neurosym checkpoint", key="neurosym")
+    metadata, tensors = read_safetensors(file, what="neurosym checkpoint", key="neurosym")
+    meta = parse_json(metadata["neurosym"], path=file, what="checkpoint's header")
+    return file, meta, tensors, metadata
 
 
 @dataclass

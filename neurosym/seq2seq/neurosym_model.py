@@ -33,7 +33,7 @@ from neurosym.concepts.table import ConceptTable
 from neurosym.concepts.templates import Program
 from neurosym.config import apply_overrides
 from neurosym.errors import NeurosymError
-from neurosym.io import atomic_write, atomic_write_json, parse_json
+from neurosym.io import atomic_write, atomic_write_json
 from neurosym.lang.tree import ParseNode
 from neurosym.seq2seq.base import FitReport, ProgressCallback, read_checkpoint, register_learner
 from neurosym.tasks.examples import Example
@@ -243,10 +243,7 @@ class NeurosymLearner:
 
     def load_checkpoint(self, path: str | Path) -> None:
         """Restore what ``save`` wrote (a folder, or the .safetensors file itself)."""
-        path = Path(path)
-        file = path / CHECKPOINT_FILE if path.is_dir() else path
-        metadata, tensors = read_checkpoint(file)
-        meta = parse_json(metadata["neurosym"], path=file, what="checkpoint's header")
+        file, meta, tensors, _ = read_checkpoint(path, CHECKPOINT_FILE)
         if meta.get("learner") != self.name:
             raise NeurosymError(
                 f"{file}: checkpoint of model {meta.get('learner')!r}; use --model {meta.get('learner')}"

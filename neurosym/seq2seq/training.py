@@ -40,7 +40,7 @@ from torch import nn
 
 from neurosym.config import Config, apply_overrides, option
 from neurosym.errors import NeurosymError
-from neurosym.io import atomic_write, atomic_write_json, parse_json
+from neurosym.io import atomic_write, atomic_write_json
 from neurosym.seq2seq.base import FitReport, ProgressCallback, read_checkpoint
 from neurosym.tasks.examples import Example
 
@@ -438,10 +438,7 @@ class NeuralSeq2Seq:
 
     def load_checkpoint(self, path: str | Path) -> None:
         """Restore weights, optimizer, step and RNG state from ``save``'s folder."""
-        path = Path(path)
-        file = path / CHECKPOINT_FILE if path.is_dir() else path
-        metadata, tensors = read_checkpoint(file)
-        meta = parse_json(metadata["neurosym"], path=file, what="checkpoint's header")
+        file, meta, tensors, metadata = read_checkpoint(path, CHECKPOINT_FILE)
         if meta["config"]["learner"] != self.name:
             raise NeurosymError(
                 f"{file}: checkpoint of model {meta['config']['learner']!r}, but this learner is {self.name!r}; "
