@@ -37,7 +37,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="neurosym",
-        description="Neuro-symbolic reasoning: differentiable ILP, compositional tasks (SCAN), concept embeddings.",
+        description="Neuro-symbolic reasoning: differentiable ILP, compositional tasks (SCAN), "
+        "concept embeddings.",
     )
     parser.add_argument("--version", action="version", version=f"neurosym {__version__}")
     parser.add_argument(

@@ -444,13 +444,14 @@ class NeuralSeq2Seq:
         meta = parse_json(metadata["neurosym"], path=file, what="checkpoint's header")
         if meta["config"]["learner"] != self.name:
             raise NeurosymError(
-                f"{file}: checkpoint of model {meta['config']['learner']!r}, but this learner is {self.name!r}; "
-                f"use --model {meta['config']['learner']}"
+                f"{file}: checkpoint of model {meta['config']['learner']!r}, but this learner is "
+                f"{self.name!r}; use --model {meta['config']['learner']}"
             )
         if meta["config"]["model"] != self.model_config.to_json():
             raise NeurosymError(
                 f"{file}: model settings differ from the checkpoint's {meta['config']['model']}; "
-                "build the learner with the checkpoint's settings (the runner reads them from config.json)"
+                "build the learner with the checkpoint's settings (the runner reads them from "
+                "config.json)"
             )
         self._create(TokenVocab(meta["src_vocab"]), TokenVocab(meta["tgt_vocab"]))
         assert self.net is not None and self.opt is not None
