@@ -43,8 +43,14 @@ from neurosym.errors import NeurosymError
 from neurosym.ilp.clauses import ClauseSet
 from neurosym.ilp.grounding import AtomIndex, ClauseGroup, clause_index, used_existentials
 from neurosym.ilp.kernels import TNORM_GRADS, clause_outputs_max, weighted_pair_max
-from neurosym.ilp.specialise import (KEY_MAX_ROWS, TemplateClasses, classes_from_keys, clause_keys,
-                                     constant_classes, identity_classes)
+from neurosym.ilp.specialise import (
+    KEY_MAX_ROWS,
+    TemplateClasses,
+    classes_from_keys,
+    clause_keys,
+    constant_classes,
+    identity_classes,
+)
 from neurosym.logic.fuzzy import OperatorSet, get_preset
 from neurosym.logic.terms import Atom
 
