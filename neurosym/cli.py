@@ -12,8 +12,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Literal, Sequence
+from typing import Literal
 
 from neurosym import __version__
 from neurosym.errors import NeurosymError
@@ -37,7 +38,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="neurosym",
-        description="Neuro-symbolic reasoning: differentiable ILP, compositional tasks (SCAN), concept embeddings.",
+        description="Neuro-symbolic reasoning: differentiable ILP, compositional tasks (SCAN), "
+        "concept embeddings.",
     )
     parser.add_argument("--version", action="version", version=f"neurosym {__version__}")
     parser.add_argument(

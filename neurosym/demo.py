@@ -67,22 +67,26 @@ def demo_compositional(
     print(f"input:      {example}")
     print(f"parse tree: {tree}")
     print(
-        f"concepts:   {', '.join(sorted({n.rule for n in tree.walk()}))} (rows of the concept embedding table)"
+        f"concepts:   {', '.join(sorted({n.rule for n in tree.walk()}))} (rows of the concept "
+        "embedding table)"
     )
     learner = make_learner("neurosym", task=task, device="cpu", seed=0)
     report = learner.fit(split.train)
     print(
-        f"\ntrained on the {len(split.train)} training lines ({split.note}) in {report.seconds:.1f} s; learned rules:"
+        f"\ntrained on the {len(split.train)} training lines ({split.note}) in "
+        f"{report.seconds:.1f} s; learned rules:"
     )
     print(learner.describe())
     print(
-        f"\n{example}  ->  {' '.join(learner.predict([tuple(example.split())])[0] or ['<no output>'])}"
+        f"\n{example}  ->  "
+        f"{' '.join(learner.predict([tuple(example.split())])[0] or ['<no output>'])}"
     )
     accuracy = exact_match(
         learner.predict([e.input for e in split.test]), [e.output for e in split.test]
     )
     print(
-        f"test exact match on {len(split.test)} commands that use 'jump' in new ways: {100 * accuracy:.2f}%"
+        f"test exact match on {len(split.test)} commands that use 'jump' in new ways: "
+        f"{100 * accuracy:.2f}%"
     )
     return accuracy == 1.0
 

@@ -174,9 +174,9 @@ def main(argv: list[str] | None = None) -> int:
         out["sizes"].append(record)
         atomic_write_json(args.json, out)
         print(
-            f"{nodes:5d} nodes {record['target_atoms']:7d} atoms T={record['chaining_steps']}: {record['status']} "
-            f"in {record['seconds']:.1f} s, peak {record.get('peak_memory_mib', '?')} MiB  "
-            f"{record.get('program', '')!r}",
+            f"{nodes:5d} nodes {record['target_atoms']:7d} atoms T={record['chaining_steps']}: "
+            f"{record['status']} in {record['seconds']:.1f} s, peak "
+            f"{record.get('peak_memory_mib', '?')} MiB  {record.get('program', '')!r}",
             flush=True,
         )
         if record["status"] == "out of memory" or record["seconds"] > args.time_limit:

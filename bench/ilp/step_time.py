@@ -84,12 +84,14 @@ def main() -> None:
         f"task {task.name} (T={task.steps}) on {device_description(dev)}; torch {torch.__version__}"
     )
     print(
-        f"{'restarts':>8} {'s/step':>10} {'s/restart-step':>15} {'cpu s/step':>11} {'x vs 0.1 s':>11} {'threads':>7}"
+        f"{'restarts':>8} {'s/step':>10} {'s/restart-step':>15} {'cpu s/step':>11} "
+        f"{'x vs 0.1 s':>11} {'threads':>7}"
     )
     for r in rows:
         print(
-            f"{r['restarts']:>8} {r['seconds_per_step']:>10.4f} {r['seconds_per_restart_step']:>15.5f} "
-            f"{r['cpu_seconds_per_step']:>11.4f} {r['speedup_vs_reference_per_restart_step']:>11.1f} "
+            f"{r['restarts']:>8} {r['seconds_per_step']:>10.4f} "
+            f"{r['seconds_per_restart_step']:>15.5f} {r['cpu_seconds_per_step']:>11.4f} "
+            f"{r['speedup_vs_reference_per_restart_step']:>11.1f} "
             f"{r['threads'] if r['threads'] is not None else '-':>7}"
         )
     if args.json:

@@ -37,8 +37,9 @@ def header(run: dict[str, Any]) -> str:
         f"{k} {v[k]}" for k in ("neurosym", "python", "torch", "numpy", "lark", "cuda") if k in v
     )
     return (
-        f"Command: `{run['command']}`  \nDevice: {run['device']}; seed {run['seed']}; versions: {versions}; "
-        f"started {run.get('started', '?')}, finished {run.get('finished', '?')}.\n"
+        f"Command: `{run['command']}`  \n"
+        f"Device: {run['device']}; seed {run['seed']}; versions: {versions}; started "
+        f"{run.get('started', '?')}, finished {run.get('finished', '?')}.\n"
     )
 
 

@@ -115,7 +115,9 @@ def seed_everything(seed: int) -> None:
 
 
 @torch.no_grad()
-def digit_accuracy(module: nn.Module, images: torch.Tensor, labels: np.ndarray, pool: range) -> float:
+def digit_accuracy(
+    module: nn.Module, images: torch.Tensor, labels: np.ndarray, pool: range
+) -> float:
     module.eval()
     idx = torch.as_tensor(np.asarray(pool), device=images.device)
     pred = torch.cat([module(images[chunk]).argmax(1) for chunk in idx.split(500)]).cpu().numpy()

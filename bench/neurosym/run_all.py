@@ -121,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--sizes",
         default="14,50,200,1000,curated14",
-        help="training-set sizes for the efficiency section (curated14: neurosym.tasks.scan.SCAN_CURATED_14)",
+        help="training-set sizes for the efficiency section (curated14: "
+        "neurosym.tasks.scan.SCAN_CURATED_14)",
     )
     p.add_argument("--noise", default="0.05,0.10")
     p.add_argument("--noise-splits", default=",".join(SCAN_SPLITS))
@@ -189,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
                 results["splits"].append(rec)
                 log(
                     f"[splits] {name:27s} seed {seed}: test {100 * rec['test_accuracy']:.2f}%  "
-                    f"{rec['train_seconds']:.1f}s  rounds {rec['rounds']}  rules==meanings {rec['rules_equal_task_meanings']}"
+                    f"{rec['train_seconds']:.1f}s  rounds {rec['rounds']}  rules==meanings "
+                    f"{rec['rules_equal_task_meanings']}"
                 )
                 save()
 
@@ -210,8 +212,9 @@ def main(argv: list[str] | None = None) -> int:
                 rec.update(size=size)
                 results["efficiency"].append(rec)
                 log(
-                    f"[efficiency] {size:>9} pairs seed {seed}: full {100 * rec['full_accuracy']:.2f}%  "
-                    f"unseen {100 * rec['unseen_accuracy']:.2f}%  {rec['train_seconds']:.1f}s"
+                    f"[efficiency] {size:>9} pairs seed {seed}: full "
+                    f"{100 * rec['full_accuracy']:.2f}%  unseen "
+                    f"{100 * rec['unseen_accuracy']:.2f}%  {rec['train_seconds']:.1f}s"
                 )
                 save()
 
@@ -241,9 +244,10 @@ def main(argv: list[str] | None = None) -> int:
                     )
                     results["noise"].append(rec)
                     log(
-                        f"[noise {fraction:.0%}] {name:27s} seed {seed}: test {100 * rec['test_accuracy']:.2f}%  "
-                        f"reported {len(reported)} of {len(corrupted_pairs)} corrupted pairs "
-                        f"({rec['reported_but_clean']} clean ones)  {rec['train_seconds']:.1f}s"
+                        f"[noise {fraction:.0%}] {name:27s} seed {seed}: test "
+                        f"{100 * rec['test_accuracy']:.2f}%  reported {len(reported)} of "
+                        f"{len(corrupted_pairs)} corrupted pairs ({rec['reported_but_clean']} "
+                        f"clean ones)  {rec['train_seconds']:.1f}s"
                     )
                     save()
 
@@ -259,8 +263,9 @@ def main(argv: list[str] | None = None) -> int:
                     rec.update(task=task_name, split=name)
                     results["generality"].append(rec)
                     log(
-                        f"[generality] {task_name}/{name} seed {seed}: test {100 * rec['test_accuracy']:.2f}%  "
-                        f"rules==meanings {rec['rules_equal_task_meanings']}  {rec['train_seconds']:.1f}s"
+                        f"[generality] {task_name}/{name} seed {seed}: test "
+                        f"{100 * rec['test_accuracy']:.2f}%  rules==meanings "
+                        f"{rec['rules_equal_task_meanings']}  {rec['train_seconds']:.1f}s"
                     )
                     save()
 
@@ -285,26 +290,34 @@ def markdown(results: dict[str, Any]) -> str:
     lines = []
     if results["splits"]:
         lines += [
-            "| split | test exact match % per seed | min % | train s (mean / max) | rounds (max) | rules = meanings | unexplained pairs |",
+            (
+                "| split | test exact match % per seed | min % | train s (mean / max) | rounds "
+                "(max) | rules = meanings | unexplained pairs |"
+            ),
             "|---|---|---|---|---|---|---|",
         ]
         for name, recs in _group(results["splits"], lambda r: r["split"]).items():
             acc = [r["test_accuracy"] for r in recs]
             secs = [r["train_seconds"] for r in recs]
             lines.append(
-                f"| {name} | {_pct(acc)} | {100 * min(acc):.1f} | {sum(secs) / len(secs):.1f} / {max(secs):.1f} | "
-                f"{max(r['rounds'] for r in recs)} | {sum(r['rules_equal_task_meanings'] for r in recs)}/{len(recs)} | "
+                f"| {name} | {_pct(acc)} | {100 * min(acc):.1f} | {sum(secs) / len(secs):.1f} / "
+                f"{max(secs):.1f} | {max(r['rounds'] for r in recs)} | "
+                f"{sum(r['rules_equal_task_meanings'] for r in recs)}/{len(recs)} | "
                 f"{max(r['unexplained_pairs'] for r in recs)} |"
             )
         lines.append("")
     if results["efficiency"]:
         lines += [
-            "| training pairs | full-set accuracy % per seed | unseen-command accuracy % per seed | no output (mean) | rules = meanings | train s (mean) |",
+            (
+                "| training pairs | full-set accuracy % per seed | unseen-command accuracy % per "
+                "seed | no output (mean) | rules = meanings | train s (mean) |"
+            ),
             "|---|---|---|---|---|---|",
         ]
         for size, recs in _group(results["efficiency"], lambda r: r["size"]).items():
             lines.append(
-                f"| {size} | {_pct([r['full_accuracy'] for r in recs])} | {_pct([r['unseen_accuracy'] for r in recs])} | "
+                f"| {size} | {_pct([r['full_accuracy'] for r in recs])} | "
+                f"{_pct([r['unseen_accuracy'] for r in recs])} | "
                 f"{sum(r['full_no_output'] for r in recs) / len(recs):.0f} | "
                 f"{sum(r['rules_equal_task_meanings'] for r in recs)}/{len(recs)} | "
                 f"{sum(r['train_seconds'] for r in recs) / len(recs):.1f} |"
@@ -312,7 +325,10 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append("")
     if results["noise"]:
         lines += [
-            "| noise | split | test % per seed | corrupted distinct pairs | reported (of them) | reported but clean | rules = meanings | train s (mean) |",
+            (
+                "| noise | split | test % per seed | corrupted distinct pairs | reported (of them) "
+                "| reported but clean | rules = meanings | train s (mean) |"
+            ),
             "|---|---|---|---|---|---|---|---|",
         ]
         for (frac, name), recs in _group(
@@ -320,8 +336,10 @@ def markdown(results: dict[str, Any]) -> str:
         ).items():
             lines.append(
                 f"| {frac:.0%} | {name} | {_pct([r['test_accuracy'] for r in recs])} | "
-                f"{sum(r['corrupted_distinct_pairs'] for r in recs)} | {sum(r['reported_and_corrupted'] for r in recs)} | "
-                f"{sum(r['reported_but_clean'] for r in recs)} | {sum(r['rules_equal_task_meanings'] for r in recs)}/{len(recs)} | "
+                f"{sum(r['corrupted_distinct_pairs'] for r in recs)} | "
+                f"{sum(r['reported_and_corrupted'] for r in recs)} | "
+                f"{sum(r['reported_but_clean'] for r in recs)} | "
+                f"{sum(r['rules_equal_task_meanings'] for r in recs)}/{len(recs)} | "
                 f"{sum(r['train_seconds'] for r in recs) / len(recs):.1f} |"
             )
         lines.append("")
@@ -334,7 +352,8 @@ def markdown(results: dict[str, Any]) -> str:
             results["generality"], lambda r: (r["task"], r["split"])
         ).items():
             lines.append(
-                f"| {task} / {name} | {recs[0]['train_lines']} | {_pct([r['test_accuracy'] for r in recs])} | "
+                f"| {task} / {name} | {recs[0]['train_lines']} | "
+                f"{_pct([r['test_accuracy'] for r in recs])} | "
                 f"{sum(r['rules_equal_task_meanings'] for r in recs)}/{len(recs)} | "
                 f"{sum(r['train_seconds'] for r in recs) / len(recs):.1f} |"
             )

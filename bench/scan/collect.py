@@ -15,7 +15,8 @@ SPLITS = ["simple", "length", "addprim_jump", "addprim_turn_left", "template_aro
           "template_jump_around_right", "template_opposite_right", "template_right"]
 
 # Published exact-match test accuracy (%) of recurrent seq2seq baselines. Sources in
-# bench/scan/RESULTS.md; "as reported, unverified" there means the table was not re-read for this file.
+# bench/scan/RESULTS.md; "as reported, unverified" there means the table was not re-read for
+# this file.
 PUBLISHED = {
     "simple": "99.7 (L&B 2018, overall-best LSTM)",
     "length": "13.8 (L&B overall-best); 20.8 (best per split, GRU+attn)",
@@ -57,8 +58,8 @@ def main(folder: str) -> None:
         seeds = sorted({len(d["seeds"]) for d in rows.values()})
         steps = sorted({d["steps"] for d in rows.values()})
         print(
-            f"\nseeds per cell: {seeds}; steps: {steps}; device: {any_row['device']}; "
-            f"torch {any_row['versions'].get('torch')}; neurosym {any_row['versions'].get('neurosym')}"
+            f"\nseeds per cell: {seeds}; steps: {steps}; device: {any_row['device']}; torch "
+            f"{any_row['versions'].get('torch')}; neurosym {any_row['versions'].get('neurosym')}"
         )
 
 

@@ -86,9 +86,10 @@ def main() -> None:
     ]
     for r in rows:
         print(
-            f"{r['model']:12s} batch {r['batch_size']:3d}: train {r['train_examples_per_second']:8.1f} ex/s "
-            f"({r['timed_steps']} steps in {r['train_seconds']:.2f} s); "
-            f"greedy decode {r['decode_examples_per_second']:8.1f} ex/s ({r['decode_examples']} in {r['decode_seconds']:.2f} s)"
+            f"{r['model']:12s} batch {r['batch_size']:3d}: train "
+            f"{r['train_examples_per_second']:8.1f} ex/s ({r['timed_steps']} steps in "
+            f"{r['train_seconds']:.2f} s); greedy decode {r['decode_examples_per_second']:8.1f} "
+            f"ex/s ({r['decode_examples']} in {r['decode_seconds']:.2f} s)"
         )
     out = {
         "device": device_description(device),

@@ -245,7 +245,8 @@ def run_task(
                     best[r], last[r] = loss, p.step
             if on_progress is not None:
                 on_progress(
-                    f"{task.name}: step {p.step}/{p.steps}, {p.restarts_succeeded}/{R} restarts verified"
+                    f"{task.name}: step {p.step}/{p.steps}, {p.restarts_succeeded}/{R} restarts "
+                    "verified"
                 )
             stalled = not config.reinit_patience and all(
                 p.step - t >= config.patience for t in last
@@ -507,7 +508,11 @@ def table_cells(records: Sequence[dict[str, Any]]) -> tuple[list[str], list[list
                 str(r["restarts_succeeded"]),
                 (
                     f"{r['attempts_verified']}+{r.get('attempts_repaired', 0)}/"
-                    f"{r['attempts_verified'] + r.get('attempts_repaired', 0) + r['attempts_abandoned']}"
+                    + str(
+                        r["attempts_verified"]
+                        + r.get("attempts_repaired", 0)
+                        + r["attempts_abandoned"]
+                    )
                     if "attempts" in r
                     else "-"
                 ),
@@ -546,7 +551,8 @@ def format_table(records: Sequence[dict[str, Any]]) -> str:
     lines.append(
         f"{sum(r['verified'] for r in ok)}/{len(records)} verified, "
         f"{sum(bool(r['recovered']) for r in ok)}/{len(records)} recovered the intended program, "
-        f"{len(records) - len(ok)} failed; {sum(r.get('seconds', 0) for r in records):.1f} s in total"
+        f"{len(records) - len(ok)} failed; {sum(r.get('seconds', 0) for r in records):.1f} s in "
+        "total"
     )
     failed = [r for r in records if r["status"] != "ok"]
     for r in failed:
@@ -631,7 +637,8 @@ def register_cli(*, task_sub: Any = None, ilp_sub: Any, scan_sub: Any = None) ->
         choices=("all", "first"),
         default="all",
         help="all: train until every restart succeeded or stopped improving (per-restart success "
-        "rate; the default); first: stop at the first verified program (faster; the rate is a lower bound)",
+        "rate; the default); first: stop at the first verified program (faster; the rate is a "
+        "lower bound)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(handler=_cmd_bench)

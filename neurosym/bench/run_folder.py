@@ -27,7 +27,10 @@ from typing import Any, Literal
 from neurosym.errors import NeurosymError
 from neurosym.io import atomic_write, atomic_write_json, atomic_write_text, read_json, read_text
 
-PLOT_MISSING = "matplotlib is not installed, so no learning-curve plot was drawn (pip install 'neurosym[plot]')"
+PLOT_MISSING = (
+    "matplotlib is not installed, so no learning-curve plot was drawn (pip install "
+    "'neurosym[plot]')"
+)
 LOGGERS = ("jsonl", "csv", "tensorboard")
 Logger = Literal["jsonl", "csv", "tensorboard"]
 LOGGER_HELP = (

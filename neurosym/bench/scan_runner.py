@@ -148,7 +148,8 @@ def load_split(task: Any, name: str, data: str | None, dedupe: bool):
     convention."""
     if name not in task.split_names:
         raise NeurosymError(
-            f"task {task.name!r} has no split {name!r}; choose one of: {', '.join(task.split_names)}"
+            f"task {task.name!r} has no split {name!r}; choose one of: "
+            f"{', '.join(task.split_names)}"
         )
     split = task.split(name, data)
     for side in ("train", "test"):
@@ -163,8 +164,8 @@ def load_split(task: Any, name: str, data: str | None, dedupe: bool):
         convention = f"--dedupe-train: one copy of each of the {distinct} distinct training lines"
     else:
         convention = (
-            f"repeated lines kept as the split has them ({len(split.train)} lines, {distinct} distinct); "
-            "training batches are drawn with replacement from the lines"
+            f"repeated lines kept as the split has them ({len(split.train)} lines, {distinct} "
+            "distinct); training batches are drawn with replacement from the lines"
         )
     info = {
         "split_note": split.note,
@@ -257,7 +258,8 @@ class _Progress:
             acc = f" running acc {self.acc:.3f}" if self.acc is not None else ""
             total = f"/{self.total}" if self.total else ""
             print(
-                f"  [{self.label}] step {step}{total} loss {self.loss:.4f}{acc} ({rate:.1f} steps/s)",
+                f"  [{self.label}] step {step}{total} loss {self.loss:.4f}{acc} ({rate:.1f} "
+                "steps/s)",
                 flush=True,
             )
 
@@ -339,15 +341,16 @@ def run_seed(
     if folder.exists():
         if not settings.resume:
             raise NeurosymError(
-                f"{folder.path} already holds a run; pass --resume to continue it (or reuse its result), "
-                "or choose another --out folder"
+                f"{folder.path} already holds a run; pass --resume to continue it (or reuse its "
+                "result), or choose another --out folder"
             )
         old = folder.read_config()
         for key in ("split", "model", "seed", "options", "dedupe_train", "task"):
             if old.get(key) != config.get(key):
                 raise NeurosymError(
-                    f"{folder.config_path}: --resume with a different {key} ({old.get(key)!r} there, {config.get(key)!r} now); "
-                    "rerun with the same settings or choose another --out folder"
+                    f"{folder.config_path}: --resume with a different {key} ({old.get(key)!r} "
+                    f"there, {config.get(key)!r} now); rerun with the same settings or choose "
+                    "another --out folder"
                 )
         done = folder.read_result()
         if done is not None and done.get("steps_requested") == settings.steps:
@@ -415,7 +418,8 @@ def run_seed(
                 }
             )
             print(
-                f"  [{folder.path.name}] step {step}: test {100 * test_acc:.2f}%  train {100 * train_acc:.2f}%",
+                f"  [{folder.path.name}] step {step}: test {100 * test_acc:.2f}%  train "
+                f"{100 * train_acc:.2f}%",
                 flush=True,
             )
             eval_during[0] += time.perf_counter() - t_eval
@@ -467,7 +471,8 @@ def _evaluate_and_record(
     atomic_write_text(
         folder.errors_path,
         "".join(
-            f"IN: {' '.join(e.input)}\n  gold: {' '.join(e.output)}\n  got:  {'<no output>' if p is None else ' '.join(p)}\n"
+            f"IN: {' '.join(e.input)}\n  gold: {' '.join(e.output)}\n"
+            f"  got:  {'<no output>' if p is None else ' '.join(p)}\n"
             for e, p in errors[:MAX_ERRORS_WRITTEN]
         ),
     )
@@ -569,8 +574,10 @@ def summarize(
         "eval_only": eval_only,
         "options": settings.options,
         "task": settings.task or "scan/scan (bundled)",
-        "accuracy_note": "exact match of the whole output sequence, free greedy decoding to <eos> (no gold length); "
-        "fractions in [0, 1]; std = sample standard deviation over seeds",
+        "accuracy_note": (
+            "exact match of the whole output sequence, free greedy decoding to <eos> (no gold "
+            "length); fractions in [0, 1]; std = sample standard deviation over seeds"
+        ),
         **info,
         "runs": results,
     }
@@ -626,7 +633,8 @@ def run_scan(settings: RunSettings) -> dict[str, Any]:
     task = load_task(settings.task)
     train, test, info = load_split(task, settings.split, settings.data, settings.dedupe_train)
     print(
-        f"scan run: split {settings.split} ({info['train_size']} train, {info['test_size']} test; {info['split_note']})"
+        f"scan run: split {settings.split} ({info['train_size']} train, {info['test_size']} test; "
+        f"{info['split_note']})"
     )
     print(
         f"  model {settings.model}, device {device_description(device)}, seeds "
@@ -642,8 +650,9 @@ def run_scan(settings: RunSettings) -> dict[str, Any]:
     def work(index: int, seed: int) -> dict[str, Any]:
         r = run_seed(settings, task, train, test, info, seed, rank_dev)
         print(
-            f"  seed {seed}: test {100 * r['test_accuracy']:.2f}%  train {100 * r['train_accuracy']:.2f}%  "
-            f"({r['steps']} steps, {r['train_seconds']:.0f} s training, {r['eval_seconds']:.0f} s evaluation)",
+            f"  seed {seed}: test {100 * r['test_accuracy']:.2f}%  train "
+            f"{100 * r['train_accuracy']:.2f}%  ({r['steps']} steps, {r['train_seconds']:.0f} s "
+            f"training, {r['eval_seconds']:.0f} s evaluation)",
             flush=True,
         )
         return r
@@ -682,7 +691,8 @@ def eval_checkpoint(settings: RunSettings, device: torch.device) -> dict[str, An
     config = folder.read_config()
     if not folder.has_checkpoint():
         raise NeurosymError(
-            f"{folder.checkpoint_dir}: no checkpoint here; pass a run folder written by 'neurosym scan run'"
+            f"{folder.checkpoint_dir}: no checkpoint here; pass a run folder written by 'neurosym "
+            "scan run'"
         )
     task_file = settings.task or (
         None if config.get("task", "").startswith("scan/scan (bundled)") else config.get("task")
@@ -701,8 +711,9 @@ def eval_checkpoint(settings: RunSettings, device: torch.device) -> dict[str, An
     learner = _learner_from_config(config, task, device)
     learner.load_checkpoint(folder.checkpoint_dir)
     print(
-        f"scan run --eval-only: {folder.path} ({config['model']}, seed {config['seed']}, "
-        f"step {getattr(learner, 'step', '?')}) on split {settings.split}, device {device_description(device)}"
+        f"scan run --eval-only: {folder.path} ({config['model']}, seed {config['seed']}, step "
+        f"{getattr(learner, 'step', '?')}) on split {settings.split}, device "
+        f"{device_description(device)}"
     )
     t0 = time.perf_counter()
     test_acc, preds = evaluate(learner, test)
@@ -769,11 +780,12 @@ def register_cli(*, task_sub: Any = None, ilp_sub: Any = None, scan_sub: Any) ->
         "run",
         help="train and evaluate a model on a SCAN split (exact match, mean ± std over seeds)",
         description=(
-            "Train a model on a split for each seed (one run folder each: config.json, metrics.jsonl, "
-            "checkpoint/, result.json, errors.txt, learning_curve.png), then score exact match on the full "
-            "test set with free greedy decoding (the gold output length is never given). Prints mean ± std "
-            "over seeds and writes a JSON summary. The add-primitive train sets repeat the lone primitive "
-            "(10% of the lines); the repeats are kept as the split has them unless --dedupe-train."
+            "Train a model on a split for each seed (one run folder each: config.json, "
+            "metrics.jsonl, checkpoint/, result.json, errors.txt, learning_curve.png), then score "
+            "exact match on the full test set with free greedy decoding (the gold output length is "
+            "never given). Prints mean ± std over seeds and writes a JSON summary. The "
+            "add-primitive train sets repeat the lone primitive (10% of the lines); the repeats "
+            "are kept as the split has them unless --dedupe-train."
         ),
         epilog=_options_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -143,7 +143,8 @@ def task_clause_sets(task, *, prune_renamings: bool = False) -> dict[str, tuple[
         templates = task.templates[pred]
         if not 1 <= len(templates) <= 2:
             raise task.error(
-                f"{pred} has {len(templates)} rule templates; ∂ILP defines a predicate by one or two",
+                f"{pred} has {len(templates)} rule templates; ∂ILP defines a predicate by one or "
+                "two",
                 pred,
                 "give one or two templates, e.g.  rules p: (0, no), (1, yes)",
             )
@@ -164,8 +165,8 @@ def task_clause_sets(task, *, prune_renamings: bool = False) -> dict[str, tuple[
                     f"contain every head variable"
                     + (" and an intensional predicate" if tpl.intensional else ""),
                     pred,
-                    "allow more existential variables, allow intensional predicates (yes), or give the "
-                    "task extensional predicates of higher arity",
+                    "allow more existential variables, allow intensional predicates (yes), or give "
+                    "the task extensional predicates of higher arity",
                 )
             sets.append(cs)
         out[pred] = tuple(sets)

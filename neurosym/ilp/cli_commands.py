@@ -37,9 +37,10 @@ def register_cli(task_sub: Any = None, ilp_sub: Any = None, scan_sub: Any = None
     p = ilp_sub.add_parser(
         "learn",
         help="learn a Datalog program for an ILP task file (differentiable ILP)",
-        description="Train many random restarts of a ∂ILP model at once, extract the argmax program, "
-        "verify it exactly on every world and print it with precision/recall. Clauses that never "
-        "fire in any world are left out of the printed program (the result says how many).",
+        description="Train many random restarts of a ∂ILP model at once, extract the argmax "
+        "program, verify it exactly on every world and print it with precision/recall. Clauses "
+        "that never fire in any world are left out of the printed program (the result says how "
+        "many).",
         epilog=CONFIDENCE_HELP,
     )
     p.add_argument(

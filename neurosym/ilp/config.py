@@ -165,13 +165,13 @@ class LearnerConfig(Config):
     optimizer: str = option(
         "adam:0.1,rmsprop:0.5", f"{', '.join(OPTIMIZERS)}, or a portfolio over restarts such as "
         "adam:0.1,rmsprop:0.5 (restart r uses entry r mod its length)")
-    preset: str | OperatorSet = option(  # noqa: RUF009 - option() is a dataclasses.field
+    preset: str | OperatorSet = option(
         "dilp", f"fuzzy operator preset: {_presets_help()} (dilp: the paper's), or an OperatorSet",
         check=_preset_check, read=_preset_read, encode=_preset_encode)
     device: str = option(AUTO, "auto, cpu, cuda or cuda:N", check=check_device_name)
     seed: int = option(0, "seed of the weight initialisation (drawn on the CPU: the same on "
                        "every device)", minimum=0)
-    init: Init = option("normal", "weight initialisation")  # noqa: RUF009
+    init: Init = option("normal", "weight initialisation")
     init_scale: float = option(1.0, "scale of the initialisation (normal: its std, uniform: "
                                "its top)",
                                minimum=0.0)
@@ -192,7 +192,7 @@ class LearnerConfig(Config):
     reinit_tolerance: float = option(1e-2, "see --reinit-patience", minimum=0.0)
     inference_steps: int | None = option(None, "forward-chaining steps T (default: the task's)",
                                          minimum=1)
-    dtype: DType = option("float32", "float type of training")  # noqa: RUF009
+    dtype: DType = option("float32", "float type of training")
     prune_renamings: bool = option(False, "drop clauses equal up to renaming existential variables")
     memory_fraction: float = option(0.9, "refuse fits whose memory estimate exceeds this fraction "
                                     "of the free device memory", above=0.0)

@@ -43,8 +43,14 @@ from neurosym.errors import NeurosymError
 from neurosym.ilp.clauses import ClauseSet
 from neurosym.ilp.grounding import AtomIndex, ClauseGroup, clause_index, used_existentials
 from neurosym.ilp.kernels import TNORM_GRADS, clause_outputs_max, weighted_pair_max
-from neurosym.ilp.specialise import (KEY_MAX_ROWS, TemplateClasses, classes_from_keys, clause_keys,
-                                     constant_classes, identity_classes)
+from neurosym.ilp.specialise import (
+    KEY_MAX_ROWS,
+    TemplateClasses,
+    classes_from_keys,
+    clause_keys,
+    constant_classes,
+    identity_classes,
+)
 from neurosym.logic.fuzzy import OperatorSet, get_preset
 from neurosym.logic.terms import Atom
 
@@ -181,7 +187,10 @@ class ForwardChainer:
         self._fused_max = fused and self.operators.existential.strip().lower() == "max"
         self._conj_grad = TNORM_GRADS.get(self.operators.conjunction.strip().lower())
         # max clause combination: weighted pair sum with an arithmetic backward, nothing kept
-        self._pair_max = fused and self.operators.clause_combination.strip().lower() in ("max", "godel")
+        self._pair_max = fused and self.operators.clause_combination.strip().lower() in (
+            "max",
+            "godel",
+        )
         self.clause_sets = {p: tuple(s) for p, s in clause_sets.items()}
         preds = list(self.clause_sets)
         offsets = [index.offsets[p] for p in preds]
@@ -496,7 +505,8 @@ class ForwardChainer:
             p = probs[plan.pred]
             if tuple(p.shape) != (R, *plan.pair_shape):
                 raise NeurosymError(
-                    f"clause-pair weights of {plan.pred} have shape {tuple(p.shape)}, expected {(R, *plan.pair_shape)}"
+                    f"clause-pair weights of {plan.pred} have shape {tuple(p.shape)}, expected "
+                    f"{(R, *plan.pair_shape)}"
                 )
         if self.specialised_worlds is not None and valuation.shape[2] != self.specialised_worlds:
             raise NeurosymError(

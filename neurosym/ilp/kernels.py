@@ -36,7 +36,8 @@ def _product_grad(a: Tensor, b: Tensor, g: Tensor) -> tuple[Tensor, Tensor]:
 
 
 TNORM_GRADS: dict[str, TNormGrad] = {"product": _product_grad}
-"""Closed-form ``(g * dT/da, g * dT/db)`` of t-norms by name; others use autograd in the backward."""
+"""Closed-form ``(g * dT/da, g * dT/db)`` of t-norms by name; others use autograd in the
+backward."""
 
 
 CHUNK_ELEMENTS = 1 << 24

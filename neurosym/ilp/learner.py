@@ -126,11 +126,11 @@ class LearnResult:
             else f"NOT verified ({self.labels_contradicted} labels contradicted)"
         )
         return (
-            f"{status}; TP {self.tp} FN {self.fn} TN {self.tn} FP {self.fp}, precision {self.precision:.3f}, "
-            f"recall {self.recall:.3f}; {self.size} clauses{self._dropped()}, "
-            f"confidence {self.confidence:.3f}; "
-            f"{self.restarts_succeeded}/{self.restarts} restarts succeeded; {self.steps_run} steps in "
-            f"{self.seconds:.2f} s on {self.device}"
+            f"{status}; TP {self.tp} FN {self.fn} TN {self.tn} FP {self.fp}, precision "
+            f"{self.precision:.3f}, recall {self.recall:.3f}; {self.size} "
+            f"clauses{self._dropped()}, confidence {self.confidence:.3f}; "
+            f"{self.restarts_succeeded}/{self.restarts} restarts succeeded; {self.steps_run} steps "
+            f"in {self.seconds:.2f} s on {self.device}"
         )
 
     def _dropped(self) -> str:
@@ -431,7 +431,8 @@ class RuleLearner:
     def _require_fit(self) -> None:
         if self.weights_ is None or self.clause_sets_ is None or self.language_ is None:
             raise NeurosymError(
-                "this RuleLearner has not been fitted: call fit(task) or RuleLearner.load(path) first"
+                "this RuleLearner has not been fitted: call fit(task) or RuleLearner.load(path) "
+                "first"
             )
 
     def predict(
@@ -458,7 +459,8 @@ class RuleLearner:
             if a.pred not in lang["extensional"]:
                 raise NeurosymError(
                     f"fact {a}: {a.pred} is not an extensional predicate of the learned program "
-                    f"(extensional: {', '.join(f'{p}/{n}' for p, n in lang['extensional'].items())})"
+                    "(extensional: "
+                    f"{', '.join(f'{p}/{n}' for p, n in lang['extensional'].items())})"
                 )
             for c in a.ground_tuple():
                 names.setdefault(c, None)

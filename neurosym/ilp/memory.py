@@ -176,12 +176,13 @@ def check_fits(
         )
     big = est.largest
     detail = (
-        f"; the largest predicate is {big.pred} with {big.clauses} clauses x {big.heads} ground head atoms x "
-        f"{big.subs} substitutions"
+        f"; the largest predicate is {big.pred} with {big.clauses} clauses x {big.heads} ground "
+        f"head atoms x {big.subs} substitutions"
         if big
         else ""
     )
     raise ResourceLimitError(
-        f"{head} even with 1 restart{detail}: lower that predicate's existential variables v in its "
-        "rule template, the number of constants, the number of worlds, or the forward-chaining steps T"
+        f"{head} even with 1 restart{detail}: lower that predicate's existential variables v in "
+        "its rule template, the number of constants, the number of worlds, or the forward-chaining "
+        "steps T"
     )

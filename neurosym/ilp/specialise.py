@@ -38,8 +38,8 @@ from torch import Tensor
 from neurosym.ilp.grounding import ClauseIndex
 
 KEY_ROWS = 1 << 20
-""":func:`clause_keys` handles this many (substitution, clause, head atom) entries at a time: a block
-of clauses, or a range of one clause's head atoms."""
+""":func:`clause_keys` handles this many (substitution, clause, head atom) entries at a time: a
+block of clauses, or a range of one clause's head atoms."""
 KEY_MAX_ROWS = 1 << 24
 """A template whose clauses have more (substitution, head atom) rows each than this is not searched
 for equivalent clauses (sorting them would cost more host time and memory than it saves)."""

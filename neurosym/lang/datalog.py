@@ -38,10 +38,10 @@ def clause_from_tree(
     clause = Clause(head, tuple(body))
     if not clause.is_safe:
         line, column = position(tree)
+        unbound = set(head.variables()) - {v for b in body for v in b.variables()}
         raise DatalogSyntaxError(
             f"unsafe clause {clause}: head variable(s) "
-            f"{', '.join(sorted(str(v) for v in set(head.variables()) - {v for b in body for v in b.variables()}))} "
-            "do not occur in the body",
+            f"{', '.join(sorted(str(v) for v in unbound))} do not occur in the body",
             path=path,
             line=line,
             column=column,

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Type
 
 from lark import Lark, Tree
 from lark.exceptions import (
@@ -44,7 +43,7 @@ _READABLE = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_parser(name: str, start: str = "start") -> Lark:
     """A cached LALR parser for the bundled grammar ``grammars/<name>.lark``."""
     return Lark(
@@ -75,7 +74,7 @@ def parse_with(
     text: str,
     *,
     path: str | Path | None,
-    error: Type[SourceError],
+    error: type[SourceError],
     what: str,
     hint: str,
 ) -> Tree:

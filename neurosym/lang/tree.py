@@ -9,21 +9,21 @@ alternative with no children. Every ``rule`` is a *concept* (see neurosym.concep
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 
 @dataclass(frozen=True)
 class ParseNode:
     rule: str
-    children: tuple["ParseNode", ...] = ()
+    children: tuple[ParseNode, ...] = ()
 
     def __str__(self) -> str:
         if not self.children:
             return self.rule
         return f"{self.rule}({', '.join(str(c) for c in self.children)})"
 
-    def walk(self) -> Iterator["ParseNode"]:
+    def walk(self) -> Iterator[ParseNode]:
         """Pre-order traversal."""
         yield self
         for child in self.children:

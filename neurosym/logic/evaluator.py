@@ -9,7 +9,7 @@ instead of scanning all pairs.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from neurosym.errors import NeurosymError
 from neurosym.logic.terms import Atom, Clause, Const, Program, Var

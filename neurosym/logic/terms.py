@@ -8,8 +8,8 @@ identifiers, integers, or quoted strings. ``str()`` prints Datalog that
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Union
 
 _PLAIN_CONSTANT = re.compile(r"(?:[a-z][A-Za-z0-9_]*|-?[0-9]+)\Z")
 _VARIABLE = re.compile(r"[A-Z_][A-Za-z0-9_]*\Z")
@@ -40,7 +40,7 @@ class Const:
         return f'"{escaped}"'
 
 
-Term = Union[Var, Const]
+Term = Var | Const
 
 
 @dataclass(frozen=True, order=True)
@@ -134,7 +134,7 @@ class Program:
     def __len__(self) -> int:
         return len(self.clauses)
 
-    def same_clauses(self, other: "Program") -> bool:
+    def same_clauses(self, other: Program) -> bool:
         return set(self.clauses) == set(other.clauses)
 
     @property

@@ -246,12 +246,13 @@ class NeurosymLearner:
         file, meta, tensors, _ = read_checkpoint(path, CHECKPOINT_FILE)
         if meta.get("learner") != self.name:
             raise NeurosymError(
-                f"{file}: checkpoint of model {meta.get('learner')!r}; use --model {meta.get('learner')}"
+                f"{file}: checkpoint of model {meta.get('learner')!r}; use --model "
+                f"{meta.get('learner')}"
             )
         if ConceptTable.from_json(meta["concepts"]) != self.table:
             raise NeurosymError(
-                f"{file}: written for a grammar with alternatives {sorted(meta['concepts'])}, "
-                f"but this task has {sorted(self.table.names)}; load it with the task it was trained on"
+                f"{file}: written for a grammar with alternatives {sorted(meta['concepts'])}, but "
+                f"this task has {sorted(self.table.names)}; load it with the task it was trained on"
             )
         self.config = LearnConfig.from_json(meta["config"])
         self.vocabulary = tuple(meta["vocabulary"])

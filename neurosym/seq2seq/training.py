@@ -441,13 +441,14 @@ class NeuralSeq2Seq:
         file, meta, tensors, metadata = read_checkpoint(path, CHECKPOINT_FILE)
         if meta["config"]["learner"] != self.name:
             raise NeurosymError(
-                f"{file}: checkpoint of model {meta['config']['learner']!r}, but this learner is {self.name!r}; "
-                f"use --model {meta['config']['learner']}"
+                f"{file}: checkpoint of model {meta['config']['learner']!r}, but this learner is "
+                f"{self.name!r}; use --model {meta['config']['learner']}"
             )
         if meta["config"]["model"] != self.model_config.to_json():
             raise NeurosymError(
                 f"{file}: model settings differ from the checkpoint's {meta['config']['model']}; "
-                "build the learner with the checkpoint's settings (the runner reads them from config.json)"
+                "build the learner with the checkpoint's settings (the runner reads them from "
+                "config.json)"
             )
         self._create(TokenVocab(meta["src_vocab"]), TokenVocab(meta["tgt_vocab"]))
         assert self.net is not None and self.opt is not None

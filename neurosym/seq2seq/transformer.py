@@ -198,7 +198,8 @@ class TransformerSeq2Seq(nn.Module):
         position)."""
         if offset + ids.shape[1] > self.max_positions:
             raise NeurosymError(
-                f"sequence of {offset + ids.shape[1]} tokens exceeds max_positions {self.max_positions}"
+                f"sequence of {offset + ids.shape[1]} tokens exceeds max_positions "
+                f"{self.max_positions}"
             )
         return self.drop(
             emb(ids) * math.sqrt(self.d_model) + self.pos[offset : offset + ids.shape[1]]

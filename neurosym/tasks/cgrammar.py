@@ -394,8 +394,9 @@ def _check_alternative(
             raise spec.error(
                 f"the operator {sym.value!r} is not supported in a compositional grammar",
                 sym.where,
-                "write repetition as a recursive rule, e.g. 'items: item items -> more | item', and an "
-                "optional part as two alternatives; every alternative needs a fixed list of children",
+                "write repetition as a recursive rule, e.g. 'items: item items -> more | item', "
+                "and an optional part as two alternatives; every alternative needs a fixed list of "
+                "children",
             )
         if sym.kind == "literal":
             if not sym.value or any(c.isspace() for c in sym.value) or "\\" in sym.value:
@@ -444,9 +445,11 @@ def _check_reachable(spec: TaskSpec, grammar: InputGrammar) -> None:
     for rule, where in grammar.rule_where.items():
         if rule not in seen:
             raise spec.error(
-                f"rule {rule!r} is never used: no sentence of the start rule {grammar.start!r} reaches it",
+                f"rule {rule!r} is never used: no sentence of the start rule {grammar.start!r} "
+                "reaches it",
                 where,
-                f"use it in another rule, or delete it (the first rule, {grammar.start!r}, is the start)",
+                f"use it in another rule, or delete it (the first rule, {grammar.start!r}, is the "
+                "start)",
             )
 
 
@@ -484,8 +487,8 @@ def _check_unit_cycles(spec: TaskSpec, grammar: InputGrammar) -> None:
             target = alt.children[0]
             if target == start:
                 raise spec.error(
-                    f"rule {start!r} can rewrite to itself through single-rule alternatives, so one "
-                    "sentence has infinitely many parse trees (an ambiguous grammar)",
+                    f"rule {start!r} can rewrite to itself through single-rule alternatives, so "
+                    "one sentence has infinitely many parse trees (an ambiguous grammar)",
                     alt.where,
                     "make every alternative in that cycle add at least one word",
                 )

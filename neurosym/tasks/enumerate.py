@@ -124,7 +124,9 @@ class Enumerator:
         raise IndexError("tree index out of range")
 
 
-def enumerate_items(spec: TaskSpec, grammar: InputGrammar, templates: dict[str, Template]) -> list[Item]:
+def enumerate_items(
+    spec: TaskSpec, grammar: InputGrammar, templates: dict[str, Template]
+) -> list[Item]:
     """The data set the ``enumerate`` statement asks for; raise TaskFileError if it cannot be
     listed."""
     enum = spec.enumerate or EnumerateSpec()
@@ -146,11 +148,11 @@ def enumerate_items(spec: TaskSpec, grammar: InputGrammar, templates: dict[str, 
         if not finite:
             loops = ", ".join(repr(r) for r in grammar.recursive_rules)
             raise spec.error(
-                f"the language is infinite (rule {loops} can contain itself) and the enumeration has "
-                "no depth bound",
+                f"the language is infinite (rule {loops} can contain itself) and the enumeration "
+                "has no depth bound",
                 where,
-                "add a bound: 'enumerate depth 6' (every sentence whose parse tree is at most 6 deep), "
-                "optionally with 'count 1000 seed 0' to sample",
+                "add a bound: 'enumerate depth 6' (every sentence whose parse tree is at most 6 "
+                "deep), optionally with 'count 1000 seed 0' to sample",
             )
         height = max_height(grammar)
     else:
@@ -185,7 +187,8 @@ def enumerate_items(spec: TaskSpec, grammar: InputGrammar, templates: dict[str, 
     else:
         if total > MAX_SENTENCES:
             raise spec.error(
-                f"the enumeration would list {_amount(total)} sentences (more than {MAX_SENTENCES:,})",
+                f"the enumeration would list {_amount(total)} sentences (more than "
+                f"{MAX_SENTENCES:,})",
                 where,
                 "lower the depth, or sample with 'count K seed S'",
             )

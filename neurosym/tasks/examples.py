@@ -42,7 +42,8 @@ def parse_scan_line(line: str, *, path: str | Path = "<string>", lineno: int = 1
             line=lineno,
             column=1,
             text=line,
-            hint="write each example on one line as in SCAN's files, e.g. 'IN: jump twice OUT: I_JUMP I_JUMP'",
+            hint="write each example on one line as in SCAN's files, e.g. 'IN: jump twice OUT: "
+            "I_JUMP I_JUMP'",
         )
     head, _, tail = line[4:].partition(" OUT:")
     return Example(tuple(head.split()), tuple(tail.split()))

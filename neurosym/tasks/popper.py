@@ -276,15 +276,18 @@ def _ground_atom(src: _Source, term: _Term, what: str) -> Atom:
         elif a.kind == "float":
             raise src.error(
                 a,
-                f"float {a.value} in {what}: only atoms, integers and quoted atoms are constants here",
+                f"float {a.value} in {what}: only atoms, integers and quoted atoms are constants "
+                "here",
                 "quote it to use it as a name ('0.5'), or scale it to an integer",
             )
         else:
             kind = "list" if a.kind == "list" else f"compound term {a.value}(...)"
             raise src.error(
                 a,
-                f"{kind} in {what}: function symbols and lists are not supported (∂ILP is function-free)",
-                "flatten it into extra facts, e.g. a list [a,b] as  head(l1, a). tail(l1, l2). head(l2, b). tail(l2, nil).",
+                f"{kind} in {what}: function symbols and lists are not supported (∂ILP is "
+                "function-free)",
+                "flatten it into extra facts, e.g. a list [a,b] as  head(l1, a). tail(l1, l2). "
+                "head(l2, b). tail(l2, nil).",
             )
     return Atom(term.value, tuple(args))
 
@@ -334,14 +337,23 @@ class PopperImport:
 
 _BIAS_IGNORED = {
     "type": "type/2 (argument types) is ignored: ∂ILP clauses range over all constants",
-    "direction": "direction/2 (argument modes) is ignored: ∂ILP evaluates bottom-up, modes play no part",
-    "max_vars": "max_vars is ignored: the number of variables is set by the template's existentials",
+    "direction": (
+        "direction/2 (argument modes) is ignored: ∂ILP evaluates bottom-up, modes play no part"
+    ),
+    "max_vars": (
+        "max_vars is ignored: the number of variables is set by the template's existentials"
+    ),
     "max_body": "max_body is ignored: ∂ILP clauses have exactly two body atoms",
-    "max_clauses": "max_clauses is ignored: ∂ILP defines each predicate by one or two clauses (its templates)",
+    "max_clauses": (
+        "max_clauses is ignored: ∂ILP defines each predicate by one or two clauses (its templates)"
+    ),
     "min_body": "min_body is ignored: ∂ILP clauses have exactly two body atoms",
     "non_datalog": "non_datalog is ignored: ∂ILP programs are Datalog",
     "allow_singletons": "allow_singletons is ignored",
-    "enable_pi": "enable_pi is not read: to invent predicates pass invented={name: arity} (and templates)",
+    "enable_pi": (
+        "enable_pi is not read: "
+        "to invent predicates pass invented={name: arity} (and templates)"
+    ),
 }
 
 
@@ -387,7 +399,8 @@ def _read_bias(
                     raise src.error(
                         term,
                         f"a second head_pred ({pname}/{arity}); only one target is supported",
-                        f"keep one head_pred (the first is {heads[0][0]}/{heads[0][1]}) and make one task per target",
+                        f"keep one head_pred (the first is {heads[0][0]}/{heads[0][1]}) and make "
+                        "one task per target",
                     )
                 heads.append((pname, arity, term))
             else:
@@ -416,7 +429,8 @@ def _read_bias(
         )
     if constraints:
         notes.append(
-            f"bias.pl: {constraints} constraint(s) (':- ...') ignored: ∂ILP's bias is the rule template"
+            f"bias.pl: {constraints} constraint(s) (':- ...') ignored: ∂ILP's bias is the rule "
+            "template"
         )
     return heads[0], body, recursion
 

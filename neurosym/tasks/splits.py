@@ -47,7 +47,10 @@ class Split:
     note: str
 
     def __repr__(self) -> str:
-        return f"Split({self.name!r}, train={len(self.train)}, test={len(self.test)}, note={self.note!r})"
+        return (
+            f"Split({self.name!r}, train={len(self.train)}, test={len(self.test)}, "
+            f"note={self.note!r})"
+        )
 
 
 SPLIT_KINDS = (
@@ -445,7 +448,10 @@ def _held_out_template(
     test = [e for e in kept if contains_any(e.input, templates)]
     train = [e for e in kept if not contains_any(e.input, templates)]
     dropped = len(examples) - len(kept)
-    note = f"generated: held-out template ({len(templates)} phrase{'s' if len(templates) != 1 else ''})"
+    note = (
+        f"generated: held-out template ({len(templates)} "
+        f"phrase{'s' if len(templates) != 1 else ''})"
+    )
     if drops:
         note += f", {dropped} examples with a dropped variant in neither side"
     return train, test, note

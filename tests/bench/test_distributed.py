@@ -76,7 +76,7 @@ def test_partition_is_round_robin_and_complete():
 def test_two_process_gloo_equals_single_process(tmp_path):
     merged = _spawn(tmp_path, die_rank=-1)
     single = run_items(list(range(10, 16)), _work, out=tmp_path / "single.json", ctx=DistContext())
-    strip = lambda recs: [{k: v for k, v in r.items() if k != "pid"} for r in recs]  # noqa: E731
+    strip = lambda recs: [{k: v for k, v in r.items() if k != "pid"} for r in recs]
     assert strip(merged) == strip(single)
     assert len({r["pid"] for r in merged}) == 2  # really two processes did the work
 
@@ -125,7 +125,9 @@ def _bench(tmp_path, name: str, nproc: int) -> list[dict]:
             *cmd[1:],
         ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
+    proc = subprocess.run(
+        cmd, check=False, capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.count("3/3 verified") == 1  # only rank 0 prints the table
     return json.loads((tmp_path / name).read_text())["records"]

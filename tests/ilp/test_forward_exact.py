@@ -85,7 +85,8 @@ def check_exact(seed: int, preset: str, device: str, dtype: torch.dtype, fused: 
             got = val[:, r, w].double()
             diff = (got - expected).abs()
             assert float(diff.max()) <= 1e-6, (
-                f"seed {seed}, preset {preset}: restart {r} world {w} differs from the least model of\n"
+                f"seed {seed}, preset {preset}: restart {r} world {w} differs from the least model "
+                "of\n"
                 + "\n".join(map(str, program))
             )
             checked += 1

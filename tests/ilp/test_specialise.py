@@ -12,12 +12,12 @@ import random
 
 import pytest
 import torch
+from test_forward_exact import random_problem
 
 from neurosym.ilp.clauses import task_clause_sets
 from neurosym.ilp.forward import ForwardChainer
 from neurosym.ilp.grounding import AtomIndex
 from neurosym.tasks.ilp_task import load_ilp_task
-from test_forward_exact import random_problem
 
 PRESETS = ["dilp", "mixed", "prod", "godel", "smooth"]
 

@@ -86,7 +86,7 @@ def naive_least_model(facts, program, constants):
             for values in itertools.product(constants, repeat=len(variables)):
                 sub = dict(zip(variables, values))
 
-                def ground(a):
+                def ground(a, sub=sub):
                     return (a.pred, tuple(sub[t] if isinstance(t, Var) else t.name for t in a.args))
 
                 if (

@@ -58,7 +58,8 @@ BAD = [
     (
         "negative block and closed world",
         (
-            "target p/1\nworld w {\n background { q(a). }\n positive { p(a). }\n negative { p(b). }\n"
+            "target p/1\nworld w {\n background { q(a). }\n positive { p(a). }\n"
+            " negative { p(b). }\n"
             " negative closed_world\n}\nrules p: (0, no)\n"
         ),
         2,

@@ -51,7 +51,8 @@ def test_good_task_parses_with_generators():
 
 def test_constants_inferred_when_not_declared():
     task = parse_ilp_task(
-        "target p/1\nbackground { q(a). q(b). }\npositive { p(a). }\nnegative { p(c). }\nrules p: (0, no)\n"
+        "target p/1\nbackground { q(a). q(b). }\npositive { p(a). }\nnegative { p(c). }\n"
+        "rules p: (0, no)\n"
     )
     assert set(task.constants) == {"a", "b", "c"}
     assert task.steps == 1
@@ -90,13 +91,19 @@ BAD = [
     ),
     (
         "duplicate example",
-        "target p/1\nbackground { q(a). }\npositive { p(a). p(a). }\nnegative { p(b). }\nrules p: (0, no)\n",
+        (
+            "target p/1\nbackground { q(a). }\npositive { p(a). p(a). }\nnegative { p(b). }\n"
+            "rules p: (0, no)\n"
+        ),
         3,
         "duplicate positive",
     ),
     (
         "contradictory",
-        "target p/1\nbackground { q(a). }\npositive { p(a). }\nnegative { p(a). }\nrules p: (0, no)\n",
+        (
+            "target p/1\nbackground { q(a). }\npositive { p(a). }\nnegative { p(a). }\n"
+            "rules p: (0, no)\n"
+        ),
         4,
         "contradictory",
     ),
@@ -115,19 +122,28 @@ BAD = [
     ("no target", "background { q(a). }\n", 1, "no target"),
     (
         "rules for unknown",
-        "target p/1\nbackground { q(a). }\npositive { p(a). }\nnegative { p(b). }\nrules p: (0, no)\nrules z: (0, no)\n",
+        (
+            "target p/1\nbackground { q(a). }\npositive { p(a). }\nnegative { p(b). }\n"
+            "rules p: (0, no)\nrules z: (0, no)\n"
+        ),
         6,
         "neither the target",
     ),
     (
         "missing rules",
-        "target p/1\ninvented i/1\nbackground { q(a). }\npositive { p(a). }\nnegative { p(b). }\nrules p: (0, no)\nsteps 2\n",
+        (
+            "target p/1\ninvented i/1\nbackground { q(a). }\npositive { p(a). }\n"
+            "negative { p(b). }\nrules p: (0, no)\nsteps 2\n"
+        ),
         1,
         "no rule templates for i",
     ),
     (
         "missing steps",
-        "target p/1\nbackground { q(a). }\npositive { p(a). }\nnegative { p(b). }\nrules p: (0, no), (1, yes)\n",
+        (
+            "target p/1\nbackground { q(a). }\npositive { p(a). }\nnegative { p(b). }\n"
+            "rules p: (0, no), (1, yes)\n"
+        ),
         1,
         "steps",
     ),

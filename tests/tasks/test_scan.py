@@ -14,7 +14,8 @@ from neurosym.tasks.examples import read_scan_file
 SCAN_DIR = default_scan_data_dir()
 needs_official = pytest.mark.skipif(
     SCAN_DIR is None,
-    reason="official SCAN files not found (../shared/scan next to the repository, or $NEUROSYM_SCAN_DATA)",
+    reason="official SCAN files not found (../shared/scan next to the repository, or "
+    "$NEUROSYM_SCAN_DATA)",
 )
 RULE_SPLITS = [s for s in SCAN_SPLITS if s != "simple"]
 
