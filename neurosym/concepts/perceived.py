@@ -345,7 +345,7 @@ class PerceptLearner:
             opt.zero_grad()
             loss.sum().backward()
             opt.step()
-        return float(loss.min())
+        return float(loss.detach().min())
 
     def _train_encoder(self, trees, outputs, data: Percepts) -> int:
         """Adam on the encoder alone, ``-log sum_a P(a) [program(tree_a) == output]`` over all

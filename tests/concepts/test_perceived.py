@@ -86,3 +86,65 @@ def test_indistinct_and_matching():
     assert indistinct(program, CANDIDATES) == [("a", "b")]
     acc, match = matched_accuracy(torch.tensor([[0, 9, 1], [8, 0, 2], [0, 0, 10]]))
     assert match == [1, 0, 2] and abs(acc - 27 / 30) < 1e-12
+
+
+TINY = '''task tiny
+grammar {
+    command: phrase "and" phrase -> and
+           | phrase
+    phrase: word "twice" -> twice
+          | word
+    word: "dax" -> dax | "wif" -> wif
+}
+meaning {
+    and(x, y) = x y
+    twice(x) = x x
+    dax = RED
+    wif = BLUE
+}
+enumerate all
+'''
+
+
+def test_two_perceived_words_learn_classes_and_meanings():
+    """Images of two synthetic digit classes stand for dax and wif; no percept label is used."""
+    import numpy as np
+
+    from neurosym.concepts.learn import LearnConfig
+    from neurosym.concepts.percept import DigitCNN, PerceptEncoder, images_to_tensor
+    from neurosym.concepts.perceived import PerceptConfig, PerceptLearner
+    from neurosym.tasks.compositional import compositional_task_from_text
+    from neurosym.tasks.mnist import synthetic_digits
+
+    task = compositional_task_from_text(TINY)
+    images, labels = synthetic_digits(0, 2000)
+    pix = images_to_tensor(images)
+    classes = {"dax": 7, "wif": 2}
+    rng = np.random.default_rng(0)
+
+    def draw(pool, copies):
+        trees, outputs, percepts = [], [], []
+        for _ in range(copies):
+            for ex, tree in zip(task.examples, task.trees):
+                words = [n.rule for n in tree.walk() if n.rule in classes]
+                idx = [int(rng.choice(pool[(labels[pool] == classes[w])])) for w in words]
+                trees.append(tree)
+                outputs.append(ex.output)
+                percepts.append(pix[idx])
+        return trees, outputs, percepts
+
+    train_pool, test_pool = np.arange(0, 1500), np.arange(1500, 2000)
+    trees, outputs, percepts = draw(train_pool, 4)
+    torch.manual_seed(0)
+    encoder = PerceptEncoder(DigitCNN(32), ConceptTable({"dax": 0, "wif": 0}), 32)
+    learner = PerceptLearner(ConceptTable(task.alternatives), ("RED", "BLUE"), encoder,
+                             LearnConfig(restarts=4),
+                             PerceptConfig(joint_pairs=60, joint_steps=60, epochs=2, batch=32))
+    result = learner.fit(trees, outputs, [1.0] * len(trees), percepts)
+    assert result.explained == 1.0 and result.indistinct == []
+    assert result.program.rules()["and"] == "and(x, y) = x y"
+    assert result.program.rules()["twice"] == "twice(x) = x x"
+    # which row holds which class is arbitrary; the two rows must mean the two colours
+    assert sorted(result.program.templates[w].tokens for w in classes) == [("BLUE",), ("RED",)]
+    test_trees, test_outputs, test_percepts = draw(test_pool, 2)
+    assert learner.predict(test_trees, test_percepts) == [tuple(o) for o in test_outputs]
