@@ -23,8 +23,8 @@ import numpy as np
 import torch
 
 from neurosym.concepts.learn import LearnConfig
-from neurosym.concepts.percept import DigitCNN, PerceptEncoder, images_to_tensor
 from neurosym.concepts.perceived import PerceptConfig, PerceptLearner, matched_accuracy
+from neurosym.concepts.percept import DigitCNN, PerceptEncoder, images_to_tensor
 from neurosym.concepts.table import ConceptTable
 from neurosym.io import atomic_write_json
 from neurosym.tasks.compositional import load_compositional_task
@@ -89,7 +89,7 @@ def run(task: Any, split: str, seed: int, device: torch.device, images: np.ndarr
     others_ok = all(learned.get(n) == t for n, t in task.templates.items() if n not in WORD_CLASS)
     return {"split": split, "seed": seed, "train_lines": len(outputs),
             "test_lines": len(data.test), "exact_match": round(100 * exact, 2),
-            "encoder_accuracy": round(100 * accuracy, 2), "test_images": int(len(test_idx)),
+            "encoder_accuracy": round(100 * accuracy, 2), "test_images": len(test_idx),
             "rules_equal_meanings": bool(actions_ok and others_ok),
             "assignment": assignment, "indistinct": result.indistinct,
             "explained_train": round(result.explained, 4), "train_seconds": round(seconds, 1),

@@ -111,8 +111,8 @@ def test_two_perceived_words_learn_classes_and_meanings():
     import numpy as np
 
     from neurosym.concepts.learn import LearnConfig
-    from neurosym.concepts.percept import DigitCNN, PerceptEncoder, images_to_tensor
     from neurosym.concepts.perceived import PerceptConfig, PerceptLearner
+    from neurosym.concepts.percept import DigitCNN, PerceptEncoder, images_to_tensor
     from neurosym.tasks.compositional import compositional_task_from_text
     from neurosym.tasks.mnist import synthetic_digits
 
