@@ -60,7 +60,8 @@ def run(task: Any, split: str, seed: int, device: torch.device, images: np.ndarr
     learner = PerceptLearner(ConceptTable(task.alternatives), vocabulary, encoder, LearnConfig(),
                              pcfg, device=device, seed=seed)
     start = time.perf_counter()
-    result = learner.fit(train_trees, outputs, [1.0] * len(outputs), train_percepts)
+    result = learner.fit(train_trees, outputs, [1.0] * len(outputs), train_percepts,
+                         progress=lambda entry: print(f"  {split} seed {seed}: {entry}", flush=True))
     seconds = time.perf_counter() - start
 
     test_trees = [task.parse(ex.input) for ex in data.test]

@@ -25,7 +25,7 @@ from __future__ import annotations
 import itertools
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -256,16 +256,23 @@ class PerceptLearner:
 
     # ---- public ---------------------------------------------------------------------------------
     def fit(self, trees: Sequence[ParseNode], outputs: Sequence[tuple[str, ...]],
-            weights: Sequence[float], percepts: Sequence[Tensor]) -> PerceptResult:
+            weights: Sequence[float], percepts: Sequence[Tensor],
+            progress: Callable[[dict], None] | None = None) -> PerceptResult:
         """Joint phase (encoder + soft templates on a short subset), then ``rounds`` of: the
         template learner on the argmax-resolved trees, the encoder on all pairs under that program.
-        ``percepts[b]``: ``[k_b, ...]`` one item per perceived leaf of ``trees[b]`` in pre-order."""
+        ``percepts[b]``: ``[k_b, ...]`` one item per perceived leaf of ``trees[b]`` in pre-order;
+        ``progress`` receives each phase's log entry as it ends."""
         start = time.perf_counter()
         self.encoder.to(self.device)
         data = self._check(trees, percepts)
         log: list[dict] = []
-        log.append({"joint_loss": self._joint(trees, outputs, weights, data),
-                    "seconds": time.perf_counter() - start})
+
+        def note(entry: dict) -> None:
+            log.append({**entry, "seconds": round(time.perf_counter() - start, 2)})
+            if progress is not None:
+                progress(log[-1])
+
+        note({"joint_loss": self._joint(trees, outputs, weights, data)})
         for round_ in range(self.percept_config.rounds):
             resolved = self._resolve_all(trees, data)
             learner = TemplateLearner(self.table, self.vocabulary, self.config,
@@ -273,9 +280,8 @@ class PerceptLearner:
             result = learner.fit(resolved, outputs, weights)
             self.program = result.program
             unusable = self._train_encoder(trees, outputs, data)
-            log.append({"round": round_, "explained_before": result.explained_weight,
-                        "no_consistent_assignment": unusable,
-                        "seconds": time.perf_counter() - start})
+            note({"round": round_, "explained_before": result.explained_weight,
+                  "no_consistent_assignment": unusable})
         resolved = self._resolve_all(trees, data)
         ok = [execute(self.program.templates, t) == tuple(o) for t, o in zip(resolved, outputs)]
         explained = sum(w for w, good in zip(weights, ok) if good) / float(sum(weights))
