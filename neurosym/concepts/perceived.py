@@ -356,25 +356,26 @@ class PerceptLearner:
     def _train_encoder(self, trees, outputs, data: Percepts) -> int:
         """Adam on the encoder alone, ``-log sum_a P(a) [program(tree_a) == output]`` over all
         pairs (exact with the program fixed); returns how many pairs no assignment explains
-        (left out)."""
+        (left out, as are pairs without percepts)."""
         assert self.program is not None
         pc = self.percept_config
         k = len(self.candidates)
         width = data.index.shape[1]
-        rows, choices, masks = [], [], []
+        rows, choices, masks, unexplained = [], [], [], 0
         for b, tree in enumerate(trees):
             n = int((data.index[b] >= 0).sum())
             product = list(itertools.product(range(k), repeat=n))
             ok = [execute(self.program.templates,
                           resolve(tree, self.candidates, [self.candidates[j] for j in a]))
                   == tuple(outputs[b]) for a in product]
+            unexplained += not any(ok)
             if n == 0 or not any(ok):
                 continue
             rows.append(b)
             choices.append([list(a) + [0] * (width - n) for a in product])
             masks.append(ok)
         if not rows or pc.epochs == 0:
-            return len(trees) - len(rows)
+            return unexplained
         most = max(len(c) for c in choices)
         choice = torch.zeros(len(rows), most, width, dtype=torch.long)
         allowed = torch.zeros(len(rows), most, dtype=torch.bool)
@@ -396,7 +397,7 @@ class PerceptLearner:
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
-        return len(trees) - len(rows)
+        return unexplained
 
 
 def indistinct(program: Program, candidates: Sequence[str]) -> list[tuple[str, ...]]:
