@@ -205,9 +205,9 @@ def resolve(tree: ParseNode, candidates: Sequence[str], words: Sequence[str]) ->
 class PerceptConfig(Config):
     """Settings of :class:`PerceptLearner` beyond the template learner's :class:`LearnConfig`."""
 
-    joint_pairs: int = option(150, "pairs (short, covering) in the joint encoder + template phase",
+    joint_pairs: int = option(300, "pairs (short, covering) in the joint encoder + template phase",
                               minimum=1)
-    joint_steps: int = option(100, "Adam steps of the joint phase on the exact soft chart",
+    joint_steps: int = option(200, "Adam steps of the joint phase on the exact soft chart",
                               minimum=0)
     encoder_lr: float = option(3e-3, "Adam learning rate of the encoder", minimum=0)
     epochs: int = option(3, "epochs over all pairs training the encoder with the program fixed",
