@@ -1,7 +1,7 @@
 """Visual SCAN: SCAN's four action words arrive as MNIST images, learned with no percept label.
 
-    .venv/bin/python bench/neurosym/visual_scan.py --device cpu --splits simple,addprim_jump,length \
-        --seeds 0 --json bench/neurosym/results-visual.json
+    .venv/bin/python bench/neurosym/visual_scan.py --device cpu \
+        --splits simple,addprim_jump,length --seeds 0 --json bench/neurosym/results-visual.json
 
 Every occurrence of ``walk``/``look``/``run``/``jump`` in a command is a fresh image of digit
 class 0/1/2/3 (:data:`WORD_CLASS`): training images from MNIST 0-7999, test images from
@@ -61,7 +61,7 @@ def run(task: Any, split: str, seed: int, device: torch.device, images: np.ndarr
                              pcfg, device=device, seed=seed)
     start = time.perf_counter()
     result = learner.fit(train_trees, outputs, [1.0] * len(outputs), train_percepts,
-                         progress=lambda entry: print(f"  {split} seed {seed}: {entry}", flush=True))
+                         progress=lambda e: print(f"  {split} seed {seed}: {e}", flush=True))
     seconds = time.perf_counter() - start
 
     test_trees = [task.parse(ex.input) for ex in data.test]

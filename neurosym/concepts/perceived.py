@@ -83,7 +83,8 @@ def expand(trees: Sequence[ParseNode], table: ConceptTable, candidates: Sequence
     per_level: list[Level] = []
     Variant = tuple[tuple[int, ...], tuple[int, int]]  # (assignment so far, (height, position))
 
-    def add(height: int, concept: int, example: int, kids: list[tuple[int, int]]) -> tuple[int, int]:
+    def add(height: int, concept: int, example: int,
+            kids: list[tuple[int, int]]) -> tuple[int, int]:
         while len(per_level) <= height:
             per_level.append([])
         per_level[height].append((concept, example, kids))
