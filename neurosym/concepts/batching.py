@@ -59,6 +59,10 @@ class TreeBatch:
         )
 
 
+Level = list[tuple[int, int, list[tuple[int, int]]]]
+"""One height's nodes as ``(concept id, example, [(height, position) of each child])``."""
+
+
 def batch_trees(trees: Sequence[ParseNode], table: ConceptTable, device: torch.device | str | None = None) -> TreeBatch:
     """Number the nodes of ``trees`` level by level and build the index tensors.
 
@@ -69,7 +73,7 @@ def batch_trees(trees: Sequence[ParseNode], table: ConceptTable, device: torch.d
     """
     k = max(table.max_arity, 1)
     # (height, example, node) for every node, children before parents.
-    per_level: list[list[tuple[int, int, list[tuple[int, int]]]]] = []
+    per_level: list[Level] = []
     roots_local: list[tuple[int, int]] = []  # (height, position in level) of each root
 
     def visit(node: ParseNode, example: int) -> tuple[int, int]:
@@ -86,6 +90,13 @@ def batch_trees(trees: Sequence[ParseNode], table: ConceptTable, device: torch.d
     for e, tree in enumerate(trees):
         roots_local.append(visit(tree, e))
 
+    return levels_to_batch(per_level, roots_local, k, device)
+
+
+def levels_to_batch(per_level: Sequence[Level], roots_local: Sequence[tuple[int, int]], k: int,
+                    device: torch.device | str | None = None) -> TreeBatch:
+    """Index tensors from nodes grouped by height; ``roots_local``: ``(height, position)`` of each
+    root. The nodes may form a DAG (a child shared by several parents): only heights matter."""
     starts = [0]
     for level in per_level:
         starts.append(starts[-1] + len(level))

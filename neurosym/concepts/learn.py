@@ -291,7 +291,11 @@ class TemplateLearner:
         log_len, log_choice = self.model()
         p = root_probabilities(log_len, log_choice, self.space, batch, out, lengths, dtype=dtype)
         tiny = torch.finfo(p.dtype).tiny
-        ll = torch.log(p.clamp_min(tiny)).double()  # [R, B]
+        return self.robust_nll(torch.log(p.clamp_min(tiny)).double(), lengths, w)
+
+    def robust_nll(self, ll: torch.Tensor, lengths: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+        """``[R]`` weighted ``-log((1-eps) P + eps V^-|output|)`` from ``ll`` = log P ``[R, B]``
+        (float64), ``lengths`` and ``w`` ``[B]``."""
         eps = self.config.noise
         if eps > 0:
             noise_ll = -lengths.double() * math.log(max(len(self.vocabulary), 2))

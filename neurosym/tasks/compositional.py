@@ -28,6 +28,7 @@ from neurosym.tasks.cgrammar import InputGrammar, ParseFailure, build_input_gram
 from neurosym.tasks.enumerate import Enumerator, enumerate_items
 from neurosym.tasks.examples import Example
 from neurosym.tasks.meaning import Template, build_templates, interpret
+from neurosym.tasks.percepts import PerceivedRule, check_percepts
 from neurosym.tasks.splits import Split, SplitRule, build_split_rules, read_split_files
 from neurosym.tasks.taskfile import TaskSpec, is_compositional_task_text, read_task_spec
 
@@ -55,6 +56,7 @@ class CompositionalTask:
     trees: list[ParseNode]
     split_rules: dict[str, SplitRule]
     data_dir: Path | None = None  # the file's 'data' folder (resolved), if declared
+    perceived: tuple[PerceivedRule, ...] = ()  # 'percept' lines: words that arrive as percepts
     _built: dict[str, Split] = field(default_factory=dict, repr=False)
     _parsed: dict[tuple[str, ...], ParseNode] = field(default_factory=dict, repr=False)
 
@@ -146,7 +148,8 @@ class CompositionalTask:
         return (f"compositional task {self.name!r}: {len(self.alternatives)} alternatives, "
                 f"{len(self.input_vocabulary)} input words, {len(self.output_vocabulary)} output tokens, "
                 f"{len(self.examples):,} examples, parser {self.grammar.parser_kind}; "
-                f"{len(self.split_rules)} splits: {splits or 'none'}")
+                f"{len(self.split_rules)} splits: {splits or 'none'}"
+                + "".join(f"; {p}" for p in self.perceived))
 
     def file_names(self, name: str) -> tuple[str, str]:
         """Relative paths of a split's train and test files (SCAN layout)."""
@@ -169,6 +172,7 @@ def _task_from_text(text: str, path: str | Path, base_dir: Path | None) -> Compo
         raise spec.error(f"lark cannot build a parser for this grammar: {e}", spec.grammar_where,
                          "simplify the grammar; report this if the grammar looks valid") from None
     templates = build_templates(spec, grammar)
+    perceived = check_percepts(spec, grammar)
     items = enumerate_items(spec, grammar, templates)
     enumerator = Enumerator(grammar, templates)
     rules = build_split_rules(spec, grammar, enumerator)
@@ -177,7 +181,7 @@ def _task_from_text(text: str, path: str | Path, base_dir: Path | None) -> Compo
     task = CompositionalTask(
         name=name, path=str(path), grammar=grammar, templates=templates,
         examples=[Example(i.words, i.meaning) for i in items], trees=[i.node for i in items],
-        split_rules={r.name: r for r in rules}, data_dir=data_dir,
+        split_rules={r.name: r for r in rules}, data_dir=data_dir, perceived=perceived,
     )
     _check_splits(spec, task)
     return task

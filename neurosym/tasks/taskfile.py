@@ -110,6 +110,18 @@ class EnumerateSpec:
     where: Where = Where(None, None)
 
 
+@dataclass(frozen=True)
+class PerceptSpec:
+    """``percept RULE from DATASET {word: class, ...}``: the words of ``rule`` may arrive as items of
+    the data set, each occurrence a fresh item of the word's class."""
+
+    rule: str
+    dataset: str
+    words: tuple[tuple[str, int, Where], ...]  # (word, class, where)
+    where: Where
+    dataset_where: Where
+
+
 @dataclass
 class TaskSpec:
     """Everything a compositional task file declares, unchecked."""
@@ -125,6 +137,7 @@ class TaskSpec:
     meaning_where: Where | None = None
     enumerate: EnumerateSpec | None = None
     splits: list[SplitSpec] = field(default_factory=list)
+    percepts: list[PerceptSpec] = field(default_factory=list)
 
     def error(self, message: str, where: Where | None, hint: str) -> TaskFileError:
         where = where or Where(None, None)
@@ -181,6 +194,8 @@ def read_task_spec(text: str, path: str | Path = "<string>") -> TaskSpec:
             spec.enumerate = _read_enumerate(spec, node)
         elif kind == "split":
             spec.splits.append(_read_split(node))
+        elif kind == "percept":
+            spec.percepts.append(_read_percept(node))
     return spec
 
 
@@ -273,6 +288,13 @@ def _read_split_kind(node: Tree) -> SplitKindSpec:
             (value,) = arg.children
             arguments.append(Argument(None, _read_value(value), _where(value), _value_text(value)))
     return SplitKindSpec(str(kind_token), tuple(arguments), _where(kind_token))
+
+
+def _read_percept(node: Tree) -> PerceptSpec:
+    rule, dataset, *words = node.children
+    pairs = tuple((str(w.children[0]), int(w.children[1]), _where(w.children[0]))
+                  for w in words if w is not None)
+    return PerceptSpec(str(rule), str(dataset), pairs, _where(rule), _where(dataset))
 
 
 def _read_split(node: Tree) -> SplitSpec:

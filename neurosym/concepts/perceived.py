@@ -1,0 +1,429 @@
+"""Perceived words: leaves of a parse tree that arrive as percepts (images), not as symbols.
+
+A *perceived* leaf is one whose concept is one of a few lexical candidates (the
+alternatives of one grammar rule, e.g. SCAN's ``walk``/``look``/``run``/``jump``)
+and is not read but seen: a :class:`~neurosym.concepts.percept.PerceptEncoder`
+over those candidates gives a distribution over them. The likelihood of an output
+marginalises over the candidates exactly::
+
+    P(output | tree, percepts) = sum_a P(a | percepts) * P(output | tree_a)
+
+over every assignment ``a`` of the example's perceived leaves (``tree_a`` the crisp
+tree it gives). Mixing the leaf's span chart instead would be exact only when no
+template repeats the leaf (``twice(x) = x x`` uses it twice, and both uses must be
+the same word), so the charts are kept per assignment: :func:`expand` builds one
+DAG batch in which a node has one copy per assignment of the perceived leaves
+below it, and subtrees without perceived leaves are shared. The gradient of this
+likelihood reaches the encoder and the templates together.
+
+:class:`PerceptLearner` trains both from (tree, output, percepts) triples with no
+percept label, then predicts by the argmax candidate per percept and exact execution.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor
+
+from neurosym.concepts.batching import Level, TreeBatch, levels_to_batch
+from neurosym.concepts.chart import root_probabilities
+from neurosym.concepts.composition import TemplateSpace
+from neurosym.concepts.learn import (
+    LearnConfig,
+    Pairs,
+    TemplateLearner,
+    TemplateLearnResult,
+    select_subset,
+)
+from neurosym.concepts.percept import PerceptEncoder
+from neurosym.concepts.table import ConceptTable
+from neurosym.concepts.templates import Program
+from neurosym.config import Config, option
+from neurosym.errors import NeurosymError
+from neurosym.lang.tree import ParseNode
+from neurosym.tasks.template import execute
+
+
+# ---- the exact likelihood ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Expansion:
+    """The crisp trees of every assignment of each example's perceived leaves, one DAG batch.
+
+    batch:  a :class:`TreeBatch` whose roots are the (example, assignment) pairs.
+    roots:  ``[B, A]`` root number (into ``batch.roots``) of each assignment, ``-1`` padding.
+    choice: ``[B, A, P]`` candidate index of perceived leaf ``p`` under each assignment.
+    leaves: ``[B]`` perceived leaves per example (leaves ``p >= leaves[b]`` are padding).
+    root_example: ``[B']`` the example of each root.
+    """
+
+    batch: TreeBatch
+    roots: Tensor
+    choice: Tensor
+    leaves: Tensor
+    root_example: Tensor
+
+
+def perceived_leaves(tree: ParseNode, candidates: Sequence[str]) -> int:
+    """How many leaves of ``tree`` are perceived (their concept is one of ``candidates``)."""
+    return sum(1 for node in tree.walk() if not node.children and node.rule in candidates)
+
+
+def expand(trees: Sequence[ParseNode], table: ConceptTable, candidates: Sequence[str],
+           device: torch.device | str | None = None) -> Expansion:
+    """Every leaf whose concept is in ``candidates`` is perceived: numbered in pre-order, it
+    takes each candidate in turn (the concept written in the tree is ignored)."""
+    k = max(table.max_arity, 1)
+    ids = [table.index(c) for c in candidates]
+    per_level: list[Level] = []
+    Variant = tuple[tuple[int, ...], tuple[int, int]]  # (assignment so far, (height, position))
+
+    def add(height: int, concept: int, example: int,
+            kids: list[tuple[int, int]]) -> tuple[int, int]:
+        while len(per_level) <= height:
+            per_level.append([])
+        per_level[height].append((concept, example, kids))
+        return height, len(per_level[height]) - 1
+
+    def visit(node: ParseNode, example: int) -> list[Variant]:
+        if not node.children and node.rule in candidates:
+            return [((j,), add(0, c, example, [])) for j, c in enumerate(ids)]
+        if len(node.children) != table.arity(node.rule):
+            table.check_tree(node)
+        out = []
+        for combo in itertools.product(*(visit(child, example) for child in node.children)):
+            kids = [where for _, where in combo]
+            height = 1 + max((h for h, _ in kids), default=-1)
+            out.append((sum((a for a, _ in combo), ()), add(height, table.index(node.rule),
+                                                             example, kids)))
+        return out
+
+    variants = [visit(tree, e) for e, tree in enumerate(trees)]
+    most = max(len(v) for v in variants)
+    depth = max(max(len(a) for a, _ in v) for v in variants)
+    roots = torch.full((len(trees), most), -1, dtype=torch.long)
+    choice = torch.zeros(len(trees), most, max(depth, 1), dtype=torch.long)
+    roots_local, root_example = [], []
+    for e, found in enumerate(variants):
+        for a, (assignment, where) in enumerate(found):
+            roots[e, a] = len(roots_local)
+            choice[e, a, : len(assignment)] = torch.tensor(assignment, dtype=torch.long)
+            roots_local.append(where)
+            root_example.append(e)
+    leaves = torch.tensor([len(v[0][0]) for v in variants], dtype=torch.long)
+    batch = levels_to_batch(per_level, roots_local, k, device)
+    return Expansion(batch, roots.to(device), choice.to(device), leaves.to(device),
+                     torch.tensor(root_example, dtype=torch.long, device=device))
+
+
+def assignment_log_prob(log_percepts: Tensor, choice: Tensor, leaves: Tensor) -> Tensor:
+    """``[B, A]`` log P(assignment): the sum over perceived leaves of log P(its candidate).
+
+    log_percepts ``[B, P, K]``; choice ``[B, A, P]``; leaves ``[B]``.
+    """
+    b, a, p = choice.shape
+    picked = torch.gather(log_percepts[:, None, :p].expand(b, a, p, -1), 3, choice[..., None])
+    used = torch.arange(p, device=choice.device)[None, :] < leaves[:, None]  # [B, P]
+    return (picked.squeeze(3) * used[:, None, :]).sum(-1)
+
+
+def perceived_log_likelihood(log_len: Tensor, log_choice: Tensor, space: TemplateSpace,
+                             expansion: Expansion, outputs: Tensor, lengths: Tensor,
+                             log_percepts: Tensor, *, dtype: torch.dtype = torch.float32) -> Tensor:
+    """``[R, B]`` log P(output_b | tree_b, percepts_b), exact over the perceived leaves.
+
+    log_len / log_choice as for :func:`~neurosym.concepts.chart.root_probabilities`;
+    outputs ``[B, L]``, lengths ``[B]``; log_percepts ``[B, P, K]`` log P(candidate) of each
+    example's perceived leaves in pre-order.
+    """
+    lengths = lengths.to(expansion.root_example.device)
+    p = root_probabilities(log_len, log_choice, space, expansion.batch, outputs,
+                           lengths[expansion.root_example], dtype=dtype)  # [R, B']
+    log_root = torch.log(p.clamp_min(torch.finfo(p.dtype).tiny)).double()
+    log_a = assignment_log_prob(log_percepts.double(), expansion.choice, expansion.leaves)
+    terms = log_root[:, expansion.roots.clamp(min=0)] + log_a[None]  # [R, B, A]
+    terms = terms.masked_fill((expansion.roots < 0)[None], float("-inf"))
+    return torch.logsumexp(terms, dim=-1)
+
+
+# ---- percepts as tensors ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Percepts:
+    """Every example's percepts: ``items [N, ...]`` and ``index [B, P]`` (row of ``items`` of each
+    perceived leaf, in pre-order; ``-1`` padding)."""
+
+    items: Tensor
+    index: Tensor
+
+    @classmethod
+    def from_list(cls, percepts: Sequence[Tensor]) -> Percepts:
+        """One tensor ``[k_b, ...]`` per example (``k_b`` may be 0)."""
+        counts = [int(t.shape[0]) for t in percepts]
+        index = torch.full((len(percepts), max(max(counts, default=0), 1)), -1, dtype=torch.long)
+        start = 0
+        for b, n in enumerate(counts):
+            index[b, :n] = torch.arange(start, start + n)
+            start += n
+        return cls(torch.cat(list(percepts)), index)
+
+    def log_probs(self, encoder: PerceptEncoder, examples: Tensor, device: torch.device) -> Tensor:
+        """``[len(examples), P, K]`` the encoder's log-distribution of each perceived leaf (zeros
+        for padding)."""
+        idx = self.index[examples]
+        valid = idx >= 0
+        out = torch.zeros(*idx.shape, encoder.num_concepts, device=device)
+        if valid.any():
+            out[valid.to(device)] = encoder(self.items[idx[valid]].to(device))
+        return out
+
+    @torch.no_grad()
+    def argmax(self, encoder: PerceptEncoder, device: torch.device, chunk: int = 2000) -> Tensor:
+        """``[N]`` the encoder's most probable candidate of every item."""
+        parts = [encoder(self.items[i: i + chunk].to(device)).argmax(1).cpu()
+                 for i in range(0, len(self.items), chunk)]
+        return torch.cat(parts) if parts else torch.zeros(0, dtype=torch.long)
+
+
+def resolve(tree: ParseNode, candidates: Sequence[str], words: Sequence[str]) -> ParseNode:
+    """``tree`` with its perceived leaves, in pre-order, set to ``words``."""
+    it = iter(words)
+
+    def visit(node: ParseNode) -> ParseNode:
+        if not node.children and node.rule in candidates:
+            return ParseNode(next(it))
+        return ParseNode(node.rule, tuple(visit(c) for c in node.children))
+
+    return visit(tree)
+
+
+# ---- learning -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PerceptConfig(Config):
+    """Settings of :class:`PerceptLearner` beyond the template learner's :class:`LearnConfig`."""
+
+    joint_pairs: int = option(300, "pairs (short, covering) in the joint encoder + template phase",
+                              minimum=1)
+    joint_steps: int = option(200, "Adam steps of the joint phase on the exact soft chart",
+                              minimum=0)
+    encoder_lr: float = option(3e-3, "Adam learning rate of the encoder", minimum=0)
+    epochs: int = option(3, "epochs over all pairs training the encoder with the program fixed",
+                         minimum=0)
+    batch: int = option(256, "pairs per encoder step with the program fixed", minimum=1)
+    rounds: int = option(2, "rounds of (learn the program from the argmax percepts, train the "
+                         "encoder under it)", minimum=1)
+
+
+@dataclass
+class PerceptResult:
+    """What :meth:`PerceptLearner.fit` learned.
+
+    program: one template per concept; ``meanings``: each candidate's rule text;
+    ``indistinct``: groups of candidates whose learned meanings are identical (the outputs
+    cannot tell them apart); ``explained``: weight fraction of the pairs the program
+    reproduces from the argmax percepts; ``template``: the last template-learner result.
+    """
+
+    program: Program
+    meanings: dict[str, str]
+    indistinct: list[tuple[str, ...]]
+    explained: float
+    template: TemplateLearnResult
+    seconds: float
+    log: list[dict] = field(default_factory=list)
+
+
+class PerceptLearner:
+    """Learns templates for ``table`` and the encoder's candidates (``encoder.table.names``, lexical
+    concepts of ``table``) from (tree, output, weight, percepts) with no percept label."""
+
+    def __init__(self, table: ConceptTable, vocabulary: Sequence[str], encoder: PerceptEncoder,
+                 config: LearnConfig | None = None, percept_config: PerceptConfig | None = None,
+                 *, device: torch.device | str = "cpu", seed: int = 0) -> None:
+        self.table, self.vocabulary, self.encoder = table, tuple(vocabulary), encoder
+        self.config = config or LearnConfig()
+        self.percept_config = percept_config or PerceptConfig()
+        self.device, self.seed = torch.device(device), seed
+        self.candidates = tuple(encoder.table.names)
+        for name in self.candidates:
+            if name not in table or table.arity(name) != 0:
+                raise NeurosymError(f"perceived concept {name!r} must be a lexical concept of the "
+                                    f"grammar ({', '.join(table.names)})")
+        self.program: Program | None = None
+
+    # ---- public ---------------------------------------------------------------------------------
+    def fit(self, trees: Sequence[ParseNode], outputs: Sequence[tuple[str, ...]],
+            weights: Sequence[float], percepts: Sequence[Tensor],
+            progress: Callable[[dict], None] | None = None) -> PerceptResult:
+        """Joint phase (encoder + soft templates on a short subset), then ``rounds`` of: the
+        template learner on the argmax-resolved trees, the encoder on all pairs under that program.
+        ``percepts[b]``: ``[k_b, ...]`` one item per perceived leaf of ``trees[b]`` in pre-order;
+        ``progress`` receives each phase's log entry as it ends."""
+        start = time.perf_counter()
+        self.encoder.to(self.device)
+        data = self._check(trees, percepts)
+        log: list[dict] = []
+
+        def note(entry: dict) -> None:
+            log.append({**entry, "seconds": round(time.perf_counter() - start, 2)})
+            if progress is not None:
+                progress(log[-1])
+
+        note({"joint_loss": self._joint(trees, outputs, weights, data)})
+        for round_ in range(self.percept_config.rounds):
+            resolved = self._resolve_all(trees, data)
+            learner = TemplateLearner(self.table, self.vocabulary, self.config,
+                                      device=self.device, seed=self.seed)
+            result = learner.fit(resolved, outputs, weights)
+            self.program = result.program
+            unusable = self._train_encoder(trees, outputs, data)
+            note({"round": round_, "explained_before": result.explained_weight,
+                  "no_consistent_assignment": unusable})
+        resolved = self._resolve_all(trees, data)
+        ok = [execute(self.program.templates, t) == tuple(o) for t, o in zip(resolved, outputs)]
+        explained = sum(w for w, good in zip(weights, ok) if good) / float(sum(weights))
+        meanings = {c: str(self.program.templates[c]) for c in self.candidates
+                    if c in self.program.templates}
+        return PerceptResult(self.program, meanings, indistinct(self.program, self.candidates),
+                             explained, result, time.perf_counter() - start, log)
+
+    def resolve(self, trees: Sequence[ParseNode], percepts: Sequence[Tensor]) -> list[ParseNode]:
+        """The trees with every perceived leaf set to the encoder's argmax candidate."""
+        return self._resolve_all(trees, self._check(trees, percepts))
+
+    def predict(self, trees: Sequence[ParseNode],
+                percepts: Sequence[Tensor]) -> list[tuple[str, ...] | None]:
+        """Exact execution of the learned program on the argmax-resolved trees."""
+        if self.program is None:
+            raise NeurosymError("nothing learned yet: call fit() first")
+        return [execute(self.program.templates, t) for t in self.resolve(trees, percepts)]
+
+    # ---- steps ----------------------------------------------------------------------------------
+    def _check(self, trees: Sequence[ParseNode], percepts: Sequence[Tensor]) -> Percepts:
+        if len(trees) != len(percepts):
+            raise NeurosymError(f"{len(trees)} trees but {len(percepts)} percept tensors")
+        for b, (tree, items) in enumerate(zip(trees, percepts)):
+            n = perceived_leaves(tree, self.candidates)
+            if n != int(items.shape[0]):
+                raise NeurosymError(f"example {b} ({tree}) has {n} perceived leaves but "
+                                    f"{int(items.shape[0])} percepts")
+        return Percepts.from_list(percepts)
+
+    def _resolve_all(self, trees: Sequence[ParseNode], data: Percepts) -> list[ParseNode]:
+        self.encoder.eval()
+        best = data.argmax(self.encoder, self.device).tolist()
+        names = [[self.candidates[best[int(i)]] for i in row if i >= 0] for row in data.index]
+        return [resolve(t, self.candidates, w) for t, w in zip(trees, names)]
+
+    def _joint(self, trees, outputs, weights, data: Percepts) -> float:
+        """Adam on the encoder and the soft templates together, exact over the perceived leaves,
+        on a short covering subset; returns the last loss (best restart)."""
+        pc, lc = self.percept_config, self.config
+        masked = [resolve(t, self.candidates, [self.candidates[0]] * data.index.shape[1])
+                  for t in trees]  # the words are not read: every perceived leaf looks the same
+        subset = select_subset(masked, outputs, weights, size=pc.joint_pairs,
+                               coverage=lc.coverage, rng=random.Random(self.seed))
+        learner = TemplateLearner(self.table, self.vocabulary, lc, device=self.device,
+                                  seed=self.seed)
+        longest = max(len(outputs[b]) for b in subset)
+        learner._build(max(1, min(lc.max_length, longest)), reverse=lc.reverse == "on",
+                       gen=torch.Generator().manual_seed(self.seed))
+        model, space = learner.model, learner.space
+        assert model is not None and space is not None
+        sub = [trees[b] for b in subset]
+        _, out, lengths, w = learner._tensors(Pairs(sub, [outputs[b] for b in subset],
+                                                    [weights[b] for b in subset]))
+        expansion = expand(sub, self.table, self.candidates, self.device)
+        examples = torch.tensor(subset, dtype=torch.long)
+        opt = torch.optim.Adam([{"params": model.parameters(), "lr": lc.lr},
+                                {"params": self.encoder.parameters(), "lr": pc.encoder_lr}])
+        dtype = getattr(torch, lc.dtype)
+        loss = torch.zeros(1)
+        self.encoder.train()
+        for _ in range(pc.joint_steps):
+            log_percepts = data.log_probs(self.encoder, examples, self.device)
+            ll = perceived_log_likelihood(*model(), space, expansion, out, lengths, log_percepts,
+                                          dtype=dtype)
+            loss = learner.robust_nll(ll, lengths, w)
+            opt.zero_grad()
+            loss.sum().backward()
+            opt.step()
+        return float(loss.detach().min())
+
+    def _train_encoder(self, trees, outputs, data: Percepts) -> int:
+        """Adam on the encoder alone, ``-log sum_a P(a) [program(tree_a) == output]`` over all
+        pairs (exact with the program fixed); returns how many pairs no assignment explains
+        (left out, as are pairs without percepts)."""
+        assert self.program is not None
+        pc = self.percept_config
+        k = len(self.candidates)
+        width = data.index.shape[1]
+        rows, choices, masks, unexplained = [], [], [], 0
+        for b, tree in enumerate(trees):
+            n = int((data.index[b] >= 0).sum())
+            product = list(itertools.product(range(k), repeat=n))
+            ok = [execute(self.program.templates,
+                          resolve(tree, self.candidates, [self.candidates[j] for j in a]))
+                  == tuple(outputs[b]) for a in product]
+            unexplained += not any(ok)
+            if n == 0 or not any(ok):
+                continue
+            rows.append(b)
+            choices.append([list(a) + [0] * (width - n) for a in product])
+            masks.append(ok)
+        if not rows or pc.epochs == 0:
+            return unexplained
+        most = max(len(c) for c in choices)
+        choice = torch.zeros(len(rows), most, width, dtype=torch.long)
+        allowed = torch.zeros(len(rows), most, dtype=torch.bool)
+        for i, (c, m) in enumerate(zip(choices, masks)):
+            choice[i, : len(c)] = torch.tensor(c, dtype=torch.long)
+            allowed[i, : len(m)] = torch.tensor(m)
+        examples = torch.tensor(rows, dtype=torch.long)
+        leaves = (data.index[examples] >= 0).sum(1)
+        opt = torch.optim.Adam(self.encoder.parameters(), lr=pc.encoder_lr)
+        gen = torch.Generator().manual_seed(self.seed)
+        self.encoder.train()
+        for _ in range(pc.epochs):
+            for part in torch.randperm(len(rows), generator=gen).split(pc.batch):
+                log_percepts = data.log_probs(self.encoder, examples[part], self.device)
+                log_a = assignment_log_prob(log_percepts, choice[part].to(self.device),
+                                            leaves[part].to(self.device))
+                log_a = log_a.masked_fill(~allowed[part].to(self.device), float("-inf"))
+                loss = -torch.logsumexp(log_a, dim=-1).mean()
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+        return unexplained
+
+
+def indistinct(program: Program, candidates: Sequence[str]) -> list[tuple[str, ...]]:
+    """Groups (two or more) of candidates whose learned templates write the same output: nothing in
+    the outputs can tell them apart, so which percept class is which of them is arbitrary."""
+    groups: dict[tuple, list[str]] = {}
+    for c in candidates:
+        if c in program.templates:
+            groups.setdefault(program.templates[c].items, []).append(c)
+    return [tuple(g) for g in groups.values() if len(g) > 1]
+
+
+def matched_accuracy(confusion: Tensor) -> tuple[float, list[int]]:
+    """Accuracy after the best one-to-one matching of classes to candidates.
+
+    confusion ``[classes, K]`` counts (row: true class, column: argmax candidate), classes <= K.
+    Returns (accuracy, candidate of each class). Exhaustive over matchings (K <= 8).
+    """
+    n, k = confusion.shape
+    if n > k or k > 8:
+        raise NeurosymError(f"matched_accuracy: {n} classes for {k} candidates (needs n <= k <= 8)")
+    total = float(confusion.sum())
+    best, match = -1.0, list(range(n))
+    for perm in itertools.permutations(range(k), n):
+        hits = float(sum(confusion[c, perm[c]] for c in range(n)))
+        if hits > best:
+            best, match = hits, list(perm)
+    return (best / total if total else 0.0), match

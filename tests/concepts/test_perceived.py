@@ -1,0 +1,150 @@
+"""Perceived leaves: the exact likelihood against brute force, and learning percepts + meanings."""
+
+import itertools
+import random
+
+import torch
+
+from neurosym.concepts.batching import batch_trees
+from neurosym.concepts.chart import root_probabilities
+from neurosym.concepts.composition import SoftTemplates, TemplateSpace
+from neurosym.concepts.perceived import (
+    expand,
+    indistinct,
+    matched_accuracy,
+    perceived_leaves,
+    perceived_log_likelihood,
+    resolve,
+)
+from neurosym.concepts.table import ConceptTable
+from neurosym.concepts.templates import Program
+from neurosym.lang.tree import ParseNode
+from neurosym.tasks.template import Item, ItemKind, Template
+
+TABLE = ConceptTable({"f": 1, "g": 2, "a": 0, "b": 0, "c": 0, "d": 0})
+CANDIDATES = ("a", "b", "c")  # "d" is a crisp leaf
+
+
+def random_tree(rng: random.Random, depth: int) -> ParseNode:
+    if depth == 0 or rng.random() < 0.3:
+        return ParseNode(rng.choice(["a", "b", "c", "d"]))
+    if rng.random() < 0.5:
+        return ParseNode("f", (random_tree(rng, depth - 1),))
+    return ParseNode("g", (random_tree(rng, depth - 1), random_tree(rng, depth - 1)))
+
+
+def brute_force(log_len, log_choice, space, tree, output, log_p) -> torch.Tensor:
+    """``[R]`` sum over every assignment of P(assignment) * P(output | crisp tree)."""
+    n = perceived_leaves(tree, CANDIDATES)
+    total = torch.zeros(log_len.shape[0], dtype=torch.float64)
+    for a in itertools.product(range(len(CANDIDATES)), repeat=n):
+        crisp = resolve(tree, CANDIDATES, [CANDIDATES[j] for j in a])
+        out = torch.tensor([output or [len(space.vocabulary)]])
+        p = root_probabilities(log_len, log_choice, space, batch_trees([crisp], TABLE), out,
+                               torch.tensor([len(output)]), dtype=torch.float64)[:, 0]
+        weight = sum(float(log_p[q, j]) for q, j in enumerate(a))
+        total += p * torch.exp(torch.tensor(weight, dtype=torch.float64))
+    return total
+
+
+def test_expansion_equals_brute_force_over_assignments():
+    for seed, reverse in [(0, False), (1, True), (2, False)]:
+        rng = random.Random(seed)
+        torch.manual_seed(seed)
+        space = TemplateSpace(4, 2, ("X", "Y", "Z"), reverse=reverse)
+        model = SoftTemplates(TABLE, space, restarts=2, composite_token_bias=0.0,
+                              generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+        trees = [random_tree(rng, 3) for _ in range(6)] + [ParseNode("f", (ParseNode("a"),))]
+        outputs = [[rng.randrange(3) for _ in range(rng.randrange(0, 5))] for _ in trees]
+        width = max(max(perceived_leaves(t, CANDIDATES) for t in trees), 1)
+        log_p = torch.log_softmax(torch.randn(len(trees), width, 3, dtype=torch.float64), -1)
+        big_l = max(max(len(o) for o in outputs), 1)
+        out = torch.full((len(trees), big_l), 3)
+        for b, o in enumerate(outputs):
+            out[b, : len(o)] = torch.tensor(o, dtype=torch.long)
+        lengths = torch.tensor([len(o) for o in outputs])
+        log_len, log_choice = model()
+        got = perceived_log_likelihood(log_len, log_choice, space, expand(trees, TABLE, CANDIDATES),
+                                       out, lengths, log_p, dtype=torch.float64).exp()
+        for b, tree in enumerate(trees):
+            want = brute_force(log_len, log_choice, space, tree, outputs[b], log_p[b])
+            assert torch.allclose(got[:, b], want, rtol=1e-9, atol=1e-30), (tree, got[:, b], want)
+
+
+def test_expansion_shares_subtrees_without_perceived_leaves():
+    tree = ParseNode("g", (ParseNode("f", (ParseNode("d"),)), ParseNode("a")))
+    e = expand([tree], TABLE, CANDIDATES)
+    # d and f(d) once, a in 3 copies, the root in 3 copies
+    assert [lvl.size for lvl in e.batch.levels] == [4, 1, 3]
+    assert e.roots.tolist() == [[0, 1, 2]] and e.leaves.tolist() == [1]
+
+
+def test_indistinct_and_matching():
+    same = Template("a", 0, (Item(ItemKind.TOKEN, "X"),))
+    program = Program({"a": same, "b": Template("b", 0, same.items),
+                       "c": Template("c", 0, (Item(ItemKind.TOKEN, "Y"),))})
+    assert indistinct(program, CANDIDATES) == [("a", "b")]
+    acc, match = matched_accuracy(torch.tensor([[0, 9, 1], [8, 0, 2], [0, 0, 10]]))
+    assert match == [1, 0, 2] and abs(acc - 27 / 30) < 1e-12
+
+
+TINY = '''task tiny
+grammar {
+    command: phrase "and" phrase -> and
+           | phrase
+    phrase: word "twice" -> twice
+          | word
+    word: "dax" -> dax | "wif" -> wif
+}
+meaning {
+    and(x, y) = x y
+    twice(x) = x x
+    dax = RED
+    wif = BLUE
+}
+enumerate all
+'''
+
+
+def test_two_perceived_words_learn_classes_and_meanings():
+    """Images of two synthetic digit classes stand for dax and wif; no percept label is used."""
+    import numpy as np
+
+    from neurosym.concepts.learn import LearnConfig
+    from neurosym.concepts.perceived import PerceptConfig, PerceptLearner
+    from neurosym.concepts.percept import DigitCNN, PerceptEncoder, images_to_tensor
+    from neurosym.tasks.compositional import compositional_task_from_text
+    from neurosym.tasks.mnist import synthetic_digits
+
+    task = compositional_task_from_text(TINY)
+    images, labels = synthetic_digits(0, 2000)
+    pix = images_to_tensor(images)
+    classes = {"dax": 7, "wif": 2}
+    rng = np.random.default_rng(0)
+
+    def draw(pool, copies):
+        trees, outputs, percepts = [], [], []
+        for _ in range(copies):
+            for ex, tree in zip(task.examples, task.trees):
+                words = [n.rule for n in tree.walk() if n.rule in classes]
+                idx = [int(rng.choice(pool[(labels[pool] == classes[w])])) for w in words]
+                trees.append(tree)
+                outputs.append(ex.output)
+                percepts.append(pix[idx])
+        return trees, outputs, percepts
+
+    train_pool, test_pool = np.arange(0, 1500), np.arange(1500, 2000)
+    trees, outputs, percepts = draw(train_pool, 4)
+    torch.manual_seed(0)
+    encoder = PerceptEncoder(DigitCNN(32), ConceptTable({"dax": 0, "wif": 0}), 32)
+    learner = PerceptLearner(ConceptTable(task.alternatives), ("RED", "BLUE"), encoder,
+                             LearnConfig(restarts=4),
+                             PerceptConfig(joint_pairs=60, joint_steps=60, epochs=2, batch=32))
+    result = learner.fit(trees, outputs, [1.0] * len(trees), percepts)
+    assert result.explained == 1.0 and result.indistinct == []
+    assert result.program.rules()["and"] == "and(x, y) = x y"
+    assert result.program.rules()["twice"] == "twice(x) = x x"
+    # which row holds which class is arbitrary; the two rows must mean the two colours
+    assert sorted(result.program.templates[w].tokens for w in classes) == [("BLUE",), ("RED",)]
+    test_trees, test_outputs, test_percepts = draw(test_pool, 2)
+    assert learner.predict(test_trees, test_percepts) == [tuple(o) for o in test_outputs]
