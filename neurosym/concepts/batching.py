@@ -39,7 +39,8 @@ class TreeLevel:
 
 @dataclass(frozen=True)
 class TreeBatch:
-    """A batch of parse trees as tensors: ``levels`` leaves first, ``roots`` ``[batch]`` global node numbers."""
+    """A batch of parse trees as tensors: ``levels`` leaves first, ``roots`` ``[batch]`` global node
+    numbers."""
 
     levels: tuple[TreeLevel, ...]
     roots: torch.Tensor
@@ -52,7 +53,12 @@ class TreeBatch:
 
     def to(self, device: torch.device | str) -> TreeBatch:
         return TreeBatch(
-            tuple(TreeLevel(l.concept.to(device), l.example.to(device), l.children.to(device), l.start) for l in self.levels),
+            tuple(
+                TreeLevel(
+                    l.concept.to(device), l.example.to(device), l.children.to(device), l.start
+                )
+                for l in self.levels
+            ),
             self.roots.to(device),
             self.num_nodes,
             self.max_arity,
@@ -63,7 +69,9 @@ Level = list[tuple[int, int, list[tuple[int, int]]]]
 """One height's nodes as ``(concept id, example, [(height, position) of each child])``."""
 
 
-def batch_trees(trees: Sequence[ParseNode], table: ConceptTable, device: torch.device | str | None = None) -> TreeBatch:
+def batch_trees(
+    trees: Sequence[ParseNode], table: ConceptTable, device: torch.device | str | None = None
+) -> TreeBatch:
     """Number the nodes of ``trees`` level by level and build the index tensors.
 
     >>> t = ConceptTable({"twice": 1, "walk": 0})
@@ -93,8 +101,12 @@ def batch_trees(trees: Sequence[ParseNode], table: ConceptTable, device: torch.d
     return levels_to_batch(per_level, roots_local, k, device)
 
 
-def levels_to_batch(per_level: Sequence[Level], roots_local: Sequence[tuple[int, int]], k: int,
-                    device: torch.device | str | None = None) -> TreeBatch:
+def levels_to_batch(
+    per_level: Sequence[Level],
+    roots_local: Sequence[tuple[int, int]],
+    k: int,
+    device: torch.device | str | None = None,
+) -> TreeBatch:
     """Index tensors from nodes grouped by height; ``roots_local``: ``(height, position)`` of each
     root. The nodes may form a DAG (a child shared by several parents): only heights matter."""
     starts = [0]

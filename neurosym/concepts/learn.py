@@ -107,7 +107,7 @@ class TemplateLearnResult:
     steps: int
     subset_size: int
     seconds: float
-    final_loss: float | None = None    # best restart's robust NLL on the subset, last gradient round
+    final_loss: float | None = None  # best restart's robust NLL on the subset, last gradient round
     log: list[dict] = field(default_factory=list)
 
 
@@ -127,8 +127,11 @@ class Pairs:
 
     def take(self, idx: Sequence[int]) -> Pairs:
         """The pairs at ``idx`` (a subset), in that order."""
-        return Pairs([self.trees[b] for b in idx], [self.outputs[b] for b in idx],
-                     [self.weights[b] for b in idx])
+        return Pairs(
+            [self.trees[b] for b in idx],
+            [self.outputs[b] for b in idx],
+            [self.weights[b] for b in idx],
+        )
 
     def check(self, templates: dict[str, Template]) -> list[bool]:
         """Per pair: does exact execution of ``templates`` reproduce the output?"""
@@ -155,18 +158,31 @@ class Rounds:
 
     def record(self, explained: float, wrong: int) -> dict:
         """Append this round's log entry (later stages add to it) and return it."""
-        entry = {"round": self.round, "steps": self.steps, "subset": len(self.subset),
-                 "explained": explained, "wrong_pairs": wrong,
-                 "seconds": time.perf_counter() - self.start}
+        entry = {
+            "round": self.round,
+            "steps": self.steps,
+            "subset": len(self.subset),
+            "explained": explained,
+            "wrong_pairs": wrong,
+            "seconds": time.perf_counter() - self.start,
+        }
         self.log.append(entry)
         return entry
 
 
 class TemplateLearner:
-    """Learns a :class:`Program` for the concepts of ``table`` from (tree, output, weight) triples."""
+    """Learns a :class:`Program` for the concepts of ``table`` from (tree, output, weight)
+    triples."""
 
-    def __init__(self, table: ConceptTable, vocabulary: Sequence[str], config: LearnConfig | None = None, *,
-                 device: torch.device | str = "cpu", seed: int = 0) -> None:
+    def __init__(
+        self,
+        table: ConceptTable,
+        vocabulary: Sequence[str],
+        config: LearnConfig | None = None,
+        *,
+        device: torch.device | str = "cpu",
+        seed: int = 0,
+    ) -> None:
         self.table = table
         self.vocabulary = tuple(vocabulary)
         self.config = config or LearnConfig()
@@ -179,9 +195,15 @@ class TemplateLearner:
         self._options: dict[str, list[Template]] = {}
 
     # ---- public ---------------------------------------------------------------------------------
-    def fit(self, trees: Sequence[ParseNode], outputs: Sequence[tuple[str, ...]], weights: Sequence[float],
-            *, callback: Callback | None = None,
-            max_steps: int | None = None) -> TemplateLearnResult:
+    def fit(
+        self,
+        trees: Sequence[ParseNode],
+        outputs: Sequence[tuple[str, ...]],
+        weights: Sequence[float],
+        *,
+        callback: Callback | None = None,
+        max_steps: int | None = None,
+    ) -> TemplateLearnResult:
         """Learn from the pairs. ``weights``: each pair's share of the training data (the seq2seq
         wrapper gives every distinct input weight 1, split over its outputs by line count)."""
         threads = torch.get_num_threads()
@@ -192,8 +214,9 @@ class TemplateLearner:
         finally:
             torch.set_num_threads(threads)
 
-    def _fit(self, pairs: Pairs, callback: Callback | None,
-             max_steps: int | None) -> TemplateLearnResult:
+    def _fit(
+        self, pairs: Pairs, callback: Callback | None, max_steps: int | None
+    ) -> TemplateLearnResult:
         """Subset -> gradient descent -> rounds of (repair, check, blame, redraw, descend) -> joint
         search -> Occam -> confidences (the module docstring's steps 1-6)."""
         self._check_vocabulary(pairs)
@@ -206,8 +229,14 @@ class TemplateLearner:
         self._options = {}
         present = self.table.concepts_in(pairs.trees)
         used = [n for n in self.table.names if n in present]  # table order: runs are reproducible
-        subset = select_subset(pairs.trees, pairs.outputs, pairs.weights, size=cfg.subset,
-                               coverage=cfg.coverage, rng=rng)
+        subset = select_subset(
+            pairs.trees,
+            pairs.outputs,
+            pairs.weights,
+            size=cfg.subset,
+            coverage=cfg.coverage,
+            rng=rng,
+        )
         run = Rounds(subset, budget=max_steps if max_steps is not None else 10**9, start=start)
         self._descend(run, pairs, cfg.steps, callback)
         if cfg.repair:
@@ -216,18 +245,34 @@ class TemplateLearner:
             best = self._best_restart(used)
         best, ok = self._joint_step(run, pairs, best, used)
         # Occam tie-break on the pairs the program explains, then a short run for confidences.
-        program = generalize_constants(Program(dict(best.templates)),
-                                       [t for t, good in zip(pairs.trees, ok) if good])
+        program = generalize_constants(
+            Program(dict(best.templates)), [t for t, good in zip(pairs.trees, ok) if good]
+        )
         ok = pairs.check(program.templates)
         program.confidence = self._confidences(program, pairs.take(run.subset))
         run.steps += cfg.confidence_steps
         final_loss = float(self._last_loss.min()) if self._last_loss is not None else None
         unexplained = [b for b, good in enumerate(ok) if not good]
-        return TemplateLearnResult(program, pairs.explained(ok), unexplained, run.round, run.steps,
-                           len(run.subset), time.perf_counter() - start, final_loss, run.log)
+        return TemplateLearnResult(
+            program,
+            pairs.explained(ok),
+            unexplained,
+            run.round,
+            run.steps,
+            len(run.subset),
+            time.perf_counter() - start,
+            final_loss,
+            run.log,
+        )
 
-    def _rounds(self, run: Rounds, pairs: Pairs, used: list[str], gen: torch.Generator,
-                callback: Callback | None) -> Scored:
+    def _rounds(
+        self,
+        run: Rounds,
+        pairs: Pairs,
+        used: list[str],
+        gen: torch.Generator,
+        callback: Callback | None,
+    ) -> Scored:
         """Repair on the subset, check on all pairs; while some are wrong: add counterexamples to
         the subset, redraw the blamed concepts in every restart, descend again (steps 3 and 4)."""
         cfg = self.config
@@ -247,7 +292,8 @@ class TemplateLearner:
                 return run.best
             run.previous_wrong, run.subset, run.round = wrong, run.subset + new, run.round + 1
             if cfg.reverse == "auto" and not self.space.reverse:
-                # the smaller space did not explain everything: allow reverse(child) items from now on
+                # the smaller space did not explain everything: allow reverse(child) items from now
+                # on
                 self._build(self.space.max_length, reverse=True, gen=gen)
                 entry["reverse"] = True
             self._warm_start(run.best, blamed, gen)
@@ -255,11 +301,22 @@ class TemplateLearner:
 
     # ---- steps ----------------------------------------------------------------------------------
     def _build(self, max_length: int, *, reverse: bool, gen: torch.Generator) -> None:
-        self.space = TemplateSpace(max_length, max(self.table.max_arity, 1), self.vocabulary,
-                                   reverse=reverse, per_length=self.config.per_length)
-        self.model = SoftTemplates(self.table, self.space, restarts=self.config.restarts,
-                                   composite_token_bias=self.config.composite_token_bias, generator=gen,
-                                   device=self.device, dtype=torch.float32)
+        self.space = TemplateSpace(
+            max_length,
+            max(self.table.max_arity, 1),
+            self.vocabulary,
+            reverse=reverse,
+            per_length=self.config.per_length,
+        )
+        self.model = SoftTemplates(
+            self.table,
+            self.space,
+            restarts=self.config.restarts,
+            composite_token_bias=self.config.composite_token_bias,
+            generator=gen,
+            device=self.device,
+            dtype=torch.float32,
+        )
         self._last_loss = None
 
     def _check_vocabulary(self, pairs: Pairs) -> None:
@@ -326,7 +383,10 @@ class TemplateLearner:
             done = step + 1
             if callback is not None and (step % 10 == 0 or step == steps - 1):
                 done_loss = loss.detach()
-                callback(offset + step, {"loss": float(done_loss.min()), "mean_loss": float(done_loss.mean())})
+                callback(
+                    offset + step,
+                    {"loss": float(done_loss.min()), "mean_loss": float(done_loss.mean())},
+                )
             if step % 10 == 9:
                 now = self.model.map_signature()
                 if signature is None or not torch.equal(now, signature):
@@ -338,7 +398,8 @@ class TemplateLearner:
         return done
 
     def _repair(self, subset: Pairs, used: list[str], previous: Scored | None) -> Scored:
-        """Coordinate ascent from every restart's MAP program (and the previous best) on the subset."""
+        """Coordinate ascent from every restart's MAP program (and the previous best) on the
+        subset."""
         assert self.model is not None
         cfg = self.config
         pool: dict[str, list[tuple[float, Template]]] = {n: [] for n in used}
@@ -363,7 +424,9 @@ class TemplateLearner:
         last = self._last_loss
         if last is not None:
             order.sort(key=lambda r: float(last[r]))
-        starts = ([dict(previous.templates)] if previous is not None else []) + [per_restart[r] for r in order]
+        starts = ([dict(previous.templates)] if previous is not None else []) + [
+            per_restart[r] for r in order
+        ]
         found = repair(options, starts, subset.trees, subset.outputs, subset.weights)
         for n, ts in options.items():  # every round's candidates, for the joint search
             self._options.setdefault(n, [])
@@ -373,8 +436,10 @@ class TemplateLearner:
     def _counterexamples(self, pairs: Pairs, wrong: list[int], subset: list[int]) -> list[int]:
         """Wrong pairs to add to the subset: the shortest (then heaviest) ones not in it yet."""
         in_subset = set(subset)
-        new = sorted((b for b in wrong if b not in in_subset),
-                     key=lambda b: (len(pairs.outputs[b]), -pairs.weights[b], b))
+        new = sorted(
+            (b for b in wrong if b not in in_subset),
+            key=lambda b: (len(pairs.outputs[b]), -pairs.weights[b], b),
+        )
         new = new[: max(self.config.subset // 2, 1)]
         if new:  # long counterexamples cost L^3 in the chart: take short ones while there are any
             limit = max(2 * max(len(pairs.outputs[b]) for b in subset), len(pairs.outputs[new[0]]))
@@ -388,8 +453,9 @@ class TemplateLearner:
         top = max(fractions.values(), default=0.0)
         return {n for n, f in fractions.items() if f >= max(self.config.blame_threshold, 0.5 * top)}
 
-    def _joint_step(self, run: Rounds, pairs: Pairs, best: Scored,
-                    used: list[str]) -> tuple[Scored, list[bool]]:
+    def _joint_step(
+        self, run: Rounds, pairs: Pairs, best: Scored, used: list[str]
+    ) -> tuple[Scored, list[bool]]:
         """Few pairs, some wrong after the rounds: the joint search (step 5). Returns the program
         and which pairs it explains."""
         ok = pairs.check(best.templates)
@@ -401,17 +467,20 @@ class TemplateLearner:
         run.log.append({"joint_search": True, "seconds": time.perf_counter() - run.start})
         return Scored(joint, float(sum(pairs.weights))), [True] * len(pairs)  # explains every pair
 
-    def _joint_search(self, pairs: Pairs, best: Scored,
-                      used: list[str]) -> dict[str, Template] | None:
-        """Few pairs, some still wrong: search for one program explaining them all, over the restarts'
+    def _joint_search(
+        self, pairs: Pairs, best: Scored, used: list[str]
+    ) -> dict[str, Template] | None:
+        """Few pairs, some still wrong: search for one program explaining them all, over the
+        restarts'
         candidates plus the templates read off each pair's output (see :func:`root_proposals`)."""
         assert self.space is not None
         candidates = {n: list(self._options.get(n, [])) for n in used}
         for n in used:
             if best.templates[n] not in candidates[n]:
                 candidates[n].insert(0, best.templates[n])
-        read_off = root_proposals(pairs.trees, pairs.outputs, candidates, best.templates,
-                                  max_items=self.space.max_length)
+        read_off = root_proposals(
+            pairs.trees, pairs.outputs, candidates, best.templates, max_items=self.space.max_length
+        )
         for n, extra in read_off.items():
             if n in candidates:
                 candidates[n] += [t for t in extra if t not in candidates[n]]
@@ -419,13 +488,15 @@ class TemplateLearner:
         return {n: found[n] for n in used} if found is not None else None
 
     def _best_restart(self, used: list[str]) -> Scored:
-        """Ablation without repair: the most probable templates of the restart with the lowest loss."""
+        """Ablation without repair: the most probable templates of the restart with the lowest
+        loss."""
         assert self.model is not None and self._last_loss is not None
         r = int(self._last_loss.argmin())
         return Scored(dict(self.model.map_program(r, set(used)).templates), float("nan"))
 
     def _warm_start(self, best: Scored, blamed: set[str], gen: torch.Generator) -> None:
-        """Every restart: the program's templates for trusted concepts, fresh random logits for blamed ones."""
+        """Every restart: the program's templates for trusted concepts, fresh random logits for
+        blamed ones."""
         assert self.model is not None
         program = Program(dict(best.templates))
         blamed_idx = sorted(self.table.index(n) for n in blamed)
@@ -442,13 +513,22 @@ class TemplateLearner:
         self._train(subset, self.config.confidence_steps, 0, None)
         conf = {}
         for name, template in program.templates.items():
-            lp = max(self.model.template_log_prob(r, name, template) for r in range(self.config.restarts))
+            lp = max(
+                self.model.template_log_prob(r, name, template) for r in range(self.config.restarts)
+            )
             conf[name] = math.exp(lp) if lp > float("-inf") else 0.0
         return conf
 
 
-def select_subset(trees: Sequence[ParseNode], outputs: Sequence[tuple[str, ...]], weights: Sequence[float], *,
-                  size: int, coverage: int, rng: random.Random) -> list[int]:
+def select_subset(
+    trees: Sequence[ParseNode],
+    outputs: Sequence[tuple[str, ...]],
+    weights: Sequence[float],
+    *,
+    size: int,
+    coverage: int,
+    rng: random.Random,
+) -> list[int]:
     """Indices of a small, short, covering training subset (see module docstring, step 1)."""
     order = sorted(range(len(trees)), key=lambda b: (len(outputs[b]), -weights[b], rng.random()))
     features: dict[tuple, list[int]] = {}

@@ -76,7 +76,8 @@ class CompositionalTask:
         return tuple(dict.fromkeys(t for tpl in self.templates.values() for t in tpl.tokens))
 
     def parse(self, words: Sequence[str] | str) -> ParseNode:
-        """The parse tree of a sentence (lark, same grammar); ParseFailure if it is not in the language.
+        """The parse tree of a sentence (lark, same grammar); ParseFailure if it is not in the
+        language.
 
         Results are memoised per sentence (trees are immutable), so parsing a training set
         every epoch costs one lark parse per distinct sentence.
@@ -95,8 +96,10 @@ class CompositionalTask:
         try:
             return interpret(node, self.templates)
         except (KeyError, IndexError):
-            raise NeurosymError(f"{node} is not a tree of task {self.name!r}: "
-                                f"the alternatives are {', '.join(self.templates)}") from None
+            raise NeurosymError(
+                f"{node} is not a tree of task {self.name!r}: "
+                f"the alternatives are {', '.join(self.templates)}"
+            ) from None
 
     def meaning_rules(self) -> dict[str, str]:
         """Alternative -> its meaning as text, e.g. ``{"twice": "twice(x) = x x", ...}``."""
@@ -112,11 +115,14 @@ class CompositionalTask:
         return list(self.split_rules)
 
     def split(self, name: str, data_dir: Path | str | None = None) -> Split:
-        """The named split. ``from_files`` splits read ``data_dir`` (default: the file's ``data``)."""
+        """The named split. ``from_files`` splits read ``data_dir`` (default: the file's
+        ``data``)."""
         rule = self.split_rules.get(name)
         if rule is None:
-            raise NeurosymError(f"task {self.name!r} has no split {name!r}; "
-                                f"its splits are: {', '.join(self.split_rules) or 'none'}")
+            raise NeurosymError(
+                f"task {self.name!r} has no split {name!r}; "
+                f"its splits are: {', '.join(self.split_rules) or 'none'}"
+            )
         if rule.kind == "from_files":
             folder = Path(data_dir) if data_dir is not None else self.data_dir
             found = read_split_files(rule, folder) if folder is not None else None
@@ -127,9 +133,12 @@ class CompositionalTask:
                 raise NeurosymError(
                     f"split {name!r} of task {self.name!r} is read from files "
                     f"({', '.join(rule.files or ())}) and they are not there ({where}); "
-                    "pass the folder that holds them (--data DIR)")
+                    "pass the folder that holds them (--data DIR)"
+                )
             base = self._rule_split(rule.fallback)
-            missing = f"official files not found in {folder}" if folder is not None else "no data folder"
+            missing = (
+                f"official files not found in {folder}" if folder is not None else "no data folder"
+            )
             return Split(name, base.train, base.test, f"{base.note} ({missing})")
         return self._rule_split(rule)
 
@@ -143,21 +152,27 @@ class CompositionalTask:
 
     def summary(self) -> str:
         """One line: what the task declares, e.g. for ``neurosym task check``."""
-        splits = ", ".join(f"{r.name} ({r.kind}{' else ' + r.fallback.kind if r.fallback else ''})"
-                           for r in self.split_rules.values())
-        return (f"compositional task {self.name!r}: {len(self.alternatives)} alternatives, "
-                f"{len(self.input_vocabulary)} input words, {len(self.output_vocabulary)} output tokens, "
-                f"{len(self.examples):,} examples, parser {self.grammar.parser_kind}; "
-                f"{len(self.split_rules)} splits: {splits or 'none'}"
-                + "".join(f"; {p}" for p in self.perceived))
+        splits = ", ".join(
+            f"{r.name} ({r.kind}{' else ' + r.fallback.kind if r.fallback else ''})"
+            for r in self.split_rules.values()
+        )
+        return (
+            f"compositional task {self.name!r}: {len(self.alternatives)} alternatives, "
+            f"{len(self.input_vocabulary)} input words, "
+            f"{len(self.output_vocabulary)} output tokens, "
+            f"{len(self.examples):,} examples, parser {self.grammar.parser_kind}; "
+            f"{len(self.split_rules)} splits: {splits or 'none'}"
+            + "".join(f"; {p}" for p in self.perceived)
+        )
 
     def file_names(self, name: str) -> tuple[str, str]:
         """Relative paths of a split's train and test files (SCAN layout)."""
         return self.split_rules[name].file_names
 
 
-def compositional_task_from_text(text: str, path: str | Path = "<string>",
-                                 base_dir: Path | None = None) -> CompositionalTask:
+def compositional_task_from_text(
+    text: str, path: str | Path = "<string>", base_dir: Path | None = None
+) -> CompositionalTask:
     """Check a compositional task file's text and build the task; TaskFileError on any problem."""
     with nesting_guard(path, "compositional task file"):
         return _task_from_text(text, path, base_dir)
@@ -169,8 +184,11 @@ def _task_from_text(text: str, path: str | Path, base_dir: Path | None) -> Compo
     try:
         grammar.parser  # noqa: B018 - build lark's parser now, so its problems surface at check time
     except LarkError as e:
-        raise spec.error(f"lark cannot build a parser for this grammar: {e}", spec.grammar_where,
-                         "simplify the grammar; report this if the grammar looks valid") from None
+        raise spec.error(
+            f"lark cannot build a parser for this grammar: {e}",
+            spec.grammar_where,
+            "simplify the grammar; report this if the grammar looks valid",
+        ) from None
     templates = build_templates(spec, grammar)
     perceived = check_percepts(spec, grammar)
     items = enumerate_items(spec, grammar, templates)
@@ -179,9 +197,15 @@ def _task_from_text(text: str, path: str | Path, base_dir: Path | None) -> Compo
     name = spec.name or (Path(path).stem if path != "<string>" else "task")
     data_dir = _data_folder(spec, base_dir) if spec.data_dir is not None else None
     task = CompositionalTask(
-        name=name, path=str(path), grammar=grammar, templates=templates,
-        examples=[Example(i.words, i.meaning) for i in items], trees=[i.node for i in items],
-        split_rules={r.name: r for r in rules}, data_dir=data_dir, perceived=perceived,
+        name=name,
+        path=str(path),
+        grammar=grammar,
+        templates=templates,
+        examples=[Example(i.words, i.meaning) for i in items],
+        trees=[i.node for i in items],
+        split_rules={r.name: r for r in rules},
+        data_dir=data_dir,
+        perceived=perceived,
     )
     _check_splits(spec, task)
     return task
@@ -197,9 +221,11 @@ def _data_folder(spec: TaskSpec, base_dir: Path | None) -> Path:
     try:
         return confine(base, spec.data_dir, what="data folder").resolve()
     except NeurosymError as err:
-        raise spec.error(str(err), spec.data_where,
-                         "keep the data beside the task file, or pass the folder with --data DIR"
-                         ) from None
+        raise spec.error(
+            str(err),
+            spec.data_where,
+            "keep the data beside the task file, or pass the folder with --data DIR",
+        ) from None
 
 
 def _check_splits(spec: TaskSpec, task: CompositionalTask) -> None:
@@ -209,27 +235,41 @@ def _check_splits(spec: TaskSpec, task: CompositionalTask) -> None:
         rule = rule.fallback if rule.kind == "from_files" else rule
         if rule is None:
             continue
-        where = split_spec.where if rule.kind == split_spec.kind.kind or split_spec.fallback is None \
+        where = (
+            split_spec.where
+            if rule.kind == split_spec.kind.kind or split_spec.fallback is None
             else split_spec.fallback.where
+        )
         try:
             split = task._rule_split(rule)
         except NeurosymError as e:
-            raise spec.error(f"split {rule.name!r}: {e}", where, "change the split's arguments") from None
+            raise spec.error(
+                f"split {rule.name!r}: {e}", where, "change the split's arguments"
+            ) from None
         for side in ("train", "test"):
             if not getattr(split, side):
                 raise spec.error(
                     f"split {rule.name!r} leaves {side} empty ({len(split.train)} train, "
-                    f"{len(split.test)} test of {len(task.examples)} examples)", where,
-                    "change the split's arguments (threshold, phrase, fraction) so both sides keep examples")
+                    f"{len(split.test)} test of {len(task.examples)} examples)",
+                    where,
+                    "change the split's arguments (threshold, phrase, fraction) so both sides keep "
+                    "examples",
+                )
 
 
 def load_compositional_task(path_or_name: str | Path) -> CompositionalTask:
-    """Load and check a compositional task: a file path, or a bundled name such as ``"scan/scan"``."""
+    """Load and check a compositional task: a file path, or a bundled name such as
+    ``"scan/scan"``."""
     path = find_task(path_or_name)
     text = read_text(path, what="task file")
     if not is_compositional_task_text(text):
-        raise TaskFileError("not a compositional task file: it has no top-level 'grammar {' block",
-                            path=path, line=1, column=1, text=text,
-                            hint="compositional task files define their language in 'grammar { ... }'; "
-                                 "for ILP task files use the ILP commands")
+        raise TaskFileError(
+            "not a compositional task file: it has no top-level 'grammar {' block",
+            path=path,
+            line=1,
+            column=1,
+            text=text,
+            hint="compositional task files define their language in 'grammar { ... }'; "
+            "for ILP task files use the ILP commands",
+        )
     return compositional_task_from_text(text, path, base_dir=path.resolve().parent)

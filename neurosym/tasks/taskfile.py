@@ -112,7 +112,8 @@ class EnumerateSpec:
 
 @dataclass(frozen=True)
 class PerceptSpec:
-    """``percept RULE from DATASET {word: class, ...}``: the words of ``rule`` may arrive as items of
+    """``percept RULE from DATASET {word: class, ...}``: the words of ``rule`` may arrive as items
+    of
     the data set, each occurrence a fresh item of the word's class."""
 
     rule: str
@@ -141,8 +142,9 @@ class TaskSpec:
 
     def error(self, message: str, where: Where | None, hint: str) -> TaskFileError:
         where = where or Where(None, None)
-        return TaskFileError(message, path=self.path, line=where.line, column=where.column,
-                             text=self.text, hint=hint)
+        return TaskFileError(
+            message, path=self.path, line=where.line, column=where.column, text=self.text, hint=hint
+        )
 
 
 def _where(node: object) -> Where:
@@ -155,8 +157,9 @@ def _unquote(token: Token) -> str:
 
 
 def _duplicate(spec: TaskSpec, what: str, where: Where) -> TaskFileError:
-    return spec.error(f"a second {what} block", where,
-                      f"a task file has one {what} block; merge the two")
+    return spec.error(
+        f"a second {what} block", where, f"a task file has one {what} block; merge the two"
+    )
 
 
 def read_task_spec(text: str, path: str | Path = "<string>") -> TaskSpec:
@@ -164,10 +167,13 @@ def read_task_spec(text: str, path: str | Path = "<string>") -> TaskSpec:
     path = str(path)
     parser = load_parser("compositional")
     tree = parse_with(
-        parser, text if text.endswith("\n") else text + "\n", path=path, error=TaskFileError,
+        parser,
+        text if text.endswith("\n") else text + "\n",
+        path=path,
+        error=TaskFileError,
         what="compositional task file",
         hint="see README, 'Compositional task files': one statement per line; grammar alternatives "
-             "are quoted words and rule names with '-> name'; meanings are 'name(x, y) = x y TOKEN'",
+        "are quoted words and rule names with '-> name'; meanings are 'name(x, y) = x y TOKEN'",
     )
     spec = TaskSpec(path=path, text=text)
     for node in tree.children:
@@ -189,8 +195,9 @@ def read_task_spec(text: str, path: str | Path = "<string>") -> TaskSpec:
             spec.meanings = [read_meaning(m) for m in node.children]
         elif kind == "enumerate":
             if spec.enumerate is not None:
-                raise spec.error("a second 'enumerate' statement", _where(node),
-                                 "keep one 'enumerate' line")
+                raise spec.error(
+                    "a second 'enumerate' statement", _where(node), "keep one 'enumerate' line"
+                )
             spec.enumerate = _read_enumerate(spec, node)
         elif kind == "split":
             spec.splits.append(_read_split(node))
@@ -212,7 +219,9 @@ def _read_rule(node: Tree) -> RuleSpec:
                 name, name_where = str(child), _where(child)
                 continue
             symbols.append(_read_symbol(child))
-        alternatives.append(AlternativeSpec(rule_name, tuple(symbols), name, _where(alt), name_where))
+        alternatives.append(
+            AlternativeSpec(rule_name, tuple(symbols), name, _where(alt), name_where)
+        )
     return RuleSpec(rule_name, tuple(alternatives), _where(name_token))
 
 
@@ -245,8 +254,9 @@ def read_meaning(node: Tree) -> MeaningSpec:
         value = _unquote(token) if token.type == "STRING" else str(token)
         items.append(Item(_ITEM_KINDS[child.data], value))
         items_where.append(_where(token))
-    return MeaningSpec(str(name_token), params, tuple(items), _where(name_token), params_where,
-                       tuple(items_where))
+    return MeaningSpec(
+        str(name_token), params, tuple(items), _where(name_token), params_where, tuple(items_where)
+    )
 
 
 def _read_enumerate(spec: TaskSpec, node: Tree) -> EnumerateSpec:
@@ -254,12 +264,17 @@ def _read_enumerate(spec: TaskSpec, node: Tree) -> EnumerateSpec:
     for option in node.children:
         key = option.data.removeprefix("enum_")
         if key in values:
-            raise spec.error(f"'{key}' given twice in 'enumerate'", _where(option),
-                             f"give '{key}' once")
+            raise spec.error(
+                f"'{key}' given twice in 'enumerate'", _where(option), f"give '{key}' once"
+            )
         values[key] = True if key == "all" else int(option.children[0])
-    return EnumerateSpec(all=bool(values.get("all", False)), depth=values.get("depth"),  # type: ignore[arg-type]
-                         count=values.get("count"), seed=values.get("seed"),  # type: ignore[arg-type]
-                         where=_where(node))
+    return EnumerateSpec(
+        all=bool(values.get("all", False)),
+        depth=values.get("depth"),  # type: ignore[arg-type]
+        count=values.get("count"),
+        seed=values.get("seed"),  # type: ignore[arg-type]
+        where=_where(node),
+    )
 
 
 def _read_value(node: Tree) -> Value:
@@ -283,7 +298,9 @@ def _read_split_kind(node: Tree) -> SplitKindSpec:
     for arg in node.children[1:]:
         if arg.data == "keyword":
             key, value = arg.children
-            arguments.append(Argument(str(key), _read_value(value), _where(key), _value_text(value)))
+            arguments.append(
+                Argument(str(key), _read_value(value), _where(key), _value_text(value))
+            )
         else:
             (value,) = arg.children
             arguments.append(Argument(None, _read_value(value), _where(value), _value_text(value)))
@@ -292,8 +309,11 @@ def _read_split_kind(node: Tree) -> SplitKindSpec:
 
 def _read_percept(node: Tree) -> PerceptSpec:
     rule, dataset, *words = node.children
-    pairs = tuple((str(w.children[0]), int(w.children[1]), _where(w.children[0]))
-                  for w in words if w is not None)
+    pairs = tuple(
+        (str(w.children[0]), int(w.children[1]), _where(w.children[0]))
+        for w in words
+        if w is not None
+    )
     return PerceptSpec(str(rule), str(dataset), pairs, _where(rule), _where(dataset))
 
 
