@@ -246,9 +246,10 @@ class DifferentiableILP(nn.Module):
         return valuation.index_put((pos[:, None], worlds[None, :]), values)
 
     # ------------------------------------------------------------------ inference
-    def probabilities(self) -> dict[str, Tensor]:
-        """Clause-pair weights after the softmax, ``{pred: [R, K1, K2']}`` (1: fixed predicates)."""
-        device, dtype = self._device_dtype()
+    def probabilities(self, like: Tensor | None = None) -> dict[str, Tensor]:
+        """Clause-pair weights after the softmax, ``{pred: [R, K1, K2']}`` (1: fixed predicates,
+        on ``like``'s device and dtype when given, so deduction mode follows its input)."""
+        device, dtype = (like.device, like.dtype) if like is not None else self._device_dtype()
         out = {}
         for pred, (k1, k2) in self.pair_shapes.items():
             if pred in self.weights:
@@ -264,7 +265,8 @@ class DifferentiableILP(nn.Module):
                 f"the valuation has {valuation.shape[0]} atoms; this language has "
                 f"{self.index.size} (build it with background())"
             )
-        return self.chainer(valuation.device).run(valuation, self.probabilities(), self.steps)
+        probs = self.probabilities(valuation)
+        return self.chainer(valuation.device).run(valuation, probs, self.steps)
 
     def values(self, valuation: Tensor, atoms: Sequence[Atom]) -> Tensor:
         """The values of ground ``atoms`` in a valuation ``[A, R, W]``: ``[len(atoms), R, W]``."""

@@ -35,6 +35,8 @@ def test_deduction_equals_exact_evaluator_on_random_graphs(seed: int) -> None:
     exact = least_model(edges, parse_program(program)).tuples("path")
     expected = torch.tensor([[float((a, b) in exact) for b in nodes] for a in nodes])
     assert torch.equal(values, expected)
+    as_double = ilp.relation(ilp(ilp.background([edges]).double()))[0, 0]  # dtype follows the input
+    assert as_double.dtype == torch.float64 and torch.equal(as_double, expected.double())
 
 
 def test_templates_learn_predecessor_and_program_reads_back() -> None:
