@@ -18,6 +18,8 @@ __version__ = "0.1.0"
 from neurosym.errors import NeurosymError, SourceError, TaskFileError
 
 if TYPE_CHECKING:  # the names below, for type checkers and IDEs (at run time: _LAZY)
+    from neurosym.concepts.percept import DigitCNN, PerceptEncoder
+    from neurosym.concepts.table import ConceptTable
     from neurosym.ilp import DifferentiableILP, LearnerConfig, LearnResult, RuleLearner, make_task
     from neurosym.lang.datalog import parse_atoms, parse_program
     from neurosym.logic import Atom, Clause, Const, Program, Var, atom, least_model
@@ -44,6 +46,9 @@ _LAZY = {
     "RuleLearner": "neurosym.ilp", "LearnerConfig": "neurosym.ilp",
     "LearnResult": "neurosym.ilp", "make_task": "neurosym.ilp",
     "DifferentiableILP": "neurosym.ilp",
+    # learned concepts
+    "ConceptTable": "neurosym.concepts.table", "PerceptEncoder": "neurosym.concepts.percept",
+    "DigitCNN": "neurosym.concepts.percept",
     # sequence models
     "make_learner": "neurosym.seq2seq.base", "learner_names": "neurosym.seq2seq.base",
 }
@@ -52,13 +57,16 @@ __all__ = [
     "Atom",
     "Clause",
     "CompositionalTask",
+    "ConceptTable",
     "Const",
     "DifferentiableILP",
+    "DigitCNN",
     "Example",
     "ILPTask",
     "LearnResult",
     "LearnerConfig",
     "NeurosymError",
+    "PerceptEncoder",
     "Program",
     "RuleLearner",
     "SourceError",
