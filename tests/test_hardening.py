@@ -320,3 +320,16 @@ def test_resume_without_a_run_says_it_starts_fresh(tiny_scan, tmp_path, capsys):
 
     run_scan(_settings(tiny_scan, tmp_path / "runs", resume=True, steps=4))
     assert "nothing to resume, starting from step 0" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------------- remaining hangs
+def test_sampling_a_deep_binary_grammar_refuses_long_sentences(tmp_path):
+    from neurosym.tasks.enumerate import MAX_SENTENCE_WORDS
+
+    path = _task_file(tmp_path, AMBIGUOUS + "enumerate depth 64 count 200\n")
+    start = time.perf_counter()
+    with pytest.raises(NeurosymError, match="lower the depth to at most 9") as info:
+        check_task_file(path)
+    assert time.perf_counter() - start < 10
+    assert f"limit is {MAX_SENTENCE_WORDS:,} words" in str(info.value)
+    assert "t.task:9:1" in str(info.value)  # the enumerate line
