@@ -333,3 +333,19 @@ def test_sampling_a_deep_binary_grammar_refuses_long_sentences(tmp_path):
     assert time.perf_counter() - start < 10
     assert f"limit is {MAX_SENTENCE_WORDS:,} words" in str(info.value)
     assert "t.task:9:1" in str(info.value)  # the enumerate line
+
+
+# ----------------------------------------------------------------------- unclear errors
+@pytest.mark.parametrize("file, text, line, column, words", [
+    ("exs.pl", "pos(f(a)).\nf(X) :- g(X).\n", 2, 1, "rules are not supported in exs.pl"),
+    ("exs.pl", "pos(f(a)).\n  /* unfinished\nneg(f(b)).\n", 2, 3, "comment is never closed"),
+    ("bk.pl", "g(a). /* ok */ g(b).\n/* open", 2, 1, "comment is never closed"),
+])
+def test_popper_errors_name_what_and_where(tmp_path, file, text, line, column, words):
+    files = {"bk.pl": "g(a).\n", "exs.pl": "pos(f(a)).\n",
+             "bias.pl": "head_pred(f,1).\nbody_pred(g,1).\n", file: text}
+    for name, content in files.items():
+        (tmp_path / name).write_text(content)
+    with pytest.raises(NeurosymError, match=words) as info:
+        check_task_file(tmp_path)
+    assert f"{file}:{line}:{column}:" in str(info.value)
