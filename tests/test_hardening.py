@@ -349,3 +349,29 @@ def test_popper_errors_name_what_and_where(tmp_path, file, text, line, column, w
     with pytest.raises(NeurosymError, match=words) as info:
         check_task_file(tmp_path)
     assert f"{file}:{line}:{column}:" in str(info.value)
+
+
+# ---------------------------------------------------------------- silent wrong results
+def test_a_saved_program_edited_by_hand_is_refused(tmp_path):
+    import json
+
+    from safetensors.torch import load_file, safe_open, save_file
+
+    from neurosym.ilp import RuleLearner, make_task
+    from neurosym.logic.terms import atom
+
+    facts = [atom("succ", i, i + 1) for i in range(5)]
+    pos = [atom("pred", i + 1, i) for i in range(5)]
+    neg = [atom("pred", a, b) for a in range(6) for b in range(6) if a != b + 1]
+    learner = RuleLearner(restarts=2, steps=100, seed=0, device="cpu")
+    learner.fit(make_task(facts, pos, neg, templates={"pred": [(0, False)]}, name="pred"))
+    path = tmp_path / "pred.safetensors"
+    learner.save(path)
+    assert RuleLearner.load(path).program_.same_clauses(learner.program_)  # unedited: loads
+    with safe_open(str(path), "pt") as f:
+        meta = json.loads(f.metadata()["neurosym.ilp"])
+    for edited in ("pred(X, Y) :- succ(X, Y).", ""):  # a clause changed; the clause deleted
+        meta["program"] = edited
+        save_file(load_file(str(path)), str(path), metadata={"neurosym.ilp": json.dumps(meta)})
+        with pytest.raises(NeurosymError, match="differs from the program of the saved weights"):
+            RuleLearner.load(path)
