@@ -375,3 +375,18 @@ def test_a_saved_program_edited_by_hand_is_refused(tmp_path):
         save_file(load_file(str(path)), str(path), metadata={"neurosym.ilp": json.dumps(meta)})
         with pytest.raises(NeurosymError, match="differs from the program of the saved weights"):
             RuleLearner.load(path)
+
+
+# ----------------------------------------------------------------------- memory refusal
+def test_a_huge_rule_template_is_refused_before_generating_clauses(tmp_path):
+    from neurosym.tasks.ilp_validate import MAX_BODY_PAIRS
+
+    lines = EVEN.splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.lstrip().startswith("rules"))
+    lines[at] = "rules even: (1000, no)\n"
+    start = time.perf_counter()
+    with pytest.raises(NeurosymError, match=f"at most {MAX_BODY_PAIRS:,}") as info:
+        check_task_file(_task_file(tmp_path, "".join(lines)))
+    assert time.perf_counter() - start < 10
+    assert f"t.task:{at + 1}:" in str(info.value) and "fewer existential variables" in str(
+        info.value)
