@@ -320,3 +320,73 @@ def test_resume_without_a_run_says_it_starts_fresh(tiny_scan, tmp_path, capsys):
 
     run_scan(_settings(tiny_scan, tmp_path / "runs", resume=True, steps=4))
     assert "nothing to resume, starting from step 0" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------------- remaining hangs
+def test_sampling_a_deep_binary_grammar_refuses_long_sentences(tmp_path):
+    from neurosym.tasks.enumerate import MAX_SENTENCE_WORDS
+
+    path = _task_file(tmp_path, AMBIGUOUS + "enumerate depth 64 count 200\n")
+    start = time.perf_counter()
+    with pytest.raises(NeurosymError, match="lower the depth to at most 9") as info:
+        check_task_file(path)
+    assert time.perf_counter() - start < 10
+    assert f"limit is {MAX_SENTENCE_WORDS:,} words" in str(info.value)
+    assert "t.task:9:1" in str(info.value)  # the enumerate line
+
+
+# ----------------------------------------------------------------------- unclear errors
+@pytest.mark.parametrize("file, text, line, column, words", [
+    ("exs.pl", "pos(f(a)).\nf(X) :- g(X).\n", 2, 1, "rules are not supported in exs.pl"),
+    ("exs.pl", "pos(f(a)).\n  /* unfinished\nneg(f(b)).\n", 2, 3, "comment is never closed"),
+    ("bk.pl", "g(a). /* ok */ g(b).\n/* open", 2, 1, "comment is never closed"),
+])
+def test_popper_errors_name_what_and_where(tmp_path, file, text, line, column, words):
+    files = {"bk.pl": "g(a).\n", "exs.pl": "pos(f(a)).\n",
+             "bias.pl": "head_pred(f,1).\nbody_pred(g,1).\n", file: text}
+    for name, content in files.items():
+        (tmp_path / name).write_text(content)
+    with pytest.raises(NeurosymError, match=words) as info:
+        check_task_file(tmp_path)
+    assert f"{file}:{line}:{column}:" in str(info.value)
+
+
+# ---------------------------------------------------------------- silent wrong results
+def test_a_saved_program_edited_by_hand_is_refused(tmp_path):
+    import json
+
+    from safetensors.torch import load_file, safe_open, save_file
+
+    from neurosym.ilp import RuleLearner, make_task
+    from neurosym.logic.terms import atom
+
+    facts = [atom("succ", i, i + 1) for i in range(5)]
+    pos = [atom("pred", i + 1, i) for i in range(5)]
+    neg = [atom("pred", a, b) for a in range(6) for b in range(6) if a != b + 1]
+    learner = RuleLearner(restarts=2, steps=100, seed=0, device="cpu")
+    learner.fit(make_task(facts, pos, neg, templates={"pred": [(0, False)]}, name="pred"))
+    path = tmp_path / "pred.safetensors"
+    learner.save(path)
+    assert RuleLearner.load(path).program_.same_clauses(learner.program_)  # unedited: loads
+    with safe_open(str(path), "pt") as f:
+        meta = json.loads(f.metadata()["neurosym.ilp"])
+    for edited in ("pred(X, Y) :- succ(X, Y).", ""):  # a clause changed; the clause deleted
+        meta["program"] = edited
+        save_file(load_file(str(path)), str(path), metadata={"neurosym.ilp": json.dumps(meta)})
+        with pytest.raises(NeurosymError, match="differs from the program of the saved weights"):
+            RuleLearner.load(path)
+
+
+# ----------------------------------------------------------------------- memory refusal
+def test_a_huge_rule_template_is_refused_before_generating_clauses(tmp_path):
+    from neurosym.tasks.ilp_validate import MAX_BODY_PAIRS
+
+    lines = EVEN.splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.lstrip().startswith("rules"))
+    lines[at] = "rules even: (1000, no)\n"
+    start = time.perf_counter()
+    with pytest.raises(NeurosymError, match=f"at most {MAX_BODY_PAIRS:,}") as info:
+        check_task_file(_task_file(tmp_path, "".join(lines)))
+    assert time.perf_counter() - start < 10
+    assert f"t.task:{at + 1}:" in str(info.value) and "fewer existential variables" in str(
+        info.value)

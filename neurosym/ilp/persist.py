@@ -19,6 +19,7 @@ from safetensors.torch import save_file
 
 from neurosym.errors import NeurosymError
 from neurosym.ilp.clauses import ClauseSet
+from neurosym.ilp.extract import extract_program
 from neurosym.io import atomic_write, parse_json, read_safetensors
 from neurosym.lang.datalog import parse_clause, parse_program
 
@@ -75,4 +76,26 @@ def load_learner(cls: Any, path: str | Path) -> Any:
     learner.weights_ = {p: tensors[f"weights.{p}"] for p in learner.clause_sets_}
     learner.program_ = parse_program(meta["program"])
     learner.saved_result_ = meta.get("result")
+    _check_program_matches_weights(learner, path)
     return learner
+
+
+def _check_program_matches_weights(learner: Any, path: Path) -> None:
+    """Raise if the saved program is not the weights' argmax program (less the clauses the fit
+    dropped as never firing): ``predict()`` runs the weights, so an edited program would lie."""
+    choice = {}
+    for pred, sets in learner.clause_sets_.items():
+        k2 = len(sets[1].clauses) if len(sets) == 2 else 1
+        choice[pred] = divmod(int(learner.weights_[pred].argmax()), k2)
+    program = extract_program(learner.clause_sets_, choice, learner.language_["target"])
+    result = learner.saved_result_ or {}
+    dropped = len(program) - len(learner.program_)
+    if set(learner.program_) <= set(program) and dropped == result.get("clauses_dropped", dropped):
+        return
+    raise NeurosymError(
+        f"{path}: the saved program differs from the program of the saved weights, which "
+        f"predict() runs (was the file edited by hand?)\n  saved program:\n    "
+        + str(learner.program_).replace("\n", "\n    ")
+        + "\n  program of the weights:\n    " + str(program).replace("\n", "\n    ")
+        + "\n  fix: save the learner again with RuleLearner.save, or fit it again"
+    )

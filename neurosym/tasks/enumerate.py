@@ -24,6 +24,10 @@ from neurosym.tasks.taskfile import EnumerateSpec, TaskSpec
 MAX_SENTENCES = 2_000_000
 #: Deepest parse tree an enumeration may ask for.
 MAX_DEPTH = 64
+#: Most words an enumerated sentence may have: a depth whose longest sentence is longer is
+#: refused (a binary rule such as ``s: s "and" s`` doubles the length with each level, and
+#: squares the number of sentences, too large to count at depth 64).
+MAX_SENTENCE_WORDS = 1_000
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class Enumerator:
         self.templates = templates
         self._count: Callable[[str, int], int] = lru_cache(maxsize=None)(self._count_impl)
         self._items: Callable[[str, int], list[Item]] = lru_cache(maxsize=None)(self._items_impl)
+        self._longest: Callable[[str, int], int] = lru_cache(maxsize=None)(self._longest_impl)
 
     # counting --------------------------------------------------------------------------
     def count(self, rule: str, height: int) -> int:
@@ -72,6 +77,23 @@ class Enumerator:
 
     def _count_impl(self, rule: str, height: int) -> int:
         return sum(self._alt_count(alt, height) for alt in self.grammar.rules[rule])
+
+    def longest(self, rule: str, height: int) -> int:
+        """Words in the longest sentence of ``rule`` up to ``height`` (-1: there is none)."""
+        return self._longest(rule, height)
+
+    def _longest_impl(self, rule: str, height: int) -> int:
+        best = -1
+        for alt in self.grammar.rules[rule]:
+            if alt.is_pass_through:
+                best = max(best, self._longest(alt.children[0], height))
+                continue
+            if height < 1:
+                continue
+            below = [self._longest(c, height - 1) for c in alt.children]
+            if min(below, default=0) >= 0:
+                best = max(best, len(alt.pattern) - len(below) + sum(below))
+        return best
 
     # listing ----------------------------------------------------------------------------
     def items(self, rule: str, height: int) -> list[Item]:
@@ -158,6 +180,8 @@ def enumerate_items(
     else:
         height = min(enum.depth, max_height(grammar)) if finite else enum.depth
     enumerator = Enumerator(grammar, templates)
+    # before counting: a binary rule's count at depth 64 has about 2^63 digits
+    _check_length(spec, enumerator, grammar.start, height, where)
     total = enumerator.count(grammar.start, height)
     if total == 0:
         raise spec.error(
@@ -195,6 +219,23 @@ def enumerate_items(
         items = enumerator.items(grammar.start, height)
     _check_unambiguous(spec, grammar, items, sampled=enum.count is not None)
     return items
+
+
+def _check_length(spec: TaskSpec, enumerator: Enumerator, start: str, height: int,
+                  where) -> None:
+    """Refuse a depth whose sentences may exceed :data:`MAX_SENTENCE_WORDS` words."""
+    longest = enumerator.longest(start, height)
+    if longest <= MAX_SENTENCE_WORDS:
+        return
+    fits = max((d for d in range(1, height) if enumerator.longest(start, d) <= MAX_SENTENCE_WORDS),
+               default=None)
+    hint = f"lower the depth to at most {fits}" if fits else "shorten the grammar's sentences"
+    raise spec.error(
+        f"sentences up to depth {height} can have {_amount(longest)} words (the limit is "
+        f"{MAX_SENTENCE_WORDS:,} words a sentence)",
+        where,
+        hint,
+    )
 
 
 def _amount(n: int) -> str:

@@ -74,6 +74,9 @@ class Position:
 #: (``for X in ..., Y in ...``) or from a ``closed_world`` (constants ** arity per world). Larger
 #: tasks would not fit the ∂ILP valuation anyway; the error names the number to lower.
 MAX_GROUND_ATOMS = 1_000_000
+#: Refused before generating clauses: more candidate two-atom bodies for one rule template
+#: (``c * (c + 1) / 2`` for ``c`` candidate atoms over the head and existential variables).
+MAX_BODY_PAIRS = 5_000_000
 
 
 # check -> fix, in Python words; a front end's Locator.fixes rewords them in its own syntax.
@@ -104,6 +107,7 @@ FIXES: dict[str, str] = {
     "rules_unknown": "pass invented={{'{pred}': ARITY}} to invent it",
     "no_rules": "add templates={{'{pred}': [(0, False), (1, True)]}}",
     "template_count": "give one or two (v, intensional) pairs",
+    "template_size": "use fewer existential variables v in the template ({pred}: ({v}, ...))",
     "no_steps": "pass steps=T (recursion and invented predicates need T > 1)",
     "solution_unknown": "use the task's predicates",
     "solution_arity": "fix the number of arguments",
@@ -183,6 +187,7 @@ def build_ilp_task(draft: TaskDraft, where: Locator) -> ILPTask:
         built = _world(draft, w, world, constants, where)
         (validation if world.validation else train).append(built)
     steps = _templates_and_steps(draft, where)
+    _check_template_sizes(draft, extensional, where)
     solution = _solution(draft, {**extensional, **_intensional(draft)}, where)
     source = where.source
     return ILPTask(
@@ -419,6 +424,28 @@ def _templates_and_steps(draft: TaskDraft, where: Locator) -> int:
             )
         return draft.steps_when_recursive
     return 1
+
+
+def _check_template_sizes(draft: TaskDraft, extensional: dict[str, int], where: Locator) -> None:
+    """Refuse a template whose candidate bodies exceed :data:`MAX_BODY_PAIRS`, before any
+    clause is generated (``(1000, no)`` would loop over about 10^11 bodies)."""
+    intensional = _intensional(draft)
+    for pred, templates in draft.templates.items():
+        for tpl in templates:
+            allowed = {**extensional, **intensional} if tpl.intensional else extensional
+            n_vars = intensional[pred] + tpl.existentials
+            atoms = sum(n_vars**arity for arity in allowed.values())
+            pairs = atoms * (atoms + 1) // 2
+            if pairs > MAX_BODY_PAIRS:
+                raise where.error(
+                    ("rules", pred),
+                    "template_size",
+                    f"rule template {tpl} for {pred} has {pairs:,} candidate bodies to generate "
+                    f"clauses from (at most {MAX_BODY_PAIRS:,}: neurosym.tasks.ilp_validate."
+                    "MAX_BODY_PAIRS)",
+                    pred=pred,
+                    v=tpl.existentials,
+                )
 
 
 def _solution(draft: TaskDraft, known: dict[str, int], where: Locator) -> Program | None:

@@ -153,6 +153,12 @@ class _Source:
                     "this reader understands Prolog facts; check the quoting",
                 )
             kind = m.lastgroup or ""
+            if kind != "comment" and text.startswith("/*", pos):
+                raise self.error(
+                    (line, pos - line_start + 1),
+                    "this '/*' comment is never closed",
+                    "end the comment with '*/'",
+                )
             if kind not in ("ws", "comment"):
                 current.append(_Tok(kind, m.group(), line, pos - line_start + 1))
                 if kind == "end":
@@ -292,6 +298,14 @@ def _ground_atom(src: _Source, term: _Term, what: str) -> Atom:
     return Atom(term.value, tuple(args))
 
 
+# file -> how to replace a rule (``:-``) found in it
+_RULE_FIXES = {
+    "bk.pl": "replace the rule by the ground facts it derives, e.g. in SWI-Prolog: "
+             "forall(p(X, Y), (writeq(p(X, Y)), write('.'), nl))",
+    "exs.pl": "exs.pl holds examples only, one per clause:  pos(f(a)).  or  neg(f(b)).",
+}
+
+
 def _read_terms(src: _Source, notes: list[str]) -> list[_Term]:
     """The fact terms of a file; directives are skipped with a note, rules are an error."""
     facts = []
@@ -307,9 +321,8 @@ def _read_terms(src: _Source, notes: list[str]) -> list[_Term]:
         if neck is not None:
             raise src.error(
                 body[0],
-                "rules are not supported in bk.pl (only ground facts)",
-                "replace the rule by the ground facts it derives, e.g. in SWI-Prolog: "
-                "forall(p(X, Y), (writeq(p(X, Y)), write('.'), nl))",
+                f"rules are not supported in {src.path.name} (only ground facts)",
+                _RULE_FIXES.get(src.path.name, "write ground facts only, e.g.  edge(a, b)."),
             )
         term, i = src.parse_term(body, 0)
         if i != len(body):
