@@ -14,33 +14,10 @@ import itertools
 
 import pytest
 
+from neurosym.bench.ilp_bench import PAPER_TASKS  # the 20 tasks of Evans & Grefenstette (2018)
 from neurosym.logic import Atom, Clause, Const, Var, least_model
 from neurosym.resources import tasks_dir
 from neurosym.tasks.ilp_task import ILPTask, RuleTemplate, load_ilp_task
-
-# The 20 tasks of Evans & Grefenstette (2018), by file name.
-PAPER_TASKS = [
-    "predecessor",
-    "even_odd",
-    "even",
-    "less_than",
-    "fizz",
-    "buzz",
-    "member",
-    "length",
-    "son",
-    "grandparent",
-    "husband",
-    "uncle",
-    "relatedness",
-    "father",
-    "undirected_edge",
-    "adjacent_to_red",
-    "two_children",
-    "graph_colouring",
-    "connectedness",
-    "cyclic",
-]
 
 
 def bundled_names() -> list[str]:
