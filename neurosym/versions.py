@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import re
 import shlex
@@ -73,3 +74,24 @@ def command_line() -> str:
     if program.endswith(("neurosym", "neurosym/__main__.py", "neurosym/cli.py")):
         program = "neurosym"
     return " ".join(shlex.quote(a) for a in [program, *sys.argv[1:]])
+
+
+def available_bytes(device: torch.device) -> int | None:
+    """Free memory on ``device``: ``torch.cuda.mem_get_info`` on CUDA, MemAvailable from
+    ``/proc/meminfo`` on the CPU; None where it cannot be read (the check is then skipped)."""
+    if device.type == "cuda":
+        free, _total = torch.cuda.mem_get_info(device)
+        return int(free)
+    if device.type == "cpu":
+        try:
+            with open("/proc/meminfo", encoding="ascii") as f:
+                for line in f:
+                    if line.startswith("MemAvailable:"):
+                        return int(line.split()[1]) * 1024
+        except OSError:
+            pass
+        try:
+            return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (ValueError, OSError, AttributeError):
+            return None
+    return None

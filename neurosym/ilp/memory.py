@@ -24,7 +24,6 @@ Host work before training (grounding, the search for equivalent clauses in block
 ``specialise.KEY_ROWS``) is not counted.
 """
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,6 +31,7 @@ import torch
 
 from neurosym.errors import ResourceLimitError
 from neurosym.ilp.kernels import CHUNK_ELEMENTS
+from neurosym.versions import available_bytes
 
 SAFETY = 1.3
 """Multiplier on the estimate for allocator overhead and temporaries."""
@@ -124,27 +124,6 @@ def estimate(
     fixed = int(SAFETY * (index_bytes + worlds * atoms * dtype_bytes + sliced))
     largest = max(shapes, key=lambda s: s.body * s.heads + s.pairs * s.heads, default=None)
     return MemoryEstimate(fixed, per_restart, restarts, largest)
-
-
-def available_bytes(device: torch.device) -> int | None:
-    """Free memory on ``device``: ``torch.cuda.mem_get_info`` on CUDA, MemAvailable from
-    ``/proc/meminfo`` on the CPU; None where it cannot be read (the check is then skipped)."""
-    if device.type == "cuda":
-        free, _total = torch.cuda.mem_get_info(device)
-        return int(free)
-    if device.type == "cpu":
-        try:
-            with open("/proc/meminfo", encoding="ascii") as f:
-                for line in f:
-                    if line.startswith("MemAvailable:"):
-                        return int(line.split()[1]) * 1024
-        except OSError:
-            pass
-        try:
-            return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-        except (ValueError, OSError, AttributeError):
-            return None
-    return None
 
 
 def _gib(n: float) -> str:

@@ -40,7 +40,7 @@ def estimate_bytes(entities: int, edges: int, config: KGConfig, batch: int | Non
 def check_memory(entities: int, edges: int, config: KGConfig, device: torch.device,
                  available: int | None = None) -> None:
     """Raise :class:`ResourceLimitError` naming the ``--batch-size`` that fits."""
-    from neurosym.ilp.memory import available_bytes
+    from neurosym.versions import available_bytes
 
     free = available_bytes(device) if available is None else available
     need = estimate_bytes(entities, edges, config)
