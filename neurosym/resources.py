@@ -6,6 +6,7 @@ package so an installed wheel carries them too.
 
 from __future__ import annotations
 
+import os
 import re
 from importlib import resources
 from pathlib import Path
@@ -37,6 +38,15 @@ def tasks_dir() -> Path:
 
 
 #: A bundled task name: words of letters, digits, ``_`` and ``-`` joined by ``/`` (``ilp/even``).
+def data_folder_candidates(env_var: str, name: str) -> list[Path]:
+    """Where an optional data folder is looked for, in order: ``$env_var`` (when set), then
+    ``../shared/<name>`` beside the repository (the folder holding grammars/ and tasks/), then
+    ``../shared/<name>`` from the current directory."""
+    first = [Path(os.environ[env_var])] if os.environ.get(env_var) else []
+    repo = tasks_dir().resolve().parent
+    return first + [repo.parent / "shared" / name, Path.cwd().parent / "shared" / name]
+
+
 _TASK_NAME = re.compile(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*(\.task)?")
 
 

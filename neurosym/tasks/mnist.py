@@ -13,7 +13,6 @@ official 10,000-image MNIST *test* set; every neurosym result uses images
 from __future__ import annotations
 
 import gzip
-import os
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,11 +35,9 @@ def mnist_candidates() -> list[Path]:
     """Where the MNIST folder is looked for, in order: ``$NEUROSYM_MNIST_DATA``, then
     ``../shared/mnist`` beside the repository, then ``../shared/mnist`` from the working directory.
     """
-    from neurosym.resources import tasks_dir
+    from neurosym.resources import data_folder_candidates
 
-    out = [Path(os.environ[MNIST_DATA_ENV])] if os.environ.get(MNIST_DATA_ENV) else []
-    repo = tasks_dir().resolve().parent
-    return out + [repo.parent / "shared" / "mnist", Path.cwd().parent / "shared" / "mnist"]
+    return data_folder_candidates(MNIST_DATA_ENV, "mnist")
 
 
 def default_mnist_dir() -> Path | None:

@@ -3,10 +3,9 @@ folder."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from neurosym.resources import tasks_dir
+from neurosym.resources import data_folder_candidates
 
 #: The bundled task file (tasks/scan/scan.task).
 SCAN_TASK = "scan/scan"
@@ -53,12 +52,7 @@ def default_scan_data_dir() -> Path | None:
     (the folder holding grammars/ and tasks/), then ``../shared/scan`` from the
     current directory. A folder counts only if it has ``tasks.txt``.
     """
-    candidates = []
-    if os.environ.get(SCAN_DATA_ENV):
-        candidates.append(Path(os.environ[SCAN_DATA_ENV]))
-    repo = tasks_dir().resolve().parent
-    candidates += [repo.parent / "shared" / "scan", Path.cwd().parent / "shared" / "scan"]
-    for folder in candidates:
+    for folder in data_folder_candidates(SCAN_DATA_ENV, "scan"):
         if (folder / "tasks.txt").is_file():
             return folder.resolve()
     return None
