@@ -222,6 +222,7 @@ class _Attempt:
     ilp: DifferentiableILP
     v0: Tensor
     permutations: list[list[int]]
+    restart: int
     train_loss: float
     train_accuracy: float
 
@@ -266,10 +267,7 @@ def _fit_attempt(
             rel = ilp.relation(ilp(v0))[:, 0]  # [R, 10, 10]
             pa, pb = encoder.probabilities(a[idx]), encoder.probabilities(b[idx])
             p = perceived_pair(rel, pa, pb)
-            t = y[idx].to(p.dtype).unsqueeze(1)
-            loss = (
-                -(t * torch.log(p + LOG_EPS) + (1 - t) * torch.log(1 - p + LOG_EPS)).mean(0).sum()
-            )
+            loss = _cross_entropy(p, y[idx]).mean(0).sum()
             if cfg.balance:  # keep the batch's mean percept spread over the concepts
                 mean = torch.cat([pa, pb]).mean(0)
                 loss = loss + cfg.balance * (mean * torch.log(mean + LOG_EPS)).sum()
@@ -280,10 +278,11 @@ def _fit_attempt(
             permutations.append(_repair_percepts(ilp, v0, encoder, a, b, y))
     with torch.no_grad():
         rel = ilp.relation(ilp(v0))[:, 0]
-        losses = _relation_losses(rel, encoder, a, b, y) / len(train)
+        la, lb = _log_percepts(encoder, a), _log_percepts(encoder, b)
+        losses = _relation_losses(rel, la, lb, y) / len(train)
         best = int(losses.argmin())
-        fit = _relation_accuracy(rel[best : best + 1], encoder, a, b, y)
-    return _Attempt(encoder, ilp, v0, permutations, float(losses[best]), fit)
+        fit = _relation_accuracy(rel[best], la, lb, y)
+    return _Attempt(encoder, ilp, v0, permutations, best, float(losses[best]), fit)
 
 
 def _train_hybrid(
@@ -305,16 +304,16 @@ def _train_hybrid(
             break
     chosen = min(attempts, key=lambda at: at.train_loss)
     seconds = time.perf_counter() - start
-    encoder, ilp, v0 = chosen.encoder, chosen.ilp, chosen.v0
-    a, b, y = _pairs_tensors(train, pix)
+    encoder, ilp, v0, best = chosen.encoder, chosen.ilp, chosen.v0, chosen.restart
     with torch.no_grad():
-        rel = ilp.relation(ilp(v0))[:, 0]
-        best = int(_relation_losses(rel, encoder, a, b, y).argmin())
+        rel = ilp.relation(ilp(v0))[best, 0]
         program, confidence = ilp.program(best)
-        acc = {
-            name: _relation_accuracy(rel[best : best + 1], encoder, *_pairs_tensors(pairs, pix))
-            for name, pairs in (("test", test), ("unseen", unseen))
-        }
+        acc = {}
+        for name, pairs in (("test", test), ("unseen", unseen)):
+            a, b, y = _pairs_tensors(pairs, pix)
+            acc[name] = _relation_accuracy(
+                rel, _log_percepts(encoder, a), _log_percepts(encoder, b), y
+            )
     intended = RELATIONS[relation][2]
     conf = digit_confusion(encoder, pix[8000:], labels[8000:])
     return RunResult(
@@ -353,40 +352,45 @@ def _repair_percepts(
     """Swap concept rows while that lowers the best restart's training loss
     (:func:`~neurosym.concepts.percept.permutation_search`); returns the permutation applied."""
     rel = ilp.relation(ilp(v0))[:, 0]
-    pa = torch.cat([encoder.probabilities(a[i : i + 1000]) for i in range(0, len(a), 1000)])
-    pb = torch.cat([encoder.probabilities(b[i : i + 1000]) for i in range(0, len(b), 1000)])
-    t = y.to(pa.dtype).unsqueeze(1)
-    best = int(_relation_losses(rel, encoder, a, b, y).argmin())
+    la, lb = _log_percepts(encoder, a), _log_percepts(encoder, b)
+    pa, pb = la.exp(), lb.exp()
+    best = int(_relation_losses(rel, la, lb, y).argmin())
 
     def loss(perm: Tensor) -> float:
-        p = perceived_pair(rel[best : best + 1], pa[:, perm], pb[:, perm])
-        return float(-(t * torch.log(p + LOG_EPS) + (1 - t) * torch.log(1 - p + LOG_EPS)).mean())
+        return float(
+            _cross_entropy(perceived_pair(rel[best : best + 1], pa[:, perm], pb[:, perm]), y).mean()
+        )
 
     perm = permutation_search(loss, rel.shape[1])
     permute_rows(encoder, perm)
     return perm.tolist()
 
 
-def _relation_losses(
-    rel: Tensor, encoder: PerceptEncoder, a: Tensor, b: Tensor, y: Tensor
-) -> Tensor:
-    """Training cross-entropy of each restart ``[R]`` (picks the restart that is reported)."""
+def _log_percepts(encoder: PerceptEncoder, images: Tensor) -> Tensor:
+    """``encoder(images)`` a thousand at a time: log-distributions over the concepts ``[N, C]``."""
+    return torch.cat([encoder(images[i : i + 1000]) for i in range(0, len(images), 1000)])
+
+
+def _cross_entropy(p: Tensor, y: Tensor) -> Tensor:
+    """Binary cross-entropy of predictions ``p`` ``[B, R]`` against labels ``y`` ``[B]``."""
+    t = y.to(p.dtype).unsqueeze(1)
+    return -(t * torch.log(p + LOG_EPS) + (1 - t) * torch.log(1 - p + LOG_EPS))
+
+
+def _relation_losses(rel: Tensor, la: Tensor, lb: Tensor, y: Tensor) -> Tensor:
+    """Training cross-entropy of each restart ``[R]`` (summed over the pairs; picks the restart
+    that is reported) from both images' log-percepts ``[B, C]``."""
     total = torch.zeros(rel.shape[0], device=rel.device)
-    for i in range(0, len(a), 1000):
-        p = perceived_pair(
-            rel, encoder.probabilities(a[i : i + 1000]), encoder.probabilities(b[i : i + 1000])
-        )
-        t = y[i : i + 1000].to(p.dtype).unsqueeze(1)
-        total += -(t * torch.log(p + LOG_EPS) + (1 - t) * torch.log(1 - p + LOG_EPS)).sum(0)
+    for i in range(0, len(la), 1000):
+        p = perceived_pair(rel, la[i : i + 1000].exp(), lb[i : i + 1000].exp())
+        total += _cross_entropy(p, y[i : i + 1000]).sum(0)
     return total
 
 
-def _relation_accuracy(
-    rel: Tensor, encoder: PerceptEncoder, a: Tensor, b: Tensor, y: Tensor
-) -> float:
-    """Symbolic prediction: argmax concept of each image, then the crisp relation (> 0.5)."""
-    ca, cb = encoder(a).argmax(1), encoder(b).argmax(1)
-    pred = (rel[0][ca, cb] > 0.5).long()
+def _relation_accuracy(rel: Tensor, la: Tensor, lb: Tensor, y: Tensor) -> float:
+    """Symbolic prediction: argmax concept of each image, then the crisp relation ``rel``
+    ``[C, C]`` (> 0.5)."""
+    pred = (rel[la.argmax(1), lb.argmax(1)] > 0.5).long()
     return float((pred == y).float().mean())
 
 
