@@ -79,9 +79,7 @@ def digit_encoder(dim: int = 84) -> PerceptEncoder:
 @torch.no_grad()
 def digit_confusion(encoder: PerceptEncoder, images: Tensor, labels: np.ndarray) -> np.ndarray:
     """``[10, 10]`` counts: row = true digit, column = the encoder's argmax concept."""
-    pred = torch.cat(
-        [encoder(images[i : i + 1000]).argmax(1).cpu() for i in range(0, len(images), 1000)]
-    )
+    pred = _log_percepts(encoder, images).argmax(1).cpu()
     out = np.zeros((10, 10), dtype=np.int64)
     np.add.at(out, (labels.astype(np.int64), pred.numpy()), 1)
     return out
