@@ -194,6 +194,10 @@ class LearnerConfig(Config):
                                          minimum=1)
     dtype: DType = option("float32", "float type of training")
     prune_renamings: bool = option(False, "drop clauses equal up to renaming existential variables")
+    grounding: Literal["sparse", "dense"] = option(
+        "sparse", "sparse: ground only the atoms that can become true and the substitutions the "
+        "facts support (with a max existential; other presets ground densely); dense: every "
+        "atom and substitution")
     memory_fraction: float = option(0.9, "refuse fits whose memory estimate exceeds this fraction "
                                     "of the free device memory", above=0.0)
     threads: int | None = option(None, "CPU threads during fit (default: 1 for a small "

@@ -51,6 +51,7 @@ from neurosym.ilp.specialise import (
     constant_classes,
     identity_classes,
 )
+from neurosym.ilp.support import Support, clause_groups
 from neurosym.logic.fuzzy import OperatorSet, get_preset
 from neurosym.logic.terms import Atom
 
@@ -81,6 +82,7 @@ class GroupTensors:
     second: Tensor
     base_a: Tensor
     base_b: Tensor
+    paired: bool = False
 
 
 @dataclass
@@ -175,6 +177,7 @@ class ForwardChainer:
         *,
         fused: bool = True,
         specialise_to: Sequence[Sequence[Atom]] | None = None,
+        support: Support | None = None,
     ) -> None:
         self.index = index
         self.device = torch.device(device)
@@ -202,8 +205,20 @@ class ForwardChainer:
         # specialise_to: the background facts of the worlds every run will use (see
         # neurosym.ilp.specialise)
         self.specialised_worlds = None if specialise_to is None else len(specialise_to)
+        self.support = support
+        if support is not None and (
+            index is not support.index
+            or not self._fused_max
+            or self.specialised_worlds != support.worlds
+        ):
+            raise NeurosymError(
+                "sparse grounding needs the support's own index, its worlds as specialise_to and "
+                "a max existential (fused kernels)"
+            )
         self._training = (
-            None if specialise_to is None else self.initial_valuation(specialise_to, torch.float64)
+            None
+            if specialise_to is None or support is not None
+            else self.initial_valuation(specialise_to, torch.float64)
         )
         self.plans = [self._plan(pred, sets) for pred, sets in self.clause_sets.items()]
         self._training = None
@@ -225,15 +240,23 @@ class ForwardChainer:
             second=self._tensor(second),
             base_a=self._tensor((first[:, None] * G + np.arange(G)).reshape(K, G, 1)),
             base_b=self._tensor((second[:, None] * G + np.arange(G)).reshape(K, G, 1)),
+            paired=N == 2 * K
+            and np.array_equal(first, 2 * np.arange(K))
+            and np.array_equal(second, first + 1),
         )
 
     def _merged(self, groups: Sequence[ClauseGroup]) -> GroupTensors:
         """All groups as one, each repeated over the substitutions of the existential variables it
-        does not use (exact for ``max``, which ignores repeated values)."""
+        does not use (exact for ``max``, which ignores repeated values) or, when the counts do not
+        divide, padded with ⊥."""
         S = max(g.num_subs for g in groups)
         atoms, first, second, offset = [], [], [], 0
         for g in groups:
-            atoms.append(np.repeat(g.atoms, S // g.num_subs, axis=0))
+            if S % g.num_subs:  # sparse grounding's padded groups: pad with ⊥ (0 everywhere)
+                pad = np.zeros((S - g.num_subs, *g.atoms.shape[1:]), dtype=np.int64)
+                atoms.append(np.concatenate([g.atoms, pad]))
+            else:
+                atoms.append(np.repeat(g.atoms, S // g.num_subs, axis=0))
             first.append(g.first + offset)
             second.append(g.second + offset)
             offset += g.atoms.shape[1]
@@ -242,22 +265,28 @@ class ForwardChainer:
         )
 
     def _compile(
-        self, clauses: Sequence
+        self, clauses: Sequence, pred: str
     ) -> tuple[list[GroupTensors], GroupTensors | None, Tensor | None, Tensor | None]:
-        """Device tensors of ``clauses``: (groups, merged, order, unorder)."""
+        """Device tensors of ``clauses`` (of ``pred``; :class:`~neurosym.ilp.support.ClauseRows`
+        with sparse grounding): (groups, merged, order, unorder)."""
         if not clauses:
             return [], None, None, None
-        ci = clause_index(list(clauses), self.index)
-        groups = [self._group_tensors(g.atoms, g.first, g.second) for g in ci.groups]
-        widest = max(g.num_subs for g in groups) * ci.num_clauses * ci.num_heads
+        heads = self.index.count(pred)
+        found = (
+            clause_groups(clauses, heads)
+            if self.support is not None
+            else clause_index(list(clauses), self.index).groups
+        )
+        groups = [self._group_tensors(g.atoms, g.first, g.second) for g in found]
+        widest = max(g.num_subs for g in groups) * len(clauses) * heads
         merged = (
-            self._merged(ci.groups)
+            self._merged(found)
             if self._fused_max and len(groups) > 1 and widest <= MERGE_ELEMENTS
             else None
         )
-        concatenated = np.concatenate([g.clauses for g in ci.groups])
+        concatenated = np.concatenate([g.clauses for g in found])
         order = unorder = None
-        if not np.array_equal(concatenated, np.arange(ci.num_clauses)):
+        if not np.array_equal(concatenated, np.arange(len(clauses))):
             order, unorder = self._tensor(np.argsort(concatenated)), self._tensor(concatenated)
         return groups, merged, order, unorder
 
@@ -266,7 +295,15 @@ class ForwardChainer:
             raise NeurosymError(f"{pred}: ∂ILP defines a predicate by one or two rule templates")
         k1, k2 = len(sets[0]), len(sets[1]) if len(sets) == 2 else 0
         spec = None
-        if self._training is None:
+        if self.support is not None:  # sparse: classes and representatives' rows from the support
+            found = [self.support.template(s) for s in sets]
+            tcs = [tc for tc, _ in found]
+            for tc in tcs:
+                if tc.constant is not None:
+                    tc.constant = tc.constant.to(self.device)
+            reps = [[] if tc.constant is not None else r for tc, r in found]
+            computed: list[list] = reps
+        elif self._training is None:
             computed = [list(s.clauses) for s in sets]
         else:
             tcs = [self._template_classes(s) for s in sets]
@@ -274,6 +311,7 @@ class ForwardChainer:
                 [] if tc.constant is not None else [s.clauses[i] for i in tc.representatives]
                 for s, tc in zip(sets, tcs)
             ]
+        if self._training is not None or self.support is not None:
             spec = Specialisation(
                 tcs[0],
                 tcs[1] if len(sets) == 2 else None,
@@ -281,7 +319,7 @@ class ForwardChainer:
                 self._tensor(tcs[1].classes) if len(sets) == 2 else None,
             )
         n1, n2 = len(computed[0]), len(computed[1]) if len(sets) == 2 else 0
-        groups, merged, order, unorder = self._compile([c for cs in computed for c in cs])
+        groups, merged, order, unorder = self._compile([c for cs in computed for c in cs], pred)
         sl = self.index.slice(pred)
         return PredicatePlan(
             pred=pred,

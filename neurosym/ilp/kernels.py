@@ -54,6 +54,7 @@ class ClauseGroupTensors(Protocol):
     second: Tensor  # int64 [Kg]
     base_a: Tensor  # int64 [Kg, G, 1]: first[k] * G + g, the position of atoms[0, first[k], g]
     base_b: Tensor  # int64 [Kg, G, 1]: second[k] * G + g
+    paired: bool  # first[k] == 2k and second[k] == 2k + 1 (each clause its own two atoms)
 
 
 _REVERSED: dict[tuple, Tensor] = {}
@@ -100,9 +101,11 @@ def _group_forward(
         hi = min(G, lo + width)
         atoms = g.atoms if hi - lo == G else g.atoms[:, :, lo:hi]
         vals = valuation.index_select(0, atoms.reshape(-1)).view(S, N, (hi - lo) * B)
-        body = conj(vals.index_select(1, g.first), vals.index_select(1, g.second)).view(
-            S, K, hi - lo, B
-        )
+        if N == 2 * K and g.paired:  # clause k's atoms are 2k and 2k + 1: strided views
+            a, b = vals[:, 0::2], vals[:, 1::2]
+        else:
+            a, b = vals.index_select(1, g.first), vals.index_select(1, g.second)
+        body = conj(a, b).view(S, K, hi - lo, B)
         out = body.amax(0)  # [K, hi - lo, B]
         plane = first_argmax(body, out).mul_(
             N * G

@@ -32,6 +32,7 @@ from neurosym.ilp.config import (
 )
 from neurosym.ilp.forward import CHECKPOINT_PAIRS, ForwardChainer
 from neurosym.ilp.grounding import AtomIndex, index_elements, used_existentials
+from neurosym.ilp.support import Support
 from neurosym.ilp.memory import MemoryEstimate, PredicateShape, check_fits, estimate
 from neurosym.logic.fuzzy import OperatorSet, get_preset
 from neurosym.tasks.ilp_task import ILPTask
@@ -41,6 +42,28 @@ SMALL_STEP = 1 << 23
 """Tensor elements per chaining step below which ``threads=None`` trains on one CPU thread."""
 LOG_EPS = 1e-7
 """Added inside the logs of the cross-entropy (not a clamp: the gradient never vanishes)."""
+
+
+def sparse_shapes(clause_sets: Mapping[str, Sequence[ClauseSet]], support: Support,
+                  pair_kernel: bool = True) -> list[PredicateShape]:
+    """:func:`predicate_shapes` of a sparse fit: the rows of each predicate's evaluated clauses
+    (``E``, over all worlds) counted as ``body`` values per head atom and world, six index
+    entries per row."""
+    shapes = []
+    for p, sets in clause_sets.items():
+        found = [support.template(s) for s in sets]
+        rows = sum(len(r) for tc, reps in found if tc.constant is None for r in reps)
+        widest = max((len(r) for _, reps in found for r in reps), default=0)
+        k1, k2, heads = len(sets[0]), len(sets[1]) if len(sets) == 2 else 0, support.index.count(p)
+        per_head = -(-rows // max(1, heads * support.worlds))
+        shapes.append(
+            PredicateShape(
+                p, k1, k2, heads, per_head, widest,
+                checkpoint=k2 > 0 and (pair_kernel or k1 * k2 * heads >= CHECKPOINT_PAIRS),
+                index=-(-6 * rows // max(1, heads)),
+            )
+        )
+    return shapes
 
 
 def predicate_shapes(clause_sets: Mapping[str, Sequence[ClauseSet]], index: AtomIndex,
@@ -195,6 +218,7 @@ class FitLayout:
     steps_T: int
     worlds: int
     dtype: torch.dtype
+    support: Support | None = None
 
     def estimate(self, restarts: int) -> MemoryEstimate:
         """The memory estimate a fit with ``restarts`` restarts is checked against."""
@@ -217,14 +241,15 @@ def fit_layout(config: LearnerConfig, task: ILPTask) -> FitLayout:
     index = AtomIndex(task.constants, {**dict(task.extensional), **dict(task.intensional)})
     operators = get_preset(config.preset)
     pair_kernel = operators.clause_combination.strip().lower() in ("max", "godel")
+    steps = config.inference_steps or task.steps
+    if config.grounding == "sparse" and operators.existential.strip().lower() == "max":
+        support = Support(index, clause_sets, [w.background for w in task.train], steps)
+        shapes = sparse_shapes(clause_sets, support, pair_kernel)
+        index = support.index
+    else:
+        support, shapes = None, predicate_shapes(clause_sets, index, pair_kernel)
     return FitLayout(
-        clause_sets,
-        index,
-        predicate_shapes(clause_sets, index, pair_kernel),
-        operators,
-        config.inference_steps or task.steps,
-        len(task.train),
-        DTYPES[config.dtype],
+        clause_sets, index, shapes, operators, steps, len(task.train), DTYPES[config.dtype], support
     )
 
 
@@ -267,6 +292,7 @@ class Trainer:
             layout.operators,
             device,
             specialise_to=[w.background for w in task.train],
+            support=layout.support,
         )
         self.v0 = self.chainer.initial_valuation(
             [w.background for w in task.train], self.dtype

@@ -1,0 +1,320 @@
+"""Sparse grounding: only the atoms that can become true, only the substitutions facts support.
+
+In fixed worlds (training), an intensional atom can become true within ``T`` forward-chaining
+steps only if some generated clause derives it from body atoms that could be true one step
+earlier, and an extensional atom only if it is a fact. :func:`build_support` computes these
+*possible* atoms (the ``T``-step consequences of the program with every generated clause
+switched on: a sound over-approximation of every soft valuation the chainer can reach, because
+every fuzzy operator maps zeros to zero) and, for each clause, its *rows*: one per (world,
+substitution) whose two body atoms are both possible, found by joining the two body relations
+(never a ``|C| ** v`` grid). An impossible atom is 0 for every weight, so a clause's ``max`` over
+substitutions ignores it exactly.
+
+:class:`CompactIndex` numbers the possible atoms only (⊥ at 0, then the facts, then each
+intensional predicate's possible atoms, contiguous); every other atom maps to ⊥. The valuation
+is then ``[1 + facts + possible atoms, R, W]`` instead of ``[sum |C| ** arity, R, W]``.
+
+Equivalent clauses (:mod:`neurosym.ilp.specialise`) are found from the rows: two clauses of a
+template with the same set of (world, head, intensional body atoms) rows compute the same
+function of the valuation under a ``max`` existential.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from neurosym.errors import NeurosymError
+from neurosym.ilp.clauses import ClauseSet
+from neurosym.ilp.grounding import BOTTOM, AtomIndex, ClauseGroup, used_existentials
+from neurosym.ilp.specialise import TemplateClasses, classes_from_keys
+from neurosym.logic.terms import Atom, Clause
+
+Relations = dict[str, np.ndarray]
+"""``{pred: int64 [n, arity]}``: the constant ids of one world's possible atoms of each predicate."""
+
+
+def _columns(clause: Clause) -> tuple[int, list[tuple[str, tuple[int, ...]]]]:
+    """``(variables, [(pred, columns)] * 2)``: head variables are columns ``0..arity-1``, the
+    existential variables follow in order of first appearance."""
+    cols = {v: i for i, v in enumerate(clause.head.args)}
+    for e, var in enumerate(used_existentials(clause)):
+        cols[var] = clause.head.arity + e
+    return len(cols), [(b.pred, tuple(cols[t] for t in b.args)) for b in clause.body]
+
+
+def _bind(tuples: np.ndarray, cols: Sequence[int]) -> tuple[list[int], np.ndarray]:
+    """The variables of a body atom and their values in each of ``tuples`` (rows where a repeated
+    variable would take two values dropped): ``(variables, int64 [m, len(variables)])``."""
+    keep = np.ones(len(tuples), dtype=bool)
+    first: dict[int, int] = {}
+    for i, c in enumerate(cols):
+        if c in first:
+            keep &= tuples[:, first[c]] == tuples[:, i]
+        else:
+            first[c] = i
+    return list(first), tuples[keep][:, list(first.values())]
+
+
+def _code(values: np.ndarray, n: int) -> np.ndarray:
+    """Row-wise mixed-radix code of constant ids ``[m, d]`` (first column most significant)."""
+    code = np.zeros(len(values), dtype=np.int64)
+    for j in range(values.shape[1]):
+        code = code * n + values[:, j]
+    return code
+
+
+def join(clause: Clause, relations: Relations, n: int) -> np.ndarray:
+    """Every substitution of ``clause``'s variables whose two body atoms are in ``relations``:
+    int64 ``[m, arity + u]`` (head variables first), sorted by (head atom, substitution)."""
+    width, ((pa, ca), (pb, cb)) = _columns(clause)
+    va, a = _bind(relations[pa], ca)
+    vb, b = _bind(relations[pb], cb)
+    shared = [v for v in va if v in vb]
+    if shared:
+        ka = _code(a[:, [va.index(v) for v in shared]], n)
+        kb = _code(b[:, [vb.index(v) for v in shared]], n)
+        order = np.argsort(kb, kind="stable")
+        kb = kb[order]
+        lo, hi = np.searchsorted(kb, ka, "left"), np.searchsorted(kb, ka, "right")
+        counts = hi - lo
+        ia = np.repeat(np.arange(len(a)), counts)
+        within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        ib = order[np.repeat(lo, counts) + within]
+    else:
+        ia = np.repeat(np.arange(len(a)), len(b))
+        ib = np.tile(np.arange(len(b)), len(a))
+    extra = [v for v in vb if v not in va]
+    bound = np.concatenate([a[ia], b[ib][:, [vb.index(v) for v in extra]]], axis=1)
+    out = np.empty((len(bound), width), dtype=np.int64)
+    out[:, va + extra] = bound
+    if len(va + extra) != width:  # cannot happen for generated (safe) clauses
+        raise NeurosymError(f"clause {clause}: a variable occurs in neither body atom")
+    return out[np.lexsort(out.T[::-1])] if len(out) > 1 else out
+
+
+def _world_relations(index: AtomIndex, facts: Sequence[Atom]) -> Relations:
+    rel: dict[str, list[tuple[int, ...]]] = {p: [] for p in index.arities}
+    for a in facts:
+        index.position(a)  # validates predicate, arity and constants
+        rel[a.pred].append(tuple(index.constant_id[t.name] for t in a.args))  # type: ignore[union-attr]
+    return {
+        p: np.unique(np.array(v, dtype=np.int64).reshape(len(v), index.arities[p]), axis=0)
+        for p, v in rel.items()
+    }
+
+
+def possible_atoms(
+    index: AtomIndex,
+    clause_sets: Mapping[str, Sequence[ClauseSet]],
+    backgrounds: Sequence[Sequence[Atom]],
+    steps: int,
+) -> list[Relations]:
+    """Per world, the facts and every intensional atom derivable in ``steps`` steps with every
+    generated clause switched on (stops early at the fixpoint)."""
+    n, worlds = index.num_constants, []
+    for facts in backgrounds:
+        rel = _world_relations(index, facts)
+        for p in clause_sets:
+            rel[p] = np.zeros((0, index.arities[p]), dtype=np.int64)
+        for _ in range(steps):
+            grown = False
+            new = {}
+            for p, sets in clause_sets.items():
+                arity = index.arities[p]
+                heads = [rel[p]] + [
+                    join(c, rel, n)[:, :arity] for s in sets for c in s.clauses
+                ]
+                new[p] = np.unique(np.concatenate(heads, axis=0), axis=0)
+                grown |= len(new[p]) > len(rel[p])
+            rel.update(new)
+            if not grown:
+                break
+        worlds.append(rel)
+    return worlds
+
+
+class CompactIndex(AtomIndex):
+    """An :class:`AtomIndex` over the possible atoms only (``kept``: their sorted dense
+    positions, ⊥ first); :meth:`position` of any other atom is ⊥ (0)."""
+
+    def __init__(self, dense: AtomIndex, kept: np.ndarray) -> None:
+        self.constants, self.constant_id = dense.constants, dense.constant_id
+        self.arities = dense.arities
+        self.dense = dense
+        self.kept = kept  # int64 [A'], sorted, kept[0] == 0
+        self.offsets = {
+            p: int(np.searchsorted(kept, dense.offsets[p])) for p in dense.arities
+        }
+        self._counts = {
+            p: int(np.searchsorted(kept, dense.slice(p).stop)) - self.offsets[p]
+            for p in dense.arities
+        }
+        self.size = len(kept)
+
+    def count(self, pred: str) -> int:
+        return self._counts[pred]
+
+    def compact(self, dense_positions: np.ndarray) -> np.ndarray:
+        """Compact positions of dense positions (⊥ for atoms that are not kept)."""
+        i = np.searchsorted(self.kept, dense_positions).clip(max=len(self.kept) - 1)
+        return np.where(self.kept[i] == dense_positions, i, 0)
+
+    def position(self, a: Atom) -> int:
+        return int(self.compact(np.array([self.dense.position(a)]))[0])
+
+    def positions(self, atoms: Sequence[Atom]) -> np.ndarray:  # type: ignore[override]
+        return self.compact(self.dense.positions(atoms))
+
+    def atoms(self, pred: str) -> list[Atom]:
+        sl = self.slice(pred)
+        dense = self.dense.atoms(pred)
+        return [dense[int(p) - self.dense.offsets[pred]] for p in self.kept[sl]]
+
+
+@dataclass(frozen=True)
+class ClauseRows:
+    """The rows of one clause, sorted by (head atom, world, substitution): ``world``, ``head``
+    (the head atom's position in its predicate's compact slice), ``first`` / ``second`` (compact
+    valuation positions of the two body atoms), all int64 ``[E]``."""
+
+    world: np.ndarray
+    head: np.ndarray
+    first: np.ndarray
+    second: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.head)
+
+
+class Support:
+    """The possible atoms of fixed worlds and the rows of every clause (see the module doc)."""
+
+    def __init__(
+        self,
+        index: AtomIndex,
+        clause_sets: Mapping[str, Sequence[ClauseSet]],
+        backgrounds: Sequence[Sequence[Atom]],
+        steps: int,
+    ) -> None:
+        self.dense, self.worlds = index, len(backgrounds)
+        self.relations = possible_atoms(index, clause_sets, backgrounds, steps)
+        n = index.num_constants
+        kept = [np.zeros(1, dtype=np.int64)]
+        for p in index.arities:
+            codes = [_code(rel[p], n) for rel in self.relations]
+            kept.append(index.offsets[p] + np.unique(np.concatenate(codes)))
+        self.index = CompactIndex(index, np.unique(np.concatenate(kept)))
+        self.num_fixed = min(
+            (self.index.offsets[p] for p in clause_sets), default=self.index.size
+        )
+        """Compact positions below this are extensional (fixed)."""
+        self._templates: dict[int, tuple[TemplateClasses, list[ClauseRows]]] = {}
+
+    def rows(self, clause: Clause) -> ClauseRows:
+        """The rows of ``clause`` in every world."""
+        n, ix = self.dense.num_constants, self.index
+        head_pred, arity = clause.head.pred, clause.head.arity
+        _, body = _columns(clause)
+        parts = []
+        for w, rel in enumerate(self.relations):
+            sub = join(clause, rel, n)
+            pos = [
+                ix.compact(self.dense.offsets[p] + _code(sub[:, list(cols)], n))
+                for p, cols in body
+            ]
+            head = ix.compact(self.dense.offsets[head_pred] + _code(sub[:, :arity], n))
+            live = head > 0  # heads outside the possible atoms cannot be true within T steps
+            parts.append((
+                np.full(int(live.sum()), w, dtype=np.int64),
+                head[live] - ix.offsets[head_pred],
+                *(p[live] for p in pos),
+            ))
+        world, head, first, second = (np.concatenate(x) for x in zip(*parts))
+        order = np.argsort(head, kind="stable")  # worlds were concatenated in order
+        return ClauseRows(world[order], head[order], first[order], second[order])
+
+    def template(self, clause_set: ClauseSet) -> tuple[TemplateClasses, list[ClauseRows]]:
+        """Classes of equivalent clauses of one template (``max`` existential) and the rows of
+        each class's representative; a template without intensional bodies is constant: its
+        class outputs ``[C, G, W]`` are 1 where a row exists."""
+        num_fixed = self.num_fixed
+        if id(clause_set) in self._templates:
+            return self._templates[id(clause_set)]
+        keys, kept = [], {}
+        for clause in clause_set.clauses:
+            r = self.rows(clause)
+            a = np.where(r.first < num_fixed, -1, r.first)
+            b = np.where(r.second < num_fixed, -1, r.second)
+            rows = np.stack([r.world, r.head, np.minimum(a, b), np.maximum(a, b)], axis=1)
+            if len(rows):
+                rows = np.unique(rows, axis=0)
+            key = hashlib.blake2b(rows.tobytes(), digest_size=16).digest()
+            keys.append(key)
+            kept.setdefault(key, r)
+        tc = classes_from_keys(keys)
+        reps = [kept[k] for k in dict.fromkeys(keys)]
+        if not clause_set.intensional:
+            G = self.index.count(clause_set.pred)
+            const = torch.zeros(len(reps), G, self.worlds, dtype=torch.float64)
+            for c, r in enumerate(reps):
+                const[c, torch.from_numpy(r.head), torch.from_numpy(r.world)] = 1.0
+            tc.constant = const
+        self._templates[id(clause_set)] = (tc, reps)
+        return tc, reps
+
+
+PADDING = 2.0
+"""Clauses are grouped (sorted by their rows per head atom ``L``) while the group's largest ``L``
+is at most this many times its smallest, so padding to the group's ``L`` stays bounded."""
+
+
+def padded(rows: ClauseRows, heads: int) -> np.ndarray:
+    """One clause's rows as a dense grid int64 ``[L, 2, G]``: the ``L`` rows of each head atom
+    (in substitution order, rows of every world merged, repeats dropped), padded with ⊥ (0 in
+    every valuation, so it never changes a ``max`` that is positive)."""
+    pairs = np.stack([rows.head, rows.first, rows.second], axis=1)
+    if rows.world.size and rows.world.max() > 0:  # merge worlds: first occurrence of each row
+        _, first = np.unique(pairs, axis=0, return_index=True)
+        pairs = pairs[np.sort(first)]
+        pairs = pairs[np.argsort(pairs[:, 0], kind="stable")]
+    counts = np.bincount(pairs[:, 0], minlength=heads)
+    L = max(1, int(counts.max(initial=0)))
+    rank = np.arange(len(pairs)) - np.repeat(np.cumsum(counts) - counts, counts)
+    grid = np.full((L, 2, heads), BOTTOM, dtype=np.int64)
+    grid[rank, 0, pairs[:, 0]] = pairs[:, 1]
+    grid[rank, 1, pairs[:, 0]] = pairs[:, 2]
+    return grid
+
+
+def clause_groups(reps: Sequence[ClauseRows], heads: int) -> list[ClauseGroup]:
+    """The evaluated clauses ``reps`` as :class:`~neurosym.ilp.grounding.ClauseGroup` s for the
+    dense kernels: clauses with a similar number of rows per head atom share a group, each clause
+    with its own two body atoms (``atoms`` ``[L, 2 Kg, G]``)."""
+    grids = [padded(r, heads) for r in reps]
+    order = sorted(range(len(grids)), key=lambda k: grids[k].shape[0])
+    groups, start = [], 0
+    while start < len(order):
+        stop = start + 1
+        smallest = grids[order[start]].shape[0]
+        while stop < len(order) and grids[order[stop]].shape[0] <= PADDING * smallest:
+            stop += 1
+        members = order[start:stop]
+        L = grids[members[-1]].shape[0]
+        atoms = np.full((L, 2 * len(members), heads), BOTTOM, dtype=np.int64)
+        for i, k in enumerate(members):
+            atoms[: grids[k].shape[0], 2 * i : 2 * i + 2] = grids[k]
+        groups.append(
+            ClauseGroup(
+                clauses=np.array(members, dtype=np.int64),
+                atoms=atoms,
+                first=np.arange(0, 2 * len(members), 2, dtype=np.int64),
+                second=np.arange(1, 2 * len(members), 2, dtype=np.int64),
+            )
+        )
+        start = stop
+    return groups
