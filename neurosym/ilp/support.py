@@ -35,7 +35,7 @@ from neurosym.ilp.specialise import TemplateClasses, classes_from_keys
 from neurosym.logic.terms import Atom, Clause
 
 Relations = dict[str, np.ndarray]
-"""``{pred: int64 [n, arity]}``: the constant ids of one world's possible atoms of each predicate."""
+"""``{pred: int64 [n, arity]}``: constant ids of one world's possible atoms of each predicate."""
 
 
 def _columns(clause: Clause) -> tuple[int, list[tuple[str, tuple[int, ...]]]]:

@@ -32,8 +32,8 @@ from neurosym.ilp.config import (
 )
 from neurosym.ilp.forward import CHECKPOINT_PAIRS, ForwardChainer
 from neurosym.ilp.grounding import AtomIndex, index_elements, used_existentials
-from neurosym.ilp.support import Support
 from neurosym.ilp.memory import MemoryEstimate, PredicateShape, check_fits, estimate
+from neurosym.ilp.support import Support
 from neurosym.logic.fuzzy import OperatorSet, get_preset
 from neurosym.tasks.ilp_task import ILPTask
 

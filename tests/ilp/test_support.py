@@ -31,7 +31,9 @@ def _relations(index, facts):
     rel = {p: [] for p in index.arities}
     for a in facts:
         rel[a.pred].append([index.constant_id[t.name] for t in a.args])
-    return {p: np.array(v, dtype=np.int64).reshape(len(v), index.arities[p]) for p, v in rel.items()}
+    return {
+        p: np.array(v, dtype=np.int64).reshape(len(v), index.arities[p]) for p, v in rel.items()
+    }
 
 
 @pytest.mark.parametrize("seed", range(8))
