@@ -68,9 +68,10 @@ def _code(values: np.ndarray, n: int) -> np.ndarray:
     return code
 
 
-def join(clause: Clause, relations: Relations, n: int) -> np.ndarray:
+def join(clause: Clause, relations: Relations, n: int, ordered: bool = True) -> np.ndarray:
     """Every substitution of ``clause``'s variables whose two body atoms are in ``relations``:
-    int64 ``[m, arity + u]`` (head variables first), sorted by (head atom, substitution)."""
+    int64 ``[m, arity + u]`` (head variables first), sorted by (head atom, substitution) unless
+    ``ordered`` is False."""
     width, ((pa, ca), (pb, cb)) = _columns(clause)
     va, a = _bind(relations[pa], ca)
     vb, b = _bind(relations[pb], cb)
@@ -94,7 +95,15 @@ def join(clause: Clause, relations: Relations, n: int) -> np.ndarray:
     out[:, va + extra] = bound
     if len(va + extra) != width:  # cannot happen for generated (safe) clauses
         raise NeurosymError(f"clause {clause}: a variable occurs in neither body atom")
-    return out[np.lexsort(out.T[::-1])] if len(out) > 1 else out
+    return out[np.lexsort(out.T[::-1])] if ordered and len(out) > 1 else out
+
+
+def _decode(codes: np.ndarray, arity: int, n: int) -> np.ndarray:
+    """Inverse of :func:`_code`: ``[m]`` -> int64 ``[m, arity]``."""
+    out = np.empty((len(codes), arity), dtype=np.int64)
+    for j in range(arity - 1, -1, -1):
+        codes, out[:, j] = np.divmod(codes, n)
+    return out
 
 
 def _world_relations(index: AtomIndex, facts: Sequence[Atom]) -> Relations:
@@ -126,10 +135,12 @@ def possible_atoms(
             new = {}
             for p, sets in clause_sets.items():
                 arity = index.arities[p]
-                heads = [rel[p]] + [
-                    join(c, rel, n)[:, :arity] for s in sets for c in s.clauses
+                heads = [_code(rel[p], n)] + [
+                    _code(join(c, rel, n, ordered=False)[:, :arity], n)
+                    for s in sets
+                    for c in s.clauses
                 ]
-                new[p] = np.unique(np.concatenate(heads, axis=0), axis=0)
+                new[p] = _decode(np.unique(np.concatenate(heads)), arity, n)
                 grown |= len(new[p]) > len(rel[p])
             rel.update(new)
             if not grown:
@@ -251,8 +262,9 @@ class Support:
             a = np.where(r.first < num_fixed, -1, r.first)
             b = np.where(r.second < num_fixed, -1, r.second)
             rows = np.stack([r.world, r.head, np.minimum(a, b), np.maximum(a, b)], axis=1)
-            if len(rows):
-                rows = np.unique(rows, axis=0)
+            if len(rows) > 1:  # the set of rows: sorted, repeats dropped
+                rows = rows[np.lexsort(rows.T[::-1])]
+                rows = rows[np.r_[True, (rows[1:] != rows[:-1]).any(axis=1)]]
             key = hashlib.blake2b(rows.tobytes(), digest_size=16).digest()
             keys.append(key)
             kept.setdefault(key, r)
@@ -279,8 +291,10 @@ def padded(rows: ClauseRows, heads: int) -> np.ndarray:
     every valuation, so it never changes a ``max`` that is positive)."""
     pairs = np.stack([rows.head, rows.first, rows.second], axis=1)
     if rows.world.size and rows.world.max() > 0:  # merge worlds: first occurrence of each row
-        _, first = np.unique(pairs, axis=0, return_index=True)
-        pairs = pairs[np.sort(first)]
+        by_row = np.lexsort(pairs.T[::-1])
+        ordered = pairs[by_row]
+        repeat = np.r_[False, (ordered[1:] == ordered[:-1]).all(axis=1)]
+        pairs = pairs[np.sort(by_row[~repeat])]
         pairs = pairs[np.argsort(pairs[:, 0], kind="stable")]
     counts = np.bincount(pairs[:, 0], minlength=heads)
     L = max(1, int(counts.max(initial=0)))
