@@ -64,6 +64,15 @@ CHECKPOINT_PAIRS = 1 << 16
 the backward pass rather than kept for each of the T steps (memory O(1) instead of O(T) in T)."""
 
 
+def _left(a: Tensor, b: Tensor) -> Tensor:
+    """``a``: with it :func:`clause_outputs_max` takes the max of single atoms (projections)."""
+    return a
+
+
+def _left_grad(a: Tensor, b: Tensor, g: Tensor) -> tuple[Tensor, Tensor]:
+    return g, torch.zeros_like(g)
+
+
 @dataclass
 class GroupTensors:
     """Device copy of a :class:`~neurosym.ilp.grounding.ClauseGroup`.
@@ -222,6 +231,11 @@ class ForwardChainer:
         )
         self.plans = [self._plan(pred, sets) for pred, sets in self.clause_sets.items()]
         self._training = None
+        self.projections = (
+            [self._group_tensors(g.atoms, g.first, g.second) for g in support.projection_groups()]
+            if support is not None
+            else []
+        )
 
     def _tensor(self, array: np.ndarray) -> Tensor:
         return torch.from_numpy(np.ascontiguousarray(array)).to(self.device)
@@ -517,18 +531,32 @@ class ForwardChainer:
         :meth:`prepare`,
         computed here when None)."""
         parts = [valuation[: self.num_fixed]]
+        reads = self._with_projections(valuation)
         for plan in self.plans:
             if plan.spec is None:
-                new = self.deduce(valuation, plan, probs[plan.pred])
+                new = self.deduce(reads, plan, probs[plan.pred])
             else:
                 prep = (
                     prepared[plan.pred]
                     if prepared is not None
                     else self.prepare(plan, probs[plan.pred])
                 )
-                new = self.deduce_prepared(valuation, plan, prep)
+                new = self.deduce_prepared(reads, plan, prep)
             parts.append(self._amalgamate(valuation[plan.start : plan.stop], new))
         return torch.cat(parts, dim=0)
+
+    def _with_projections(self, valuation: Tensor) -> Tensor:
+        """``[A, R, W]`` -> ``[A + P, R, W]``: the valuation followed by the sparse grounding's
+        projections (:class:`~neurosym.ilp.support.Projection`), or the valuation itself."""
+        if not self.projections:
+            return valuation
+        A, R, W = valuation.shape
+        flat = valuation.reshape(A, R * W)
+        maxima = [
+            clause_outputs_max(flat, [g], None, None, _left, _left_grad).view(-1, R, W)
+            for g in self.projections
+        ]
+        return torch.cat([valuation, *maxima])
 
     def run(self, valuation: Tensor, probs: Mapping[str, Tensor], steps: int) -> Tensor:
         """``steps`` forward-chaining steps.

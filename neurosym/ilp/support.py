@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -72,7 +72,17 @@ def join(clause: Clause, relations: Relations, n: int, ordered: bool = True) -> 
     """Every substitution of ``clause``'s variables whose two body atoms are in ``relations``:
     int64 ``[m, arity + u]`` (head variables first), sorted by (head atom, substitution) unless
     ``ordered`` is False."""
-    width, ((pa, ca), (pb, cb)) = _columns(clause)
+    width, body = _columns(clause)
+    return _join(body, width, relations, n, ordered)
+
+
+Body = list[tuple[str, tuple[int, ...]]]
+"""A clause body as ``[(pred, variable columns)] * 2``."""
+
+
+def _join(body: Body, width: int, relations: Relations, n: int, ordered: bool) -> np.ndarray:
+    """:func:`join` of a body over ``width`` variable columns."""
+    ((pa, ca), (pb, cb)) = body
     va, a = _bind(relations[pa], ca)
     vb, b = _bind(relations[pb], cb)
     shared = [v for v in va if v in vb]
@@ -94,7 +104,7 @@ def join(clause: Clause, relations: Relations, n: int, ordered: bool = True) -> 
     out = np.empty((len(bound), width), dtype=np.int64)
     out[:, va + extra] = bound
     if len(va + extra) != width:  # cannot happen for generated (safe) clauses
-        raise NeurosymError(f"clause {clause}: a variable occurs in neither body atom")
+        raise NeurosymError(f"body {body}: a variable occurs in neither body atom")
     return out[np.lexsort(out.T[::-1])] if ordered and len(out) > 1 else out
 
 
@@ -187,6 +197,20 @@ class CompactIndex(AtomIndex):
         return [dense[int(p) - self.dense.offsets[pred]] for p in self.kept[sl]]
 
 
+@dataclass
+class Projection:
+    """``max`` of an intensional atom over existential variables that occur in no other atom of
+    a clause body (``q(Y, Z)`` with ``Z`` alone gives ``max_z q(Y, z)``): computed once per step,
+    at valuation positions ``offset .. offset + size`` after the atoms (``size``: ``|C|`` or 1),
+    from ``grid`` ``[L, 2, size]`` (its source atoms, twice). A clause then needs ``|C|`` times
+    fewer rows, with the same values: ``max_z T(a, b_z) = T(a, max_z b_z)`` for a t-norm."""
+
+    name: str
+    offset: int
+    size: int
+    grid: np.ndarray = field(default_factory=lambda: np.zeros((1, 2, 0), dtype=np.int64))
+
+
 @dataclass(frozen=True)
 class ClauseRows:
     """The rows of one clause, sorted by (head atom, world, substitution): ``world``, ``head``
@@ -224,19 +248,90 @@ class Support:
             (self.index.offsets[p] for p in clause_sets), default=self.index.size
         )
         """Compact positions below this are extensional (fixed)."""
+        self.intensional = set(clause_sets)
+        self.projections: dict[tuple, Projection] = {}
         self._templates: dict[int, tuple[TemplateClasses, list[ClauseRows]]] = {}
+
+    @property
+    def extended_size(self) -> int:
+        """Valuation positions including the projections (which follow the atoms)."""
+        return self.index.size + sum(p.size for p in self.projections.values())
+
+    def _pushed_down(self, clause: Clause) -> tuple[int, Body, list[int]]:
+        """``clause``'s body with each intensional atom whose existential variables occur in it
+        alone replaced by its projection (``max`` over them), the remaining variables renumbered:
+        ``(width, body, ext offsets)``, offset -1 for an atom kept as it is."""
+        width, body = _columns(clause)
+        arity = clause.head.arity
+        alone = {
+            c
+            for c in range(arity, width)
+            if sum(c in cols for _, cols in body) == 1
+        }
+        new_body, offsets, removed = [], [], set()
+        for pred, cols in body:
+            gone = [c for c in cols if c in alone]
+            if pred not in self.intensional or not gone:
+                new_body.append((pred, cols))
+                offsets.append(-1)
+                continue
+            removed.update(gone)
+            labels: dict[int, tuple[str, int]] = {}
+            for c in cols:
+                kind = "d" if c in alone else "k"
+                labels.setdefault(c, (kind, sum(k == kind for k, _ in labels.values())))
+            key = (pred, tuple(labels[c] for c in cols))
+            proj = self.projections.get(key) or self._project(key)
+            new_body.append((proj.name, tuple(dict.fromkeys(c for c in cols if c not in alone))))
+            offsets.append(proj.offset)
+        remap = {c: i for i, c in enumerate(c for c in range(width) if c not in removed)}
+        new_body = [(p, tuple(remap[c] for c in cols)) for p, cols in new_body]
+        return len(remap), new_body, offsets
+
+    def _project(self, key: tuple) -> Projection:
+        """Register the projection ``key`` = (pred, argument labels): its relation in every world
+        and the grid of source atoms for its ``max``."""
+        pred, labels = key
+        n = self.dense.num_constants
+        kept = sorted({i for k, i in labels if k == "k"})
+        proj = Projection(f"π{len(self.projections)}", self.extended_size, n ** len(kept))
+        sources = []
+        for rel in self.relations:
+            cols = [labels.index(("k", i)) for i in kept]
+            same = np.ones(len(rel[pred]), dtype=bool)
+            for j, lab in enumerate(labels):
+                same &= rel[pred][:, j] == rel[pred][:, labels.index(lab)]
+            tuples = rel[pred][same]
+            rel[proj.name] = _decode(np.unique(_code(tuples[:, cols], n)), len(kept), n)
+            sources.append((_code(tuples[:, cols], n), _code(tuples, n)))
+        target, source = (np.concatenate(x) for x in zip(*sources))
+        source, first = np.unique(source, return_index=True)  # each source atom once
+        target = target[first]
+        order = np.lexsort((source, target))
+        source = self.index.compact(self.dense.offsets[pred] + source[order])
+        rows = ClauseRows(np.zeros(len(order), dtype=np.int64), target[order], source, source)
+        proj.grid = padded(rows, proj.size)
+        self.projections[key] = proj
+        return proj
+
+    def projection_groups(self) -> list[ClauseGroup]:
+        """One clause group per projection (its source atom twice), ``atoms`` ``[L, 2, size]``."""
+        one = np.zeros(1, dtype=np.int64)
+        return [ClauseGroup(one, p.grid, one, one + 1) for p in self.projections.values()]
 
     def rows(self, clause: Clause) -> ClauseRows:
         """The rows of ``clause`` in every world."""
         n, ix = self.dense.num_constants, self.index
         head_pred, arity = clause.head.pred, clause.head.arity
-        _, body = _columns(clause)
+        width, body, offsets = self._pushed_down(clause)
         parts = []
         for w, rel in enumerate(self.relations):
-            sub = join(clause, rel, n)
+            sub = _join(body, width, rel, n, ordered=True)
             pos = [
                 ix.compact(self.dense.offsets[p] + _code(sub[:, list(cols)], n))
-                for p, cols in body
+                if offset < 0
+                else offset + _code(sub[:, list(cols)], n)
+                for (p, cols), offset in zip(body, offsets)
             ]
             head = ix.compact(self.dense.offsets[head_pred] + _code(sub[:, :arity], n))
             live = head > 0  # heads outside the possible atoms cannot be true within T steps
