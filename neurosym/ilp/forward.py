@@ -198,6 +198,8 @@ class ForwardChainer:
         # max existential: fused gather/t-norm/max with a backward through the winners only
         self._fused_max = fused and self.operators.existential.strip().lower() == "max"
         self._conj_grad = TNORM_GRADS.get(self.operators.conjunction.strip().lower())
+        # probsum clause combination: the weighted pair sum is bilinear (matrix products)
+        self._pair_probsum = self.operators.clause_combination.strip().lower() == "probsum"
         # max clause combination: weighted pair sum with an arithmetic backward, nothing kept
         self._pair_max = fused and self.operators.clause_combination.strip().lower() in (
             "max",
@@ -348,7 +350,7 @@ class ForwardChainer:
             merged=merged,
             checkpoint=(
                 len(sets) == 2
-                and not self._pair_max
+                and not (self._pair_max or self._pair_probsum)
                 and n1 * n2 * self.index.count(pred) >= CHECKPOINT_PAIRS
             ),
             n1=n1,
@@ -461,6 +463,15 @@ class ForwardChainer:
         K, G, R, W = clause_out.shape
         if K == k1:
             pairs = clause_out  # single template: the pair (j, ⊥) is clause j
+        elif self._pair_probsum:  # bilinear: sum_jk p_jk (x_j + y_k - x_j y_k), no pair tensor
+            p = probs.to(clause_out.dtype)  # [R, K1, K2]
+            x, y = clause_out[:k1], clause_out[k1:]
+            py = torch.einsum("rjk,kgrw->jgrw", p, y)  # [K1, G, R, W]
+            return (
+                torch.einsum("jgrw,rj->grw", x, p.sum(2))
+                + torch.einsum("kgrw,rk->grw", y, p.sum(1))
+                - (x * py).sum(0)
+            )
         else:
             first = clause_out[:k1].unsqueeze(1)  # [K1, 1, G, R, W]
             second = clause_out[k1:].unsqueeze(0)  # [1, K2, G, R, W]

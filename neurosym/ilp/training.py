@@ -240,7 +240,7 @@ def fit_layout(config: LearnerConfig, task: ILPTask) -> FitLayout:
     clause_sets = task_clause_sets(task, prune_renamings=config.prune_renamings)
     index = AtomIndex(task.constants, {**dict(task.extensional), **dict(task.intensional)})
     operators = get_preset(config.preset)
-    pair_kernel = operators.clause_combination.strip().lower() in ("max", "godel")
+    pair_kernel = operators.clause_combination.strip().lower() in ("max", "godel", "probsum")
     steps = config.inference_steps or task.steps
     if config.grounding == "sparse" and operators.existential.strip().lower() == "max":
         support = Support(index, clause_sets, [w.background for w in task.train], steps)

@@ -159,3 +159,22 @@ def test_one_hot_sparse_chaining_is_the_least_model(seed):
                 for args in model.tuples(pred):
                     expected[index.position(Atom(pred, tuple(Const(c) for c in args)))] = 1.0
             assert torch.equal(val[:, r, w], expected), (seed, r, w)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_probsum_pair_sum_is_the_explicit_sum_over_clause_pairs(seed):
+    """With a probsum clause combination the weighted pair sum is computed as matrix products;
+    it equals ``sum_jk p_jk S(x_j, y_k)`` over the explicit ``[K1, K2, G, R, W]`` pairs."""
+    from neurosym.logic.fuzzy import get_preset
+
+    gen = torch.Generator().manual_seed(seed)
+    K1, K2, G, R, W = 3, 5, 7, 2, 2
+    out = torch.rand(K1 + K2, G, R, W, generator=gen, dtype=torch.float64)
+    probs = torch.softmax(torch.randn(R, K1 * K2, generator=gen, dtype=torch.float64), -1)
+    probs = probs.view(R, K1, K2)
+    index, clause_sets, _, _ = random_problem(random.Random(seed))
+    chainer = ForwardChainer(index, clause_sets, "prod")
+    combine = get_preset("prod").clause_combination_op
+    pairs = combine(out[:K1].unsqueeze(1), out[K1:].unsqueeze(0))  # [K1, K2, G, R, W]
+    explicit = torch.einsum("jkgrw,rjk->grw", pairs, probs)
+    assert torch.allclose(chainer._weigh_pairs(out, probs, K1), explicit, atol=1e-12)
