@@ -12,7 +12,7 @@ from neurosym.ilp.clauses import task_clause_sets
 from neurosym.ilp.forward import ForwardChainer
 from neurosym.ilp.grounding import AtomIndex
 from neurosym.ilp.kernels import clause_outputs_max, first_argmax, weighted_pair_max
-from neurosym.logic.fuzzy import and_godel, and_product
+from neurosym.logic.fuzzy import OperatorSet, and_godel, and_product
 from neurosym.tasks.ilp_task import load_ilp_task
 
 
@@ -130,7 +130,7 @@ def test_probsum_amalgamation_keeps_gradient_where_a_clamp_would_not():
 
 
 def test_checkpointed_pairs_give_the_same_gradients(monkeypatch):
-    """Presets without the pair kernel recompute large pair tensors in the backward pass instead of
+    """Clause combinations without the pair kernel or a bilinear form recompute large pair tensors in the backward pass instead of
     keeping them (memory O(1) in T); the gradients must not change."""
     from neurosym.ilp import forward
 
@@ -140,7 +140,10 @@ def test_checkpointed_pairs_give_the_same_gradients(monkeypatch):
     grads = []
     for threshold in (1 << 40, 1):
         monkeypatch.setattr(forward, "CHECKPOINT_PAIRS", threshold)
-        chainer = ForwardChainer(index, sets, "prod")
+        # a t-conorm with neither the pair kernel (max) nor the bilinear form (probsum)
+        chainer = ForwardChainer(
+            index, sets, OperatorSet("product", "probsum", "bounded_sum", "probsum")
+        )
         assert chainer.plans[0].checkpoint == (threshold == 1)
         weights = torch.randn(
             2,
