@@ -130,8 +130,9 @@ def test_probsum_amalgamation_keeps_gradient_where_a_clamp_would_not():
 
 
 def test_checkpointed_pairs_give_the_same_gradients(monkeypatch):
-    """Clause combinations without the pair kernel or a bilinear form recompute large pair tensors in the backward pass instead of
-    keeping them (memory O(1) in T); the gradients must not change."""
+    """Clause combinations without the pair kernel or a bilinear form recompute large pair
+    tensors in the backward pass instead of keeping them (memory O(1) in T); the gradients must
+    not change."""
     from neurosym.ilp import forward
 
     task = load_ilp_task("ilp/even")
