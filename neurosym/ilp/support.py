@@ -199,7 +199,7 @@ class CompactIndex(AtomIndex):
 
 @dataclass
 class Projection:
-    """``max`` of an intensional atom over existential variables that occur in no other atom of
+    """``max`` of an atom over existential variables that occur in no other atom of
     a clause body (``q(Y, Z)`` with ``Z`` alone gives ``max_z q(Y, z)``): computed once per step,
     at valuation positions ``offset .. offset + size`` after the atoms (``size``: ``|C|`` or 1),
     from ``grid`` ``[L, 2, size]`` (its source atoms, twice). A clause then needs ``|C|`` times
@@ -258,8 +258,8 @@ class Support:
         return self.index.size + sum(p.size for p in self.projections.values())
 
     def _pushed_down(self, clause: Clause) -> tuple[int, Body, list[int]]:
-        """``clause``'s body with each intensional atom whose existential variables occur in it
-        alone replaced by its projection (``max`` over them), the remaining variables renumbered:
+        """``clause``'s body with each atom whose existential variables occur in it alone
+        replaced by its projection (``max`` over them), the remaining variables renumbered:
         ``(width, body, ext offsets)``, offset -1 for an atom kept as it is."""
         width, body = _columns(clause)
         arity = clause.head.arity
@@ -271,7 +271,7 @@ class Support:
         new_body, offsets, removed = [], [], set()
         for pred, cols in body:
             gone = [c for c in cols if c in alone]
-            if pred not in self.intensional or not gone:
+            if not gone:
                 new_body.append((pred, cols))
                 offsets.append(-1)
                 continue
@@ -357,6 +357,8 @@ class Support:
             a = np.where(r.first < num_fixed, -1, r.first)
             b = np.where(r.second < num_fixed, -1, r.second)
             rows = np.stack([r.world, r.head, np.minimum(a, b), np.maximum(a, b)], axis=1)
+            if not clause_set.intensional:  # crisp outputs: 1 exactly where a row exists
+                rows = rows[:, :2]
             if len(rows) > 1:  # the set of rows: sorted, repeats dropped
                 rows = rows[np.lexsort(rows.T[::-1])]
                 rows = rows[np.r_[True, (rows[1:] != rows[:-1]).any(axis=1)]]
