@@ -78,11 +78,11 @@ def run_learn(args: argparse.Namespace) -> int:
     from neurosym.ilp.config import AUTO, LearnerConfig, describe_auto
     from neurosym.ilp.learner import RuleLearner
     from neurosym.io import atomic_write_json
-    from neurosym.tasks.source import load_ilp_source
+    from neurosym.tasks.source import read_ilp_source
     from neurosym.versions import command_line, device_description, resolve_device, versions
 
     config = LearnerConfig.from_args(args)
-    task = load_ilp_source(args.task)
+    task, notes = read_ilp_source(args.task)
     learner = RuleLearner(config)
     device = resolve_device(config.device)
     folder = (
@@ -95,6 +95,8 @@ def run_learn(args: argparse.Namespace) -> int:
         )
     )
     print(task.summary())
+    for note in notes:
+        print(f"note: {note}")
     auto = config.restarts == AUTO
     count = f"{describe_auto(device.type)} (auto)" if auto else str(config.restarts)
     print(

@@ -2,54 +2,66 @@
 
 Popper (Cropper & Morel) keeps a learning task in a folder of three Prolog files:
 
-* ``bk.pl``   background knowledge: facts such as ``edge(a, b).``
+* ``bk.pl``   background knowledge: facts such as ``edge(a, b).`` and rules
 * ``exs.pl``  examples: ``pos(f(a)).`` and ``neg(f(b)).``
 * ``bias.pl`` language bias: ``head_pred(f, 1).`` and ``body_pred(edge, 2).`` plus optional
-  ``type/2``, ``direction/2``, ``max_vars/1``, ``enable_recursion.``, constraints, ...
+  ``type/2``, ``direction/2``, ``max_vars/1``, ``max_clauses/1``, ``enable_recursion.``, ...
 
 This module reads the subset that maps onto a ∂ILP task: **ground facts** over constants (atoms,
-integers, quoted atoms, strings), **one** ``head_pred`` of arity 0, 1 or 2 as the target, and the
-``body_pred`` declarations as the extensional predicates. Whatever cannot be mapped is either an
-error (with file, line, column and a fix) or, where dropping it is harmless, a *note* on the
+integers, quoted atoms, strings), **function-free Datalog rules** in ``bk.pl`` (evaluated into
+facts), **one** ``head_pred`` of arity 0, 1 or 2 as the target, and the ``body_pred``
+declarations as the extensional predicates. Whatever cannot be mapped is either an error (with
+file, line, column and a fix) or, where dropping or assuming it is harmless, a *note* on the
 returned :class:`PopperImport`:
 
 =====================================================  ==========================================
 In the Popper folder                                   Here
 =====================================================  ==========================================
-rules in ``bk.pl`` (``p(X) :- q(X).``)                 error: replace them by their ground facts
+function-free Datalog rules in ``bk.pl``               evaluated by the exact evaluator
+(``p(X) :- q(X, Y), r(Y).``, recursion allowed)        (:func:`neurosym.logic.least_model`) into
+                                                       background facts, with a note
+other rules (negation, arithmetic, built-ins, lists,   error: replace them by their ground facts
+a head variable missing from the body)
 compound terms or lists in facts (``f(g(a))``, ``[]``)  error: function symbols are not supported
 floats, variables in facts or examples                 error
 facts of predicates that are not ``body_pred``         dropped, with a note
 directives (``:- discontiguous ...``)                  skipped, with a note
 ``type/2``, ``direction/2``, ``max_vars``,             ignored, with a note (∂ILP's language bias
-``max_body``, ``max_clauses``, constraints             is the rule template, see below)
-``enable_recursion`` (or ``body_pred`` of the target)  the target's second template may recurse
-``enable_pi`` (predicate invention)                    noted; pass ``invented=`` to invent
+``max_body``, constraints                              is the rule template, see below)
+``max_clauses`` (absent or > 1)                        one invented predicate (see below), noted
+``enable_recursion`` (or ``body_pred`` of the target)  the second templates may recurse
 more than one ``head_pred``, or arity > 2              error
 duplicate examples                                     kept once, with a note
 an atom both ``pos`` and ``neg``                       error
-no ``neg(...)`` example                                error, unless ``closed_world=True``
+no ``neg(...)`` example                                closed world, with a note: every target
+                                                       atom that is not ``pos`` is negative
 =====================================================  ==========================================
 
 **Default program template** (override any part with the keyword arguments of
-:func:`read_popper`): ``v = 1`` existential variable per clause; the target gets two templates,
-``(1, no), (1, yes)`` when recursion is enabled or invented predicates are given, else
-``(1, no), (1, no)``; each invented predicate gets ``(1, no), (1, yes)``; ``T = 1`` forward-chaining
-step when no template may use an intensional predicate, else ``T = 4``.
+:func:`read_popper`; a note says what was chosen): when ``max_clauses`` is absent or above 1, one
+invented predicate ``inv1`` with the target's arity (at least 1), since a ∂ILP clause has two
+body atoms and an invented predicate stands in for Popper's longer bodies and extra clauses;
+``v = 1`` existential variable per clause; the target gets ``(1, no), (1, yes)`` when recursion is
+enabled or a predicate is invented, else ``(1, no), (1, no)``; each invented predicate gets
+``(1, no), (1, yes)`` when recursion is enabled, else ``(1, no), (1, no)``; ``T = 1``
+forward-chaining step when no template may use an intensional predicate, else ``T = 4``.
 """
 
 from __future__ import annotations
 
-import re
+import itertools
+import math
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from neurosym.errors import NeurosymError, TaskFileError, nesting_guard
-from neurosym.io import read_text
-from neurosym.logic.terms import Atom, Const
+from neurosym.errors import NeurosymError, nesting_guard
+from neurosym.logic import least_model
+from neurosym.logic.terms import Atom, Clause, Var
 from neurosym.tasks.ilp_types import ILPTask, RuleTemplate
 from neurosym.tasks.ilp_validate import (
+    MAX_GROUND_ATOMS,
     RECURSIVE_STEPS,
     DraftWorld,
     Locator,
@@ -59,6 +71,7 @@ from neurosym.tasks.ilp_validate import (
     build_ilp_task,
     rule_template,
 )
+from neurosym.tasks.prolog import RULE_FIX, PrologFile, Rule, Term, atom_of, datalog_rule, is_neck
 
 DEFAULT_EXISTENTIALS = 1
 
@@ -72,258 +85,34 @@ _FIXES = {
     "example_arity": "examples are {target}/{arity} atoms (see head_pred in bias.pl)",
     "contradictory": "remove one of the two",
     "no_positives": "add examples like  pos({target}(...)).",
-    "no_negatives": "add examples like  neg({target}(...)).  or read the folder with "
-                    "closed_world=True (every target atom that is not pos becomes negative)",
-}
-
-# ----- a small Prolog reader: enough to split clauses and read ground facts -----------------------
-
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<comment>%[^\n]*|/\*.*?\*/)
-  | (?P<end>\.(?=\s|%|$))
-  | (?P<float>\d+\.\d+(?:[eE][+-]?\d+)?)
-  | (?P<int>\d+)
-  | (?P<var>[A-Z_][A-Za-z0-9_]*)
-  | (?P<name>[a-z][A-Za-z0-9_]*)
-  | (?P<quoted>'(?:[^'\\]|\\.|'')*')
-  | (?P<string>"(?:[^"\\]|\\.)*")
-  | (?P<punct>[()\[\]{},|!;])
-  | (?P<symbol>[-+*/\\^<>=~:.?@#&$]+)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-
-
-@dataclass(frozen=True)
-class _Tok:
-    kind: str
-    text: str
-    line: int
-    column: int
-
-
-@dataclass(frozen=True)
-class _Term:
-    """A parsed Prolog term: kind is name/var/int/float/str/compound/list; args for
-    compound/list."""
-
-    kind: str
-    value: str
-    line: int
-    column: int
-    args: tuple[_Term, ...] = ()
-
-
-class _Source:
-    """One Prolog file: its text, path, and errors pointing into it."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.text = read_text(
-            path, what="Popper file; a Popper task folder has bk.pl, exs.pl and bias.pl"
-        )
-
-    def at(self, where: _Tok | _Term | tuple[int, int]) -> Position:
-        line, column = (where.line, where.column) if not isinstance(where, tuple) else where
-        return Position(str(self.path), self.text, line, column)
-
-    def error(
-        self, where: _Tok | _Term | tuple[int, int], message: str, hint: str
-    ) -> TaskFileError:
-        at = self.at(where)
-        return TaskFileError(
-            message, path=at.path, line=at.line, column=at.column, text=at.text, hint=hint
-        )
-
-    def clauses(self) -> list[list[_Tok]]:
-        """Token lists of the clauses, each ending with its '.' token."""
-        out: list[list[_Tok]] = []
-        current: list[_Tok] = []
-        line, line_start = 1, 0
-        pos = 0
-        text = self.text
-        while pos < len(text):
-            m = _TOKEN.match(text, pos)
-            if m is None:
-                raise self.error(
-                    (line, pos - line_start + 1),
-                    f"unexpected character {text[pos]!r}",
-                    "this reader understands Prolog facts; check the quoting",
-                )
-            kind = m.lastgroup or ""
-            if kind != "comment" and text.startswith("/*", pos):
-                raise self.error(
-                    (line, pos - line_start + 1),
-                    "this '/*' comment is never closed",
-                    "end the comment with '*/'",
-                )
-            if kind not in ("ws", "comment"):
-                current.append(_Tok(kind, m.group(), line, pos - line_start + 1))
-                if kind == "end":
-                    out.append(current)
-                    current = []
-            chunk = m.group()
-            newlines = chunk.count("\n")
-            if newlines:
-                line += newlines
-                line_start = pos + chunk.rfind("\n") + 1
-            pos = m.end()
-        if current:
-            last = current[-1]
-            raise self.error(
-                last,
-                "the last clause has no final '.'",
-                "end every fact with a full stop, e.g.  edge(a, b).",
-            )
-        return out
-
-    def parse_term(self, toks: Sequence[_Tok], i: int) -> tuple[_Term, int]:
-        """Parse a primary term starting at toks[i] (no operators); returns (term, next index)."""
-        if i >= len(toks):
-            last = toks[-1]
-            raise self.error(last, "a term is missing here", "write a fact like  edge(a, b).")
-        t = toks[i]
-        if t.kind == "int":
-            return _Term("int", t.text, t.line, t.column), i + 1
-        if (
-            t.kind == "symbol"
-            and t.text == "-"
-            and i + 1 < len(toks)
-            and toks[i + 1].kind in ("int", "float")
-        ):
-            n = toks[i + 1]
-            return _Term(n.kind, "-" + n.text, t.line, t.column), i + 2
-        if t.kind == "float":
-            return _Term("float", t.text, t.line, t.column), i + 1
-        if t.kind == "var":
-            return _Term("var", t.text, t.line, t.column), i + 1
-        if t.kind == "string":
-            return _Term("str", _unquote(t.text), t.line, t.column), i + 1
-        if t.kind in ("name", "quoted"):
-            value = t.text if t.kind == "name" else _unquote(t.text)
-            if (
-                i + 1 < len(toks)
-                and toks[i + 1].text == "("
-                and toks[i + 1].column == t.column + len(t.text)
-                and toks[i + 1].line == t.line
-            ):
-                args, j = self.parse_args(toks, i + 2, ")")
-                return _Term("compound", value, t.line, t.column, tuple(args)), j
-            return _Term("name", value, t.line, t.column), i + 1
-        if t.text == "(":  # a parenthesised tuple, as in type(f, (node, node)).
-            args, j = self.parse_args(toks, i + 1, ")")
-            return _Term("tuple", "(...)", t.line, t.column, tuple(args)), j
-        if t.text == "[":
-            if i + 1 < len(toks) and toks[i + 1].text == "]":
-                return _Term("list", "[]", t.line, t.column), i + 2
-            args, j = self.parse_args(toks, i + 1, "]")
-            return _Term("list", "[...]", t.line, t.column, tuple(args)), j
-        raise self.error(
-            t, f"unexpected {t.text!r}", "this reader understands Prolog facts such as  edge(a, b)."
-        )
-
-    def parse_args(self, toks: Sequence[_Tok], i: int, close: str) -> tuple[list[_Term], int]:
-        args = []
-        while True:
-            term, i = self.parse_term(toks, i)
-            args.append(term)
-            if i >= len(toks):
-                raise self.error(
-                    toks[-1], f"missing {close!r}", f"close the argument list with {close!r}"
-                )
-            t = toks[i]
-            if t.text == close:
-                return args, i + 1
-            if t.text in (",", "|"):
-                i += 1
-                if i < len(toks) and toks[i].text == close:  # Popper's 1-tuples: (node,)
-                    return args, i + 1
-                continue
-            raise self.error(
-                t,
-                f"unexpected {t.text!r} in an argument list",
-                "arguments are constants separated by commas, e.g.  edge(a, b)",
-            )
-
-
-def _unquote(text: str) -> str:
-    body = text[1:-1]
-    quote = text[0]
-    body = body.replace(quote * 2, quote)
-    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
-
-
-def _is_neck(tok: _Tok) -> bool:
-    return tok.kind == "symbol" and tok.text.startswith((":-", "?-", "-->"))
-
-
-def _ground_atom(src: _Source, term: _Term, what: str) -> Atom:
-    """A ground function-free atom from a parsed term, or a TaskFileError saying why not."""
-    if term.kind == "name":
-        return Atom(term.value)
-    if term.kind != "compound":
-        raise src.error(
-            term, f"expected {what}, found {term.value!r}", "write an atom such as  edge(a, b)"
-        )
-    args = []
-    for a in term.args:
-        if a.kind in ("name", "str"):
-            args.append(Const(a.value))
-        elif a.kind == "int":
-            args.append(Const(str(int(a.value))))
-        elif a.kind == "var":
-            raise src.error(
-                a,
-                f"variable {a.value} in {what}: facts and examples must be ground",
-                "replace the variable by a constant (∂ILP learns from ground facts)",
-            )
-        elif a.kind == "float":
-            raise src.error(
-                a,
-                f"float {a.value} in {what}: only atoms, integers and quoted atoms are constants "
-                "here",
-                "quote it to use it as a name ('0.5'), or scale it to an integer",
-            )
-        else:
-            kind = "list" if a.kind == "list" else f"compound term {a.value}(...)"
-            raise src.error(
-                a,
-                f"{kind} in {what}: function symbols and lists are not supported (∂ILP is "
-                "function-free)",
-                "flatten it into extra facts, e.g. a list [a,b] as  head(l1, a). tail(l1, l2). "
-                "head(l2, b). tail(l2, nil).",
-            )
-    return Atom(term.value, tuple(args))
-
-
-# file -> how to replace a rule (``:-``) found in it
-_RULE_FIXES = {
-    "bk.pl": "replace the rule by the ground facts it derives, e.g. in SWI-Prolog: "
-             "forall(p(X, Y), (writeq(p(X, Y)), write('.'), nl))",
-    "exs.pl": "exs.pl holds examples only, one per clause:  pos(f(a)).  or  neg(f(b)).",
+    "no_negatives": "add examples like  neg({target}(...)).  or read the folder without "
+                    "closed_world=False (every target atom that is not pos becomes negative)",
+    "closed_world_size": "exs.pl has no neg(...) examples and the closed world is too large: "
+                         "add neg(...) examples",
 }
 
 
-def _read_terms(src: _Source, notes: list[str]) -> list[_Term]:
-    """The fact terms of a file; directives are skipped with a note, rules are an error."""
+def _read_terms(src: PrologFile, notes: list[str], rules: list[Rule] | None = None) -> list[Term]:
+    """The fact terms of a file; directives are skipped with a note; rules go to ``rules``
+    (an error when it is None: exs.pl holds examples only)."""
     facts = []
     skipped_directives = 0
     for toks in src.clauses():
         body = toks[:-1]
         if not body:
             raise src.error(toks[-1], "an empty clause (a lone '.')", "delete the stray full stop")
-        if _is_neck(body[0]):
+        if is_neck(body[0]):
             skipped_directives += 1
             continue
-        neck = next((t for t in body if _is_neck(t)), None)
-        if neck is not None:
-            raise src.error(
-                body[0],
-                f"rules are not supported in {src.path.name} (only ground facts)",
-                _RULE_FIXES.get(src.path.name, "write ground facts only, e.g.  edge(a, b)."),
-            )
+        if any(is_neck(t) for t in body):
+            if rules is None:
+                raise src.error(
+                    body[0],
+                    f"rules are not supported in {src.path.name} (only ground facts)",
+                    "exs.pl holds examples only, one per clause:  pos(f(a)).  or  neg(f(b)).",
+                )
+            rules.append(datalog_rule(src, body))
+            continue
         term, i = src.parse_term(body, 0)
         if i != len(body):
             raise src.error(
@@ -342,7 +131,7 @@ def _read_terms(src: _Source, notes: list[str]) -> list[_Term]:
 
 @dataclass
 class PopperImport:
-    """The task read from a Popper folder, and what was dropped or ignored on the way."""
+    """The task read from a Popper folder, and what was dropped, assumed or chosen on the way."""
 
     task: ILPTask
     notes: list[str] = field(default_factory=list)
@@ -357,33 +146,37 @@ _BIAS_IGNORED = {
         "max_vars is ignored: the number of variables is set by the template's existentials"
     ),
     "max_body": "max_body is ignored: ∂ILP clauses have exactly two body atoms",
-    "max_clauses": (
-        "max_clauses is ignored: ∂ILP defines each predicate by one or two clauses (its templates)"
-    ),
     "min_body": "min_body is ignored: ∂ILP clauses have exactly two body atoms",
     "non_datalog": "non_datalog is ignored: ∂ILP programs are Datalog",
     "allow_singletons": "allow_singletons is ignored",
-    "enable_pi": (
-        "enable_pi is not read: "
-        "to invent predicates pass invented={name: arity} (and templates)"
-    ),
+    "enable_pi": "enable_pi is not needed: predicates are invented when max_clauses allows",
 }
 
 
-def _read_bias(
-    src: _Source, notes: list[str]
-) -> tuple[tuple[str, int, _Term], dict[str, tuple[int, _Term]], bool]:
-    """(target name, arity, term), body predicates {name: (arity, term)}, recursion enabled."""
-    heads: list[tuple[str, int, _Term]] = []
-    body: dict[str, tuple[int, _Term]] = {}
+@dataclass
+class _Bias:
+    """What bias.pl declares: the target, the body predicates {name: (arity, term)}."""
+
+    target: str
+    arity: int
+    term: Term
+    body: dict[str, tuple[int, Term]]
+    recursion: bool
+    max_clauses: int | None
+
+
+def _read_bias(src: PrologFile, notes: list[str]) -> _Bias:
+    heads: list[tuple[str, int, Term]] = []
+    body: dict[str, tuple[int, Term]] = {}
     recursion = False
+    max_clauses = None
     ignored: dict[str, int] = {}
     constraints = 0
     for toks in src.clauses():
         items = toks[:-1]
         if not items:
             continue
-        if _is_neck(items[0]) or any(_is_neck(t) for t in items):
+        if any(is_neck(t) for t in items):
             constraints += 1
             continue
         term, i = src.parse_term(items, 0)
@@ -426,6 +219,8 @@ def _read_bias(
                 body[pname] = (arity, term)
         elif name == "enable_recursion" and term.kind == "name":
             recursion = True
+        elif name == "max_clauses" and len(term.args) == 1 and term.args[0].kind == "int":
+            max_clauses = int(term.args[0].value)
         elif name in _BIAS_IGNORED:
             ignored[name] = ignored.get(name, 0) + 1
         else:
@@ -445,7 +240,8 @@ def _read_bias(
             f"bias.pl: {constraints} constraint(s) (':- ...') ignored: ∂ILP's bias is the rule "
             "template"
         )
-    return heads[0], body, recursion
+    target, arity, term = heads[0]
+    return _Bias(target, arity, term, body, recursion, max_clauses)
 
 
 def read_popper(
@@ -455,16 +251,18 @@ def read_popper(
     templates: Mapping[str, Iterable[TemplateSpec]] | None = None,
     invented: Mapping[str, int] | None = None,
     steps: int | None = None,
-    closed_world: bool = False,
+    closed_world: bool | None = None,
     name: str | None = None,
 ) -> PopperImport:
     """Read a Popper task folder into an :class:`ILPTask` (see the module docstring for the
     mapping).
 
     ``templates`` overrides the default rule templates per predicate, e.g.
-    ``{"f": [(0, False), (1, True)]}``; ``invented`` adds invented predicates ``{name: arity}``;
-    ``steps`` sets T; ``closed_world=True`` makes every target atom that is not ``pos`` negative
-    (needed when ``exs.pl`` has no ``neg`` examples).
+    ``{"f": [(0, False), (1, True)]}``; ``invented`` sets the invented predicates
+    ``{name: arity}`` (``{}``: none; None: the default, one when ``max_clauses`` allows);
+    ``steps`` sets T; ``closed_world=True`` makes every target atom that is not ``pos`` negative,
+    ``False`` refuses a folder without ``neg`` examples, None (default) does the former only
+    when ``exs.pl`` has no ``neg`` example.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -481,48 +279,53 @@ def _read_popper(
     templates: Mapping[str, Iterable[TemplateSpec]] | None,
     invented: Mapping[str, int] | None,
     steps: int | None,
-    closed_world: bool,
+    closed_world: bool | None,
     name: str | None,
 ) -> PopperImport:
     notes: list[str] = []
-    bias = _Source(folder / "bias.pl")
-    bk = _Source(folder / "bk.pl")
-    exs = _Source(folder / "exs.pl")
+    bias_file = PrologFile(folder / "bias.pl")
+    bk = PrologFile(folder / "bk.pl")
+    exs = PrologFile(folder / "exs.pl")
 
-    (target, tarity, head_term), body_preds, recursion = _read_bias(bias, notes)
-    if target in body_preds:
-        recursion = True
-        del body_preds[target]
-    extensional = {p: a for p, (a, _t) in body_preds.items()}
+    bias = _read_bias(bias_file, notes)
+    target, tarity = bias.target, bias.arity
+    if target in bias.body:
+        bias.recursion = True
+        del bias.body[target]
+    extensional = {p: a for p, (a, _t) in bias.body.items()}
     if not extensional:
-        raise bias.error(
-            head_term,
+        raise bias_file.error(
+            bias.term,
             "bias.pl declares no body_pred (the predicates rules may use)",
             "add lines like  body_pred(edge, 2).",
         )
-    invented = dict(invented or {})
+    background = _background(bk, target, notes)
+    if invented is None:
+        taken = {target, *extensional, *(a.pred for a, _t in background)}
+        invented = _default_invented(bias, taken, notes)
+    invented = dict(invented)
     intensional = {target: tarity, **invented}
     where = Locator(
-        source=Position(str(bias.path), bias.text),
+        source=Position(str(bias_file.path), bias_file.text),
         fixes=_FIXES,
         target_noun="head_pred {target}/{arity}",
     )
-    where.positions[("predicate", target)] = bias.at(head_term)
-    where.positions.update({("rules", p): bias.at(head_term) for p in intensional})
+    where.positions[("predicate", target)] = bias_file.at(bias.term)
+    where.positions.update({("rules", p): bias_file.at(bias.term) for p in intensional})
     where.positions[("world", 0)] = exs.at((1, 1))
-    world = DraftWorld("train", closed_world=closed_world)
-    _read_background(bk, world, where, extensional, intensional, notes)
+    world = DraftWorld("train", closed_world=bool(closed_world))
+    _keep_declared(bk, background, world, where, {**extensional, **intensional}, notes)
     _read_examples(exs, world, where, target, notes)
+    assumed = closed_world is None and not world.negatives
+    world.closed_world = world.closed_world or assumed
     if closed_world and world.negatives:
         notes.append(
             "closed_world=True: the neg(...) examples are kept and every other target atom is added"
         )
 
-    recursive = recursion or bool(invented)
     v = existentials
-    tpls = {
-        p: (RuleTemplate(v, False), RuleTemplate(v, recursive or p != target)) for p in intensional
-    }
+    second = {p: bias.recursion or (p == target and bool(invented)) for p in intensional}
+    tpls = {p: (RuleTemplate(v, False), RuleTemplate(v, second[p])) for p in intensional}
     for pred, specs in (templates or {}).items():
         tpls[pred] = tuple(rule_template(t, pred) for t in specs)
     draft = TaskDraft(
@@ -537,22 +340,149 @@ def _read_popper(
         steps_when_recursive=RECURSIVE_STEPS,
         worlds=[world],
     )
-    return PopperImport(build_ilp_task(draft, where), notes)
+    task = build_ilp_task(draft, where)
+    if assumed:
+        notes.append(
+            f"exs.pl has no neg(...) examples: closed world assumed, the "
+            f"{len(task.train[0].negatives):,} {target}/{tarity} atoms over the "
+            f"{len(task.constants)} constants that are not pos(...) are negative examples "
+            "(write neg(...) examples to choose them)"
+        )
+    chosen = "; ".join(f"{p} {', '.join(map(str, t))}" for p, t in task.templates.items())
+    notes.append(
+        f"rule templates: {chosen}; T = {task.steps} (override with templates=, invented=, "
+        "existentials=, steps=)"
+    )
+    return PopperImport(task, notes)
 
 
-def _read_background(
-    bk: _Source,
+def _default_invented(bias: _Bias, taken: set[str], notes: list[str]) -> dict[str, int]:
+    """One invented predicate, of the target's arity (at least 1), unless max_clauses is 1."""
+    given = "no max_clauses" if bias.max_clauses is None else f"max_clauses({bias.max_clauses})"
+    if bias.max_clauses is not None and bias.max_clauses < 2:
+        notes.append(f"bias.pl: {given}: no invented predicate")
+        return {}
+    name = next(f"inv{k}" for k in itertools.count(1) if f"inv{k}" not in taken)
+    arity = max(1, bias.arity)
+    notes.append(
+        f"bias.pl: {given} (several clauses allowed): one invented predicate {name}/{arity} "
+        f"added for the second clause of {bias.target} (it stands in for Popper's longer bodies "
+        "and extra clauses); invented={} for none"
+    )
+    return {name: arity}
+
+
+def _background(bk: PrologFile, target: str, notes: list[str]) -> list[tuple[Atom, Term]]:
+    """Every fact of bk.pl and every fact its rules derive, each with its place (a derived fact:
+    the head of the first rule for its predicate)."""
+    rules: list[Rule] = []
+    facts = [(atom_of(bk, t, "a fact"), t) for t in _read_terms(bk, notes, rules)]
+    if not rules:
+        return facts
+    atoms = [a for a, _t in facts]
+    defined = {a.pred for a in atoms} | {r.clause.head.pred for r in rules}
+    for r in rules:
+        if r.clause.head.pred == target:
+            raise bk.error(
+                r.terms[0],
+                f"a rule of bk.pl defines the target {target}: examples of the target belong "
+                "in exs.pl",
+                "rename the predicate, or move its atoms to exs.pl as pos(...) or neg(...)",
+            )
+        for a, t in zip(r.clause.body, r.terms[1:]):
+            if a.pred not in defined:
+                raise bk.error(
+                    t,
+                    f"{a.pred}/{a.arity} in a rule of bk.pl has no fact and no rule in bk.pl (a "
+                    "Prolog built-in or library predicate is outside function-free Datalog)",
+                    RULE_FIX,
+                )
+    bounds = _rule_bounds(atoms, [r.clause for r in rules])
+    if sum(bounds) > MAX_GROUND_ATOMS:
+        worst = max(range(len(rules)), key=bounds.__getitem__)
+        raise bk.error(
+            rules[worst].terms[0],
+            f"the rules of bk.pl may derive up to {sum(bounds):,} facts ({bounds[worst]:,} from "
+            f"this one), more than the {MAX_GROUND_ATOMS:,} evaluated "
+            "(neurosym.tasks.ilp_validate.MAX_GROUND_ATOMS)",
+            RULE_FIX,
+        )
+    model = least_model(atoms, [r.clause for r in rules])
+    known = set(atoms)
+    place = {}
+    for r in rules:
+        place.setdefault(r.clause.head.pred, r.terms[0])
+    derived = [(a, place[p]) for p in place for a in model.atoms(p) if a not in known]
+    counts = ", ".join(
+        f"{p}/{rule.arity} +{sum(a.pred == p for a, _t in derived)}"
+        for p, rule in {r.clause.head.pred: r.clause.head for r in rules}.items()
+    )
+    lines = ", ".join(str(r.terms[0].line) for r in rules)
+    notes.append(
+        f"bk.pl: {len(rules)} rule(s) (line {lines}) evaluated by the exact Datalog evaluator "
+        f"into {len(derived):,} background fact(s): {counts}"
+    )
+    return facts + derived
+
+
+def _rule_bounds(facts: Sequence[Atom], rules: Sequence[Clause]) -> list[int]:
+    """An upper bound on the facts each rule derives, so the least model is never built when it
+    may be too large: a head variable takes only values that every body position it holds can
+    take, and a rule derives no more facts than a body atom that holds all head variables."""
+    domain: dict[tuple[str, int], set[str]] = defaultdict(set)
+    size: dict[str, int] = defaultdict(int)
+    for a in facts:
+        size[a.pred] += 1
+        for i, c in enumerate(a.ground_tuple()):
+            domain[(a.pred, i)].add(c)
+
+    def ranges(clause: Clause) -> dict[Var, set[str]]:
+        out: dict[Var, set[str]] = {}
+        for b in clause.body:
+            for i, t in enumerate(b.args):
+                if isinstance(t, Var):
+                    d = domain[(b.pred, i)]
+                    out[t] = out[t] & d if t in out else d
+        return out
+
+    changed = True
+    while changed:
+        changed = False
+        for clause in rules:
+            values = ranges(clause)
+            for i, t in enumerate(clause.head.args):
+                new = values[t] if isinstance(t, Var) else {t.name}
+                if not new <= domain[(clause.head.pred, i)]:
+                    domain[(clause.head.pred, i)] |= new
+                    changed = True
+    heads = {c.head.pred for c in rules}
+    bounds = []
+    for clause in rules:
+        values = ranges(clause)
+        head_vars = set(clause.head.variables())
+        covering = [
+            math.prod(len(domain[(b.pred, i)]) for i in range(b.arity))
+            if b.pred in heads
+            else size[b.pred]
+            for b in clause.body
+            if head_vars <= set(b.variables())
+        ]
+        bounds.append(min([math.prod(len(values[v]) for v in head_vars), *covering]))
+    return bounds
+
+
+def _keep_declared(
+    bk: PrologFile,
+    background: Sequence[tuple[Atom, Term]],
     world: DraftWorld,
     where: Locator,
-    extensional: Mapping[str, int],
-    intensional: Mapping[str, int],
+    declared: Mapping[str, int],
     notes: list[str],
 ) -> None:
-    """The facts of bk.pl into ``world``; facts of predicates that are not body_pred are dropped."""
+    """The background facts of declared predicates into ``world``; the others are dropped."""
     dropped: dict[str, int] = {}
-    for term in _read_terms(bk, notes):
-        a = _ground_atom(bk, term, "a fact")
-        if a.pred not in extensional and a.pred not in intensional:
+    for a, term in background:
+        if a.pred not in declared:
             dropped[f"{a.pred}/{a.arity}"] = dropped.get(f"{a.pred}/{a.arity}", 0) + 1
             continue
         where.positions[("background", 0, len(world.background))] = bk.at(term)
@@ -564,7 +494,7 @@ def _read_background(
 
 
 def _read_examples(
-    exs: _Source, world: DraftWorld, where: Locator, target: str, notes: list[str]
+    exs: PrologFile, world: DraftWorld, where: Locator, target: str, notes: list[str]
 ) -> None:
     """The pos(...) and neg(...) examples of exs.pl into ``world``, each kept once."""
     seen: dict[str, set[Atom]] = {"positive": set(), "negative": set()}
@@ -577,7 +507,7 @@ def _read_examples(
                 f"expected pos(...) or neg(...), found {found}",
                 f"write examples as  pos({target}(...)).  and  neg({target}(...)).",
             )
-        a = _ground_atom(exs, term.args[0], "an example")
+        a = atom_of(exs, term.args[0], "an example")
         label = "positive" if term.value == "pos" else "negative"
         if a in seen[label]:
             duplicates += 1

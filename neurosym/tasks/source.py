@@ -34,13 +34,19 @@ def resolve_task(source: str | Path, *, bundled_folder: str | None = None) -> Pa
     return find_task(source)
 
 
-def load_ilp_source(source: str | Path) -> ILPTask:
+def read_ilp_source(source: str | Path) -> tuple[ILPTask, list[str]]:
     """An :class:`ILPTask` from a Popper folder, an ILP task file or a bundled name
-    (:func:`resolve_task`)."""
+    (:func:`resolve_task`), with the Popper reader's notes (none for a task file)."""
     from neurosym.tasks.ilp_task import parse_ilp_task
-    from neurosym.tasks.popper import load_popper_task
+    from neurosym.tasks.popper import read_popper
 
     path = resolve_task(source, bundled_folder="ilp")
     if path.is_dir():
-        return load_popper_task(path)
-    return parse_ilp_task(read_text(path, what="task file"), path=path)
+        imported = read_popper(path)
+        return imported.task, imported.notes
+    return parse_ilp_task(read_text(path, what="task file"), path=path), []
+
+
+def load_ilp_source(source: str | Path) -> ILPTask:
+    """:func:`read_ilp_source` without the notes."""
+    return read_ilp_source(source)[0]

@@ -83,7 +83,7 @@ def test_the_three_front_ends_build_the_same_task(tmp_path):
     from_file = parse_ilp_task(text)
     (tmp_path / "bk.pl").write_text("edge(a, b).\nedge(b, c).\n")
     (tmp_path / "exs.pl").write_text("pos(f(a)).\nneg(f(c)).\n")
-    (tmp_path / "bias.pl").write_text("head_pred(f, 1).\nbody_pred(edge, 2).\n")
+    (tmp_path / "bias.pl").write_text("head_pred(f, 1).\nbody_pred(edge, 2).\nmax_clauses(1).\n")
     from_popper = read_popper(tmp_path, name="same").task
     from_python = make_task(FACTS, [atom("f", "a")], [atom("f", "c")], name="same",
                             templates={"f": [(1, False), (1, False)]})

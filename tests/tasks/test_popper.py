@@ -29,11 +29,18 @@ def test_reads_the_supported_subset_and_notes_the_rest():
     assert not any(a.pred == "age" for a in world.background)
     assert len(world.positives) == 6 and len(world.negatives) == 4
     assert atom("grandparent", "carl", "bob") in world.negatives
-    # documented defaults: v = 1, two non-recursive clauses, T = 1
-    assert task.templates == {"grandparent": (RuleTemplate(1, False), RuleTemplate(1, False))}
-    assert task.steps == 1
+    # documented defaults without max_clauses: v = 1, one invented predicate for the target's
+    # second clause, T = 4
+    assert task.invented == {"inv1": 2}
+    assert task.templates == {
+        "grandparent": (RuleTemplate(1, False), RuleTemplate(1, True)),
+        "inv1": (RuleTemplate(1, False), RuleTemplate(1, False)),
+    }
+    assert task.steps == 4
     notes = "\n".join(result.notes)
     for expected in (
+        "no max_clauses (several clauses allowed): one invented predicate inv1/2",
+        "rule templates: grandparent (1, no), (1, yes); inv1 (1, no), (1, no); T = 4",
         "type/2",
         "direction/2",
         "max_vars",
@@ -98,15 +105,146 @@ def test_recursion_switches_the_second_template_and_T(tmp_path):
 
 def test_closed_world_when_there_are_no_negatives(tmp_path):
     folder = _folder(tmp_path, exs="pos(f(a)).\n")
+    result = read_popper(folder)
+    assert set(result.task.train[0].negatives) == {atom("f", "b"), atom("f", "c")}
+    assert any(
+        "no neg(...) examples: closed world assumed, the 2 f/1 atoms over the 3 constants" in n
+        for n in result.notes
+    )
+    assert load_popper_task(folder, closed_world=True).train[0].negatives == (
+        result.task.train[0].negatives
+    )
     with pytest.raises(TaskFileError, match="no neg"):
+        read_popper(folder, closed_world=False)
+    with_negative = read_popper(_folder(tmp_path, exs="pos(f(a)).\nneg(f(b)).\n"))
+    assert with_negative.task.train[0].negatives == (atom("f", "b"),)
+    assert not any("closed world" in n for n in with_negative.notes)
+
+
+def test_max_clauses_one_or_explicit_arguments_invent_nothing(tmp_path):
+    folder = _folder(tmp_path, bias="head_pred(f,1).\nbody_pred(edge,2).\nmax_clauses(1).\n")
+    result = read_popper(folder)
+    assert result.task.invented == {} and result.task.steps == 1
+    assert result.task.templates == {"f": (RuleTemplate(1, False), RuleTemplate(1, False))}
+    assert "bias.pl: max_clauses(1): no invented predicate" in result.notes
+    task = load_popper_task(_folder(tmp_path), invented={})
+    assert task.invented == {} and task.steps == 1
+    task = load_popper_task(tmp_path, invented={"aux": 2}, templates={"aux": [(0, False)]})
+    assert task.invented == {"aux": 2} and task.templates["aux"] == (RuleTemplate(0, False),)
+
+
+KINSHIP_PI = {  # Popper's examples/kinship-pi
+    "bk.pl": "mother(ann,amy).\nmother(ann,andy).\nmother(amy,amelia).\nmother(linda,gavin).\n"
+    "father(steve,amy).\nfather(steve,andy).\nfather(gavin,amelia).\nfather(andy,spongebob).\n",
+    "exs.pl": "pos(grandparent(ann,amelia)).\npos(grandparent(steve,amelia)).\n"
+    "pos(grandparent(ann,spongebob)).\npos(grandparent(steve,spongebob)).\n"
+    "pos(grandparent(linda,amelia)).\nneg(grandparent(amy,amelia)).\n",
+    "bias.pl": "max_vars(4).\nmax_body(3).\nmax_clauses(3).\nenable_pi.\n\n"
+    "head_pred(grandparent,2).\nbody_pred(mother,2).\nbody_pred(father,2).\n",
+}
+
+
+def test_default_templates_express_kinship_pi_with_one_invented_predicate(tmp_path):
+    from neurosym.ilp.clauses import task_clause_sets
+
+    task = load_popper_task(_folder(tmp_path, **{f[:-3]: t for f, t in KINSHIP_PI.items()}))
+    intended = parse_program(
+        "grandparent(X, Y) :- inv1(X, Z), inv1(Z, Y).\n"
+        "inv1(X, Y) :- mother(X, Y), mother(X, Y).\n"
+        "inv1(X, Y) :- father(X, Y), father(X, Y).\n"
+    )
+    sets = task_clause_sets(task)
+    inv1_first, inv1_second = (set(cs.clauses) for cs in sets["inv1"])
+    assert intended.clauses[0] in sets["grandparent"][1].clauses
+    assert intended.clauses[1] in inv1_first and intended.clauses[2] in inv1_second
+    model = least_model(task.train[0].background, intended)
+    for a, label in task.train[0].examples:
+        assert ((a.pred, a.ground_tuple()) in model) == label, a
+
+
+BK_RULES = (
+    "edge(a, b).\nedge(b, c).\nedge(c, d).\n"
+    "path(X, Y) :- edge(X, Y).\n"
+    "path(X, Y) :- edge(X, Z), path(Z, Y).\n"
+    "start(X) :- edge(X, _), start_here(X).\nstart_here(a).\n"
+)
+
+
+def test_datalog_rules_in_bk_are_evaluated_into_background_facts(tmp_path):
+    bias = "head_pred(f, 1).\nbody_pred(edge, 2).\nbody_pred(path, 2).\n"
+    result = read_popper(_folder(tmp_path, bk=BK_RULES, bias=bias, exs="pos(f(a)).\n"))
+    background = set(result.task.train[0].background)
+    pairs = {("a", "b"), ("b", "c"), ("c", "d"), ("a", "c"), ("b", "d"), ("a", "d")}
+    assert {a for a in background if a.pred == "path"} == {atom("path", *p) for p in pairs}
+    assert not any(a.pred in ("start", "start_here") for a in background)
+    notes = "\n".join(result.notes)
+    assert (
+        "bk.pl: 3 rule(s) (line 4, 5, 6) evaluated by the exact Datalog evaluator into 7 "
+        "background fact(s): path/2 +6, start/1 +1" in notes
+    )
+    assert "1 fact(s) of start/1 dropped" in notes and "1 fact(s) of start_here/1" in notes
+
+
+# (rule on line 2 of bk.pl, column, words in the message)
+NOT_DATALOG = [
+    ("p(X) :- edge(X, Y), \\+ edge(Y, X).", 21, "negation"),
+    ("p(X) :- edge(X, Y), not(edge(Y, X)).", 21, "negation"),
+    ("p(X) :- edge(X, Y), Y > 1.", 23, "arithmetic"),
+    ("p(X) :- X is 1 + 1.", 11, "arithmetic"),
+    ("p(X) :- edge(X, Y) ; edge(Y, X).", 20, "control"),
+    ("p(X) :- edge(X, Y), !.", 21, "control"),
+    ("p(X) :- edge(X, Y), X = Y.", 23, "built-in comparison"),
+    ("p(X) :- edge(X, [Y]).", 17, "list"),
+    ("p(X) :- edge(X, g(Y)).", 17, "compound term g"),
+    ("p(X, Y) :- edge(X, Z).", 1, "variable Y of the rule head p(X, Y) does not occur"),
+    ("p(X) :- succ(X, Y).", 9, "succ/2 in a rule of bk.pl has no fact and no rule"),
+    ("f(X) :- edge(X, Y).", 1, "defines the target f"),
+    ("p(X) --> edge(X, Y).", 6, "Prolog syntax"),
+]
+
+
+@pytest.mark.parametrize("rule,column,words", NOT_DATALOG, ids=[r[2] for r in NOT_DATALOG])
+def test_rules_outside_datalog_are_refused_with_their_place(tmp_path, rule, column, words):
+    with pytest.raises(TaskFileError) as info:
+        read_popper(_folder(tmp_path, bk=f"edge(a, b).\n{rule}\n"))
+    err = info.value
+    assert words in str(err)
+    assert err.path.endswith("bk.pl") and (err.line, err.column) == (2, column)
+    assert "fix:" in str(err)
+
+
+def test_rules_that_may_derive_too_many_facts_are_refused_at_once(tmp_path):
+    import time
+
+    bk = "".join(f"q({i}).\n" for i in range(1500)) + "p(X, Y) :- q(X), q(Y).\n"
+    folder = _folder(tmp_path, bk=bk, bias="head_pred(f,1).\nbody_pred(q,1).\nbody_pred(p,2).\n")
+    start = time.perf_counter()
+    with pytest.raises(TaskFileError, match="may derive up to 2,250,000 facts") as info:
         read_popper(folder)
-    task = load_popper_task(folder, closed_world=True)
-    assert set(task.train[0].negatives) == {atom("f", "b"), atom("f", "c")}
+    assert time.perf_counter() - start < 20 and info.value.line == 1501
+    # a join bounded by one body atom is evaluated whatever its variables' ranges
+    bk = "".join(f"q({i}, {i + 1}).\n" for i in range(1500)) + "p(X, Y) :- q(X, Y), q(Y, _).\n"
+    folder = _folder(tmp_path, bk=bk, bias="head_pred(f,1).\nbody_pred(q,2).\nbody_pred(p,2).\n",
+                     exs="pos(f(1)).\n")
+    assert sum(a.pred == "p" for a in load_popper_task(folder).train[0].background) == 1499
+
+
+def test_ilp_learn_reads_a_popper_folder_and_prints_the_notes(tmp_path, capsys):
+    from neurosym.cli import main
+
+    folder = _folder(tmp_path, exs="pos(f(a)).\npos(f(b)).\n")
+    code = main(["ilp", "learn", str(folder), "--device", "cpu", "--steps", "3",
+                 "--restarts", "2", "--quiet"])
+    assert code in (0, 1)
+    out = capsys.readouterr().out
+    assert f"ILP task {folder.name}: target f/1, 3 constants" in out
+    assert "note: exs.pl has no neg(...) examples: closed world assumed" in out
+    assert "note: rule templates: f (1, no), (1, yes); inv1 (1, no), (1, no); T = 4" in out
 
 
 # (file, text replacing that file, line, words in the message)
 BAD = [
-    ("bk.pl", "edge(a, b).\np(X) :- edge(X, Y).\n", 2, "rules are not supported"),
+    ("bk.pl", "edge(a, b).\np(X) :- edge(X, Y), \\+ edge(Y, X).\n", 2, "negation"),
     ("bk.pl", "edge(a, b).\nedge(a, f(b)).\n", 2, "function symbols"),
     ("bk.pl", "edge(a, [b, c]).\n", 1, "list"),
     ("bk.pl", "edge(a, X).\n", 1, "must be ground"),
