@@ -37,51 +37,79 @@ GRAPH_SIZES = (20, 40, 80)
 NUMBER_SIZES = (20, 40)
 WIDTH = 100  # column limit of the written files
 
-# The intended programs, with (v, int) templates per intensional predicate: ``templates`` lists
-# the target's first.
-ANCESTOR = """
-ancestor(X, Y) :- parent(X, Y), parent(X, Y).
-ancestor(X, Y) :- ancestor(X, Z), ancestor(Z, Y).
-"""
-GRANDPARENT = "grandparent(X, Y) :- parent(X, Z), parent(Z, Y)."
-UNCLE = """
-uncle(X, Y) :- brother(X, Z), parent(Z, Y).
-parent(X, Y) :- father(X, Y), father(X, Y).
-parent(X, Y) :- mother(X, Y), mother(X, Y).
-"""
-REACH = """
-reach(X, Y) :- edge(X, Y), edge(X, Y).
-reach(X, Y) :- reach(X, Z), reach(Z, Y).
-"""
-LEADS_TO_RED = """
-leads_to_red(X, Y) :- edge(X, Y), near_red(Y).
-near_red(X) :- edge(X, Y), red(Y).
-"""
-LESS_THAN = """
-lt(X, Y) :- succ(X, Y), succ(X, Y).
-lt(X, Y) :- lt(X, Z), lt(Z, Y).
-"""
-EVEN = """
-even(X) :- zero(X), zero(X).
-even(X) :- even(Y), succ2(Y, X).
-succ2(X, Y) :- succ(X, Z), succ(Z, Y).
-"""
 RECURSIVE = [(0, False), (1, True)]
 
 
-@dataclass
-class Spec:
-    """One task before its labels are derived: ``templates`` maps each intensional predicate
-    (the target first) to its ``(v, int)`` templates; ``about`` is the header's description."""
+@dataclass(frozen=True)
+class Target:
+    """A target of a domain: its language (extensional predicates), meaning, the intended
+    program and the ``(v, int)`` templates of each intensional predicate (the target's first)."""
 
-    name: str
+    kind: str
     title: str
-    about: str
-    constants: list[str]
-    background: list[Atom]
-    target: str
+    language: tuple[str, ...]
+    meaning: str
     solution: str
     templates: dict[str, list[tuple[int, bool]]]
+
+    @property
+    def target(self) -> str:
+        head = parse_program(self.solution).clauses[0].head
+        return f"{head.pred}/{len(head.args)}"
+
+
+TARGETS = {
+    "family": [
+        Target("ancestor", "Ancestor", ("parent",),
+               "ancestor(X, Y): X is a parent, grandparent, ... of Y (recursive, by doubling).", """
+ancestor(X, Y) :- parent(X, Y), parent(X, Y).
+ancestor(X, Y) :- ancestor(X, Z), ancestor(Z, Y).
+""", {"ancestor": RECURSIVE}),
+        Target("grandparent", "Grandparent", ("parent",),
+               "grandparent(X, Y): X is a parent of a parent of Y.",
+               "grandparent(X, Y) :- parent(X, Z), parent(Z, Y).", {"grandparent": [(1, False)]}),
+        Target("uncle", "Uncle", ("father", "mother", "brother"),
+               "uncle(X, Y): X is a brother of a parent of Y (one invented predicate, parent).", """
+uncle(X, Y) :- brother(X, Z), parent(Z, Y).
+parent(X, Y) :- father(X, Y), father(X, Y).
+parent(X, Y) :- mother(X, Y), mother(X, Y).
+""", {"uncle": [(1, True)], "parent": [(0, False), (0, False)]}),
+    ],
+    "graph": [
+        Target("reach", "Reachability", ("edge",), "reach(X, Y): a path of one or more edges "
+               "leads from X to Y (recursive, by doubling).", """
+reach(X, Y) :- edge(X, Y), edge(X, Y).
+reach(X, Y) :- reach(X, Z), reach(Z, Y).
+""", {"reach": RECURSIVE}),
+        Target("leads_to_red", "Leads to red", ("edge", "red"), "leads_to_red(X, Y): an edge "
+               "X -> Y where Y has an edge to a red node (one invented predicate, near_red).", """
+leads_to_red(X, Y) :- edge(X, Y), near_red(Y).
+near_red(X) :- edge(X, Y), red(Y).
+""", {"leads_to_red": [(0, True)], "near_red": [(1, False)]}),
+    ],
+    "numbers": [
+        Target("less_than", "Less-than", ("zero", "succ"),
+               "lt(X, Y): X < Y (recursive, by doubling).", """
+lt(X, Y) :- succ(X, Y), succ(X, Y).
+lt(X, Y) :- lt(X, Z), lt(Z, Y).
+""", {"lt": RECURSIVE}),
+        Target("even", "Even", ("zero", "succ"), "even(X): X is even (one invented predicate, "
+               "succ2: the number after the next).", """
+even(X) :- zero(X), zero(X).
+even(X) :- even(Y), succ2(Y, X).
+succ2(X, Y) :- succ(X, Z), succ(Z, Y).
+""", {"even": RECURSIVE, "succ2": [(1, False)]}),
+    ],
+}
+
+
+@dataclass(frozen=True)
+class World:
+    """A domain's data at one size: its constants, every fact, and the header's description."""
+
+    constants: list[str]
+    facts: list[Atom]
+    about: str
 
 
 # ----- domains ----------------------------------------------------------------------------------
@@ -115,71 +143,48 @@ def family(size: int, rng: random.Random) -> tuple[dict[str, bool], list[tuple[s
     return male, births
 
 
-def family_specs(size: int, seed: int) -> list[Spec]:
-    male, births = family(size, random.Random(f"{seed}:family:{size}"))
-    people = list(male)
-    parent = [atom("parent", p, c) for f, m, c in births for p in (f, m)]
+def family_world(size: int, rng: random.Random) -> World:
+    """father/2, mother/2, parent/2 and brother/2 of a :func:`family` tree."""
+    male, births = family(size, rng)
     kids: dict[tuple[str, str], list[str]] = {}
     for f, m, c in births:
         kids.setdefault((f, m), []).append(c)
-    brother = [
-        atom("brother", a, b) for sibs in kids.values() for a in sibs for b in sibs
-        if a != b and male[a]
-    ]
-    tree = (f"{size} people p00..p{size - 1:02d} in {len(kids)} couples, drawn by family(): "
-            "couples first come, first served, 2-3 children each; a child marries someone from "
-            "outside the tree (a new person) with probability 0.6.")
-    father = [atom("father", f, c) for f, _, c in births]
-    mother = [atom("mother", m, c) for _, m, c in births]
-    return [
-        Spec(f"ancestor_{size}", f"Ancestor, {size} people",
-             f"{tree} Language: parent/2; ancestor(X, Y): X is a parent, grandparent, ... of Y "
-             "(recursive, by doubling).", people, parent, "ancestor/2", ANCESTOR,
-             {"ancestor": RECURSIVE}),
-        Spec(f"grandparent_{size}", f"Grandparent, {size} people",
-             f"{tree} Language: parent/2; grandparent(X, Y): X is a parent of a parent of Y.",
-             people, parent, "grandparent/2", GRANDPARENT, {"grandparent": [(1, False)]}),
-        Spec(f"uncle_{size}", f"Uncle, {size} people",
-             f"{tree} Language: father/2, mother/2, brother/2; uncle(X, Y): X is a brother of a "
-             "parent of Y (one invented predicate, parent).", people, father + mother + brother,
-             "uncle/2", UNCLE, {"uncle": [(1, True)], "parent": [(0, False), (0, False)]}),
-    ]
+    facts = [atom("parent", p, c) for f, m, c in births for p in (f, m)]
+    facts += [atom("father", f, c) for f, _, c in births]
+    facts += [atom("mother", m, c) for _, m, c in births]
+    facts += [atom("brother", a, b) for sibs in kids.values() for a in sibs for b in sibs
+              if a != b and male[a]]
+    return World(list(male), facts, (
+        f"{size} people p00..p{size - 1:02d} in {len(kids)} couples, drawn by family(): couples "
+        "first come, first served, 2-3 children each; a child marries someone from outside the "
+        "tree (a new person) with probability 0.6."))
 
 
-def graph_specs(size: int, seed: int) -> list[Spec]:
-    rng = random.Random(f"{seed}:graph:{size}")
+def graph_world(size: int, rng: random.Random) -> World:
+    """edge/2 of a random directed graph with 1.5 edges per node, and red/1 on a quarter of the
+    nodes."""
     nodes = [f"n{i:02d}" for i in range(size)]
     pairs = [(a, b) for a in nodes for b in nodes if a != b]
     edges = sorted(rng.sample(pairs, 3 * size // 2))
     red = sorted(rng.sample(nodes, size // 4))
-    graph = (f"A random directed graph on {size} nodes n00..n{size - 1:02d}: {len(edges)} "
-             f"distinct edges (no loops) drawn uniformly, and {len(red)} nodes drawn to be red.")
-    edge = [atom("edge", a, b) for a, b in edges]
-    return [
-        Spec(f"reach_{size}", f"Reachability, {size} nodes",
-             f"{graph} Language: edge/2; reach(X, Y): a path of one or more edges leads from X "
-             "to Y (recursive, by doubling).", nodes, edge, "reach/2", REACH,
-             {"reach": RECURSIVE}),
-        Spec(f"leads_to_red_{size}", f"Leads to red, {size} nodes",
-             f"{graph} Language: edge/2, red/1; leads_to_red(X, Y): an edge X -> Y where Y has "
-             "an edge to a red node (one invented predicate, near_red).", nodes,
-             edge + [atom("red", n) for n in red], "leads_to_red/2", LEADS_TO_RED,
-             {"leads_to_red": [(0, True)], "near_red": [(1, False)]}),
-    ]
+    facts = [atom("edge", a, b) for a, b in edges] + [atom("red", n) for n in red]
+    return World(nodes, facts, (
+        f"A random directed graph on {size} nodes n00..n{size - 1:02d}: {len(edges)} distinct "
+        f"edges (no loops) drawn uniformly, and {len(red)} nodes drawn to be red."))
 
 
-def number_specs(size: int) -> list[Spec]:
-    numbers = [str(i) for i in range(size + 1)]
+def numbers_world(size: int, rng: random.Random) -> World:
+    """zero/1 and succ/2 on 0..size (``rng`` is not used)."""
     facts = [atom("zero", 0)] + [atom("succ", i, i + 1) for i in range(size)]
-    line = f"The numbers 0..{size} with zero/1 and succ/2 (nothing random)."
-    return [
-        Spec(f"less_than_{size}", f"Less-than, 0..{size}",
-             f"{line} lt(X, Y): X < Y (recursive, by doubling).", numbers, facts, "lt/2",
-             LESS_THAN, {"lt": RECURSIVE}),
-        Spec(f"even_{size}", f"Even, 0..{size}",
-             f"{line} even(X): X is even (one invented predicate, succ2: the number after the "
-             "next).", numbers, facts, "even/1", EVEN, {"even": RECURSIVE, "succ2": [(1, False)]}),
-    ]
+    return World([str(i) for i in range(size + 1)], facts,
+                 f"The numbers 0..{size} with zero/1 and succ/2 (nothing random).")
+
+
+DOMAINS = {  # domain: (how its world is drawn, sizes, its size in a title)
+    "family": (family_world, FAMILY_SIZES, "{} people"),
+    "graph": (graph_world, GRAPH_SIZES, "{} nodes"),
+    "numbers": (numbers_world, NUMBER_SIZES, "0..{}"),
+}
 
 
 # ----- rendering --------------------------------------------------------------------------------
@@ -210,36 +215,38 @@ def packed(items: Iterable[str], indent: str = "  ") -> list[str]:
     return lines + [indent + line] if line else lines
 
 
-def render(spec: Spec, seed: int) -> str:
-    """The task file text of ``spec``: header comment, language, one world, templates, T,
-    solution."""
-    pred = spec.target.split("/")[0]
-    program = parse_program(spec.solution)
-    positives = sorted(least_model(spec.background, program).atoms(pred))
+def render(target: Target, world: World, name: str, title: str, seed: int) -> str:
+    """The task file of ``target`` in ``world``: header comment, language, one world, templates,
+    T, solution."""
+    program = parse_program(target.solution)
+    pred, arity = next(iter(program)).head.pred, {a.pred: len(a.args) for a in world.facts}
+    background = [a for a in world.facts if a.pred in target.language]
+    positives = sorted(least_model(background, program).atoms(pred))
     if not positives:
-        raise ValueError(f"{spec.name}: the intended program derives no {spec.target} atom")
-    steps = chaining_steps(spec.background, spec.solution, set(positives))
-    clauses = [c.strip() for c in spec.solution.strip().splitlines()]
+        raise ValueError(f"{name}: the intended program derives no {pred} atom")
+    steps = chaining_steps(background, target.solution, set(positives))
+    clauses = [c.strip() for c in target.solution.strip().splitlines()]
     invented = {f"{c.head.pred}/{len(c.head.args)}": 0 for c in program if c.head.pred != pred}
+    language = ", ".join(f"{p}/{arity[p]}" for p in target.language)
     about = [
         f"Source: generated by `python bench/ilp/make_scaled.py --seed {seed}` (do not edit; rerun "
-        + f"the script). {spec.about}",
+        + f"the script). {world.about} Language: {language}; {target.meaning}",
         (
             f"{len(positives)} positives: the target atoms of the intended program's least model. "
-            f"Negatives: every other {spec.target} atom over the constants (closed world). T = "
+            f"Negatives: every other {target.target} atom over the constants (closed world). T = "
             f"{steps}: the fewest synchronous steps in which the intended program derives every "
             "positive. Templates: the smallest admitting it."
         ),
     ]
-    head = [f"{spec.title} -- scaled ∂ILP suite (issue #17).", ""]
+    head = [f"{title} -- scaled ∂ILP suite (issue #17).", ""]
     head += [line for par in about for line in textwrap.wrap(par, WIDTH - 2)]
     head += ["", "Intended program:", *(f"  {c}" for c in clauses)]
     text = [("# " + line).rstrip() for line in head]
-    text += [f"task {spec.name}", "constants", *packed(", ".join(spec.constants).split())]
-    text += [f"target {spec.target}"] + ([f"invented {', '.join(invented)}"] if invented else [])
-    text += ["background {", *packed(f"{a}." for a in spec.background), "}"]
+    text += [f"task {name}", "constants", *packed(", ".join(world.constants).split())]
+    text += [f"target {target.target}"] + ([f"invented {', '.join(invented)}"] if invented else [])
+    text += ["background {", *packed(f"{a}." for a in background), "}"]
     text += ["positive {", *packed(f"{a}." for a in positives), "}", "negative closed_world"]
-    for p, templates in spec.templates.items():
+    for p, templates in target.templates.items():
         shown = ", ".join(f"({v}, {'yes' if i else 'no'})" for v, i in templates)
         text.append(f"rules {p}: {shown}")
     text += [f"steps {steps}", "solution {", *(f"  {c}" for c in clauses), "}"]
@@ -247,11 +254,16 @@ def render(spec: Spec, seed: int) -> str:
 
 
 def task_texts(seed: int = 0) -> dict[str, str]:
-    """Every task of the suite: ``{file name: task file text}``."""
-    specs = [s for n in FAMILY_SIZES for s in family_specs(n, seed)]
-    specs += [s for n in GRAPH_SIZES for s in graph_specs(n, seed)]
-    specs += [s for n in NUMBER_SIZES for s in number_specs(n)]
-    return {f"{s.name}.task": render(s, seed) for s in specs}
+    """Every task of the suite: ``{file name: task file text}``. The targets of one domain and
+    size share one world, drawn with ``random.Random("<seed>:<domain>:<size>")``."""
+    out = {}
+    for domain, (draw, sizes, unit) in DOMAINS.items():
+        for size in sizes:
+            world = draw(size, random.Random(f"{seed}:{domain}:{size}"))
+            for t in TARGETS[domain]:
+                title = f"{t.title}, {unit.format(size)}"
+                out[f"{t.kind}_{size}.task"] = render(t, world, f"{t.kind}_{size}", title, seed)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -307,6 +307,7 @@ def main(argv: list[str] | None = None) -> int:
         "commits": {"old": git("rev-parse", f"{args.old}^{{commit}}"),
                     "new": git("rev-parse", "HEAD") + ("+uncommitted" if dirty else "")},
         "versions": {}, "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "cpus": os.cpu_count(), "load_average_at_start": os.getloadavg(),
     }
     records: list[dict[str, Any]] = []
     with old_tree(args.old, args.old_tree) as old:
@@ -321,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
             record["constants"] = record["new"].get("constants") or record["old"].get("constants")
             records.append(record)
             atomic_write_json(out, {**meta, "records": records})
-    meta["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
+    meta.update(finished=time.strftime("%Y-%m-%d %H:%M:%S"), load_average_at_end=os.getloadavg())
     atomic_write_json(out, {**meta, "records": records})
     print(format_table(records, args.time_limit))
     print(f"results: {out}")
