@@ -64,8 +64,10 @@ def find_task(name_or_path: str | Path) -> Path:
             f"names such as ilp/even: letters, digits, _ - and /; bundled: {bundled})")
     stem = name.removesuffix(".task")
     hits = [tasks_dir() / f"{stem}.task"]
-    if "/" not in stem:  # a short name: the one bundled task of that name in any folder
-        hits = sorted(tasks_dir().glob(f"*/{stem}.task"))
+    if not hits[0].is_file():  # a short name: the one bundled task of that name below its
+        folder, _, base = stem.rpartition("/")  # folder (ilp/uncle_20), or below any (even)
+        pattern = f"**/{base}.task" if folder else f"*/**/{base}.task"
+        hits = sorted((tasks_dir() / folder).glob(pattern))
     if len(hits) == 1 and hits[0].is_file():
         return hits[0]
     raise NeurosymError(

@@ -1,6 +1,7 @@
 """``neurosym ilp bench``: the ∂ILP benchmark (Evans & Grefenstette 2018) -- run, tabulate, record.
 
-For each task (default: the 20 bundled paper tasks) one :class:`~neurosym.ilp.RuleLearner` run
+For each task (default: the 20 bundled paper tasks, ``--suite paper``; ``--suite scaled``: the
+larger generated tasks of tasks/ilp/scaled) one :class:`~neurosym.ilp.RuleLearner` run
 trains
 ``--restarts`` random initialisations at once and reports:
 
@@ -86,6 +87,25 @@ PAPER_TASKS: tuple[str, ...] = (
     "cyclic",
 )
 
+SCALED_FOLDER = "ilp/scaled"
+"""The scaled suite (issue #17): family trees, graphs and numbers of 20 to 80 constants, written
+by bench/ilp/make_scaled.py into tasks/ilp/scaled."""
+SUITES = ("paper", "scaled")
+
+
+def suite_tasks(suite: str) -> tuple[str, ...]:
+    """The bundled task names of a suite: ``paper`` (:data:`PAPER_TASKS`) or ``scaled`` (every
+    task of tasks/ilp/scaled as ``ilp/scaled/<name>``, sorted by name)."""
+    from neurosym.resources import tasks_dir
+
+    if suite == "paper":
+        return PAPER_TASKS
+    if suite == "scaled":
+        files = sorted((tasks_dir() / SCALED_FOLDER).glob("*.task"))
+        return tuple(f"{SCALED_FOLDER}/{f.stem}" for f in files)
+    raise NeurosymError(f"--suite must be one of {', '.join(SUITES)}, got {suite!r}")
+
+
 # ∂ILP's per-run success rate (% of random initialisations reaching MSE < 1e-4 on clean data), as
 # recalled from the paper (Evans & Grefenstette 2018). UNVERIFIED against the paper's table.
 PAPER_SUCCESS_PERCENT: dict[str, float] = {
@@ -130,6 +150,7 @@ class BenchSettings:
     with the learner flags applied) and the bench's own settings (the other flags, one to one)."""
 
     tasks: list[str] = field(default_factory=list)
+    suite: str | None = None
     learner: LearnerConfig = BENCH_LEARNER
     json: str | None = None
     out: str | None = None
@@ -328,7 +349,9 @@ def run_bench(s: BenchSettings) -> tuple[list[dict[str, Any]], Path]:
         raise NeurosymError(f"--stop must be 'all' or 'first', got {s.stop!r}")
     if not 0.0 <= s.noise <= 1.0:  # checked before any work
         raise NeurosymError(f"--noise must be a fraction between 0 and 1, got {s.noise}")
-    names = list(s.tasks) or list(PAPER_TASKS)
+    if s.tasks and s.suite:
+        raise NeurosymError("give TASK names or --suite, not both")
+    names = list(s.tasks) or list(suite_tasks(s.suite or "paper"))
     tasks = [load_ilp_source(n) for n in names]  # bad names / files fail here, before any training
     device = resolve_device(s.learner.device)
     out = (
@@ -342,6 +365,7 @@ def run_bench(s: BenchSettings) -> tuple[list[dict[str, Any]], Path]:
         "versions": versions(),
         "settings": {
             "tasks": s.tasks,
+            "suite": s.suite,
             "json": s.json,
             "out": s.out,
             "noise": s.noise,
@@ -576,6 +600,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     learner = LearnerConfig.from_args(args, defaults=BENCH_LEARNER)
     s = BenchSettings(
         tasks=list(args.tasks),
+        suite=args.suite,
         learner=learner,
         json=args.json,
         out=args.out,
@@ -612,7 +637,15 @@ def register_cli(*, task_sub: Any = None, ilp_sub: Any, scan_sub: Any = None) ->
         "tasks",
         nargs="*",
         metavar="TASK",
-        help="bundled task names (e.g. even fizz), task files, or Popper folders; default: all 20",
+        help="bundled task names (e.g. even fizz), task files, or Popper folders; default: the "
+        "tasks of --suite",
+    )
+    p.add_argument(
+        "--suite",
+        choices=SUITES,
+        default=None,
+        help="the tasks run when no TASK is given: paper (the 20 tasks of Evans & Grefenstette "
+        "2018, the default) or scaled (tasks/ilp/scaled: 20 to 80 constants)",
     )
     LearnerConfig.add_arguments(p, defaults=BENCH_LEARNER, exclude=BENCH_OWN)
     p.add_argument(

@@ -162,3 +162,14 @@ def least_model(facts: Iterable[Atom], program: Program | Iterable[Clause] = ())
                         new.add(clause.head.pred, args)
         delta = new
     return model
+
+
+def one_step(facts: Iterable[Atom], program: Program | Iterable[Clause]) -> FactStore:
+    """``facts`` plus what one synchronous application of every clause of ``program`` derives
+    from them: one forward-chaining step of ∂ILP, exactly. ``least_model`` is its fixpoint."""
+    store = FactStore(facts)
+    derived = FactStore(store.atoms())
+    for clause in program:
+        for binding in _solutions(clause.body, [store] * len(clause.body)):
+            derived.add(clause.head.pred, _ground_head(clause.head, binding))
+    return derived

@@ -160,3 +160,39 @@ def test_cli_runs_the_bench_and_rejects_bad_names(tmp_path, capsys):
     assert code == 1 and "no task file" in capsys.readouterr().err
     code = main(["ilp", "bench", "predecessor", "--noise", "2", "--json", str(tmp_path / "y.json")])
     assert code == 1 and "--noise" in capsys.readouterr().err
+
+
+SCALED = {f"{t}_{n}" for t in ("ancestor", "grandparent", "uncle", "reach", "leads_to_red")
+          for n in (20, 40, 80)} | {f"{t}_{n}" for t in ("less_than", "even") for n in (20, 40)}
+
+
+def test_suite_flag_selects_the_scaled_or_the_paper_tasks(tmp_path, monkeypatch, capsys):
+    """--suite scaled runs tasks/ilp/scaled, no suite the paper's 20 (training replaced by a
+    record of the task's name)."""
+    from neurosym.bench import ilp_bench
+
+    seen: list[str] = []
+
+    def untrained(task, s, on_progress=None):
+        seen.append(task.name)
+        return {"task": task.name, "status": "error", "error": "not trained", "seconds": 0.0}
+
+    monkeypatch.setattr(ilp_bench, "run_task", untrained)
+    args = ["ilp", "bench", "--device", "cpu", "--no-progress", "--json"]
+    assert main([*args, str(tmp_path / "s.json"), "--suite", "scaled"]) == 1
+    assert set(seen) == SCALED and len(seen) == len(SCALED)
+    assert json.loads((tmp_path / "s.json").read_text())["settings"]["suite"] == "scaled"
+    seen.clear()
+    assert main([*args, str(tmp_path / "p.json")]) == 1
+    assert seen == list(PAPER_TASKS)
+    seen.clear()
+    assert main([*args, str(tmp_path / "x.json"), "--suite", "scaled", "even"]) == 1
+    assert not seen and "not both" in capsys.readouterr().err
+
+
+def test_scaled_tasks_are_found_by_name_path_and_folder():
+    from neurosym.resources import tasks_dir
+
+    path = tasks_dir() / "ilp/scaled/uncle_20.task"
+    for name in ("ilp/scaled/uncle_20", "uncle_20", "ilp/uncle_20", str(path)):
+        assert load_ilp_task(name).name == "uncle_20"
