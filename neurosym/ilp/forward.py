@@ -51,7 +51,7 @@ from neurosym.ilp.specialise import (
     constant_classes,
     identity_classes,
 )
-from neurosym.ilp.support import Support, clause_groups
+from neurosym.ilp.support import Support
 from neurosym.logic.fuzzy import OperatorSet, get_preset
 from neurosym.logic.terms import Atom
 
@@ -281,15 +281,15 @@ class ForwardChainer:
         )
 
     def _compile(
-        self, clauses: Sequence, pred: str
+        self, clauses: Sequence, pred: str, sets: Sequence[ClauseSet]
     ) -> tuple[list[GroupTensors], GroupTensors | None, Tensor | None, Tensor | None]:
-        """Device tensors of ``clauses`` (of ``pred``; :class:`~neurosym.ilp.support.ClauseRows`
-        with sparse grounding): (groups, merged, order, unorder)."""
+        """Device tensors of ``clauses`` (of ``pred``, from ``sets``; with sparse grounding the
+        support's evaluated representatives): (groups, merged, order, unorder)."""
         if not clauses:
             return [], None, None, None
         heads = self.index.count(pred)
         found = (
-            clause_groups(clauses, heads)
+            self.support.evaluated(pred, sets)
             if self.support is not None
             else clause_index(list(clauses), self.index).groups
         )
@@ -335,7 +335,9 @@ class ForwardChainer:
                 self._tensor(tcs[1].classes) if len(sets) == 2 else None,
             )
         n1, n2 = len(computed[0]), len(computed[1]) if len(sets) == 2 else 0
-        groups, merged, order, unorder = self._compile([c for cs in computed for c in cs], pred)
+        groups, merged, order, unorder = self._compile(
+            [c for cs in computed for c in cs], pred, sets
+        )
         sl = self.index.slice(pred)
         return PredicatePlan(
             pred=pred,

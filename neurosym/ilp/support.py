@@ -251,6 +251,7 @@ class Support:
         self.intensional = set(clause_sets)
         self.projections: dict[tuple, Projection] = {}
         self._templates: dict[int, tuple[TemplateClasses, list[ClauseRows]]] = {}
+        self._groups: dict[str, list[ClauseGroup]] = {}
 
     @property
     def extended_size(self) -> int:
@@ -313,6 +314,15 @@ class Support:
         proj.grid = padded(rows, proj.size)
         self.projections[key] = proj
         return proj
+
+    def evaluated(self, pred: str, sets: Sequence[ClauseSet]) -> list[ClauseGroup]:
+        """The clause groups of ``pred``'s evaluated clauses: the representatives of every
+        template that is not constant, in template order (cached)."""
+        if pred not in self._groups:
+            found = [self.template(s) for s in sets]
+            reps = [r for tc, rs in found if tc.constant is None for r in rs]
+            self._groups[pred] = clause_groups(reps, self.index.count(pred)) if reps else []
+        return self._groups[pred]
 
     def projection_groups(self) -> list[ClauseGroup]:
         """One clause group per projection (its source atom twice), ``atoms`` ``[L, 2, size]``."""

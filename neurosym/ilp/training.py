@@ -46,21 +46,24 @@ LOG_EPS = 1e-7
 
 def sparse_shapes(clause_sets: Mapping[str, Sequence[ClauseSet]], support: Support,
                   pair_kernel: bool = True) -> list[PredicateShape]:
-    """:func:`predicate_shapes` of a sparse fit: the rows of each predicate's evaluated clauses
-    (``E``, over all worlds) counted as ``body`` values per head atom and world, six index
-    entries per row."""
+    """:func:`predicate_shapes` of a sparse fit, counting what is evaluated: the classes of
+    equivalent clauses (none for a constant template, whose outputs are fixed), clause pairs only
+    when both templates are evaluated, and the padded rows per head atom as substitutions."""
     shapes = []
     for p, sets in clause_sets.items():
         found = [support.template(s) for s in sets]
-        rows = sum(len(r) for tc, reps in found if tc.constant is None for r in reps)
-        widest = max((len(r) for _, reps in found for r in reps), default=0)
-        k1, k2, heads = len(sets[0]), len(sets[1]) if len(sets) == 2 else 0, support.index.count(p)
-        per_head = -(-rows // max(1, heads * support.worlds))
+        heads = support.index.count(p)
+        groups = support.evaluated(p, sets)
+        evaluated = [0 if tc.constant is not None else tc.num_classes for tc, _ in found]
+        k1, k2 = evaluated[0], evaluated[1] if len(evaluated) == 2 and evaluated[0] else 0
+        if not k1 and len(evaluated) == 2:
+            k1 = evaluated[1]
+        body = sum(g.num_subs * len(g.clauses) for g in groups)
         shapes.append(
             PredicateShape(
-                p, k1, k2, heads, per_head, widest,
+                p, k1, k2, heads, body, max((g.num_subs for g in groups), default=0),
                 checkpoint=k2 > 0 and (pair_kernel or k1 * k2 * heads >= CHECKPOINT_PAIRS),
-                index=-(-6 * rows // max(1, heads)),
+                index=sum(g.atoms.shape[0] * g.atoms.shape[1] for g in groups),
             )
         )
     return shapes
