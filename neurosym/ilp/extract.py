@@ -125,12 +125,16 @@ class Scores:
         )
 
 
-def score_program(program: Program, worlds: Iterable) -> Scores:
+def score_program(
+    program: Program, worlds: Iterable, stores: Sequence[FactStore] | None = None
+) -> Scores:
     """Exact confusion counts of ``program`` over the labelled examples of ``worlds``
-    (objects with ``background``, ``positives``, ``negatives``)."""
+    (objects with ``background``, ``positives``, ``negatives``); ``stores``: the worlds'
+    backgrounds as :class:`FactStore` s, built once by a caller that scores many programs."""
     total = Scores(0, 0, 0, 0)
-    for w in worlds:
-        model = least_model(w.background, program)
+    worlds = list(worlds)
+    for i, w in enumerate(worlds):
+        model = least_model(w.background if stores is None else stores[i], program)
         tp = sum((a.pred, a.ground_tuple()) in model for a in w.positives)
         fp = sum((a.pred, a.ground_tuple()) in model for a in w.negatives)
         total = total + Scores(tp, len(w.positives) - tp, len(w.negatives) - fp, fp)

@@ -52,6 +52,20 @@ class PredicateShape:
     subs: int
     checkpoint: bool = False
     index: int = 0
+    evaluated: tuple[int, int] | None = None
+    """Clauses evaluated per step of each template (sparse grounding: classes of equivalent
+    clauses, 0 for a constant template); None: all of them."""
+
+    @property
+    def evaluated_clauses(self) -> int:
+        return self.clauses if self.evaluated is None else sum(self.evaluated)
+
+    @property
+    def evaluated_pairs(self) -> int:
+        """Clause-pair values per head atom formed in a step (0 for a single template)."""
+        if self.evaluated is None:
+            return self.pairs if self.k2 else 0
+        return self.evaluated[0] * self.evaluated[1]
 
     @property
     def clauses(self) -> int:
@@ -94,20 +108,20 @@ def estimate(
     sliced = 0  # the fused kernel's body slices, independent of the number of restarts
     for s in shapes:
         body = 3 * s.body * s.heads * dtype_bytes
-        pairs = s.pairs * s.heads * dtype_bytes if s.k2 else 0
+        pairs = s.evaluated_pairs * s.heads * dtype_bytes
         pair_temporaries = 4 * pairs
-        kept += s.clauses * s.heads * dtype_bytes + 3 * s.heads * dtype_bytes
+        kept += s.evaluated_clauses * s.heads * dtype_bytes + 3 * s.heads * dtype_bytes
         if fused and training:
-            kept += 2 * s.clauses * s.heads * 8
+            kept += 2 * s.evaluated_clauses * s.heads * 8
         if fused:
             # slices of head atoms (one head at least); the direct path of existential-free clauses
             # gathers its two body atoms whole, per restart
-            one_head = s.subs * s.clauses * worlds * restarts
+            one_head = s.subs * s.evaluated_clauses * worlds * restarts
             sliced = max(
                 sliced,
                 min(6 * max(CHUNK_ELEMENTS, one_head) * dtype_bytes, 2 * body * worlds * restarts),
             )
-            transient = max(transient, 2 * s.clauses * s.heads * dtype_bytes)
+            transient = max(transient, 2 * s.evaluated_clauses * s.heads * dtype_bytes)
         elif not training:
             transient = max(transient, 2 * body)
         else:
@@ -120,9 +134,13 @@ def estimate(
     kept_steps = steps if training else 1
     per_restart = int(SAFETY * worlds * (kept * kept_steps + transient))
     per_restart += sum(s.pairs for s in shapes) * 4 * dtype_bytes  # weights, grads, optimizer state
-    index_bytes = sum(((s.index or 2 * s.body) + 2 * s.clauses) * s.heads * 8 for s in shapes)
+    index_bytes = sum(
+        ((s.index or 2 * s.body) + 2 * s.evaluated_clauses) * s.heads * 8 for s in shapes
+    )
     fixed = int(SAFETY * (index_bytes + worlds * atoms * dtype_bytes + sliced))
-    largest = max(shapes, key=lambda s: s.body * s.heads + s.pairs * s.heads, default=None)
+    largest = max(
+        shapes, key=lambda s: s.body * s.heads + s.evaluated_pairs * s.heads, default=None
+    )
     return MemoryEstimate(fixed, per_restart, restarts, largest)
 
 

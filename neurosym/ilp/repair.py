@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from neurosym.ilp.clauses import ClauseSet
 from neurosym.ilp.extract import Scores, extract_program, score_program
+from neurosym.logic.evaluator import FactStore
 from neurosym.logic.terms import Program
 
 Choice = dict[str, tuple[int, int]]
@@ -70,8 +71,9 @@ def repair(
     (training and validation worlds, as for verification).
     """
     current: Choice = dict(choice)
+    stores = [FactStore(w.background) for w in worlds]
     program = extract_program(clause_sets, current, target)
-    scores = score_program(program, worlds)
+    scores = score_program(program, worlds, stores)
     seen: dict[Program, Scores] = {program: scores}
     swaps = 0
     for _ in range(rounds):
@@ -84,7 +86,7 @@ def repair(
             if cand_scores is None:
                 if len(seen) >= budget:
                     break
-                cand_scores = seen[cand_program] = score_program(cand_program, worlds)
+                cand_scores = seen[cand_program] = score_program(cand_program, worlds, stores)
             if best is None or cand_scores.contradicted < best[2].contradicted:
                 best = (candidate, cand_program, cand_scores)
                 if cand_scores.contradicted <= allowed:

@@ -27,6 +27,7 @@ from neurosym.ilp.config import LearnerConfig
 from neurosym.ilp.extract import Scores, extract_program, score_program
 from neurosym.ilp.repair import Repair, repair
 from neurosym.ilp.training import Trainer
+from neurosym.logic.evaluator import FactStore
 from neurosym.logic.terms import Program
 
 Key = tuple[int, ...]
@@ -56,6 +57,7 @@ class ProgramCheck:
                  repair_rounds: int) -> None:
         self.trainer, self.target, self.worlds = trainer, target, list(worlds)
         self.allowed, self.repair_rounds = allowed, repair_rounds
+        self.stores = [FactStore(w.background) for w in self.worlds]
         self.scored: dict[Key, tuple[Program, Scores]] = {}
         self.repairs: dict[Key, Repair] = {}
 
@@ -64,7 +66,7 @@ class ProgramCheck:
         if key not in self.scored:
             choice = self.trainer.choice(key)
             program = extract_program(self.trainer.clause_sets, choice, self.target)
-            self.scored[key] = (program, score_program(program, self.worlds))
+            self.scored[key] = (program, score_program(program, self.worlds, self.stores))
         return self.scored[key]
 
     def repair_settled(self, keys: Iterable[Key]) -> None:

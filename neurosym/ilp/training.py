@@ -54,16 +54,15 @@ def sparse_shapes(clause_sets: Mapping[str, Sequence[ClauseSet]], support: Suppo
         found = [support.template(s) for s in sets]
         heads = support.index.count(p)
         groups = support.evaluated(p, sets)
-        evaluated = [0 if tc.constant is not None else tc.num_classes for tc, _ in found]
-        k1, k2 = evaluated[0], evaluated[1] if len(evaluated) == 2 and evaluated[0] else 0
-        if not k1 and len(evaluated) == 2:
-            k1 = evaluated[1]
+        n = [0 if tc.constant is not None else tc.num_classes for tc, _ in found] + [0]
+        k1, k2 = len(sets[0]), len(sets[1]) if len(sets) == 2 else 0
         body = sum(g.num_subs * len(g.clauses) for g in groups)
         shapes.append(
             PredicateShape(
                 p, k1, k2, heads, body, max((g.num_subs for g in groups), default=0),
-                checkpoint=k2 > 0 and (pair_kernel or k1 * k2 * heads >= CHECKPOINT_PAIRS),
+                checkpoint=k2 > 0 and (pair_kernel or n[0] * n[1] * heads >= CHECKPOINT_PAIRS),
                 index=sum(g.atoms.shape[0] * g.atoms.shape[1] for g in groups),
+                evaluated=(n[0], n[1]),
             )
         )
     return shapes
