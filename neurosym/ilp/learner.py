@@ -284,7 +284,8 @@ class RuleLearner:
         if device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(device)
         tr = self.prepare(task)
-        worlds = list(task.train) + list(task.validation)
+        # verified on the stated examples (assumed closed-world negatives only train)
+        worlds = [w.stated() for w in (*task.train, *task.validation)]
         allowed = cfg.allowed(sum(len(w.positives) + len(w.negatives) for w in worlds))
         checker = ProgramCheck(tr, task.target, worlds, allowed, cfg.repair_rounds)
         tracker = RestartTracker.start(tr.restarts, cfg)

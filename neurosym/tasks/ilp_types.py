@@ -31,10 +31,19 @@ class World:
     background: tuple[Atom, ...]
     positives: tuple[Atom, ...]
     negatives: tuple[Atom, ...]
+    assumed_negatives: bool = False
+    """The negatives are a closed-world assumption (the source stated none): they train the
+    weights, but a program is verified on the stated examples only (:meth:`stated`)."""
 
     @property
     def examples(self) -> list[tuple[Atom, bool]]:
         return [(a, True) for a in self.positives] + [(a, False) for a in self.negatives]
+
+    def stated(self) -> World:
+        """This world with the examples its source stated (no assumed negatives)."""
+        if not self.assumed_negatives:
+            return self
+        return World(self.name, self.background, self.positives, ())
 
 
 @dataclass

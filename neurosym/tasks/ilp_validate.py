@@ -37,6 +37,7 @@ class DraftWorld:
     positives: list[Atom] = field(default_factory=list)
     negatives: list[Atom] = field(default_factory=list)
     closed_world: bool = False  # add every other target atom to the negatives
+    assumed: bool = False  # ... as an assumption of the reader, not the source's choice
     validation: bool = False
 
 
@@ -363,7 +364,11 @@ def _world(
             ("world", w), "no_negatives", f"{name} has no negative examples", target=target
         )
     return World(
-        world.name, tuple(dict.fromkeys(world.background)), tuple(world.positives), tuple(negatives)
+        world.name,
+        tuple(dict.fromkeys(world.background)),
+        tuple(world.positives),
+        tuple(negatives),
+        assumed_negatives=world.assumed,
     )
 
 

@@ -318,6 +318,7 @@ def _read_popper(
     _read_examples(exs, world, where, target, notes)
     assumed = closed_world is None and not world.negatives
     world.closed_world = world.closed_world or assumed
+    world.assumed = assumed
     if closed_world and world.negatives:
         notes.append(
             "closed_world=True: the neg(...) examples are kept and every other target atom is added"
@@ -345,8 +346,9 @@ def _read_popper(
         notes.append(
             f"exs.pl has no neg(...) examples: closed world assumed, the "
             f"{len(task.train[0].negatives):,} {target}/{tarity} atoms over the "
-            f"{len(task.constants)} constants that are not pos(...) are negative examples "
-            "(write neg(...) examples to choose them)"
+            f"{len(task.constants)} constants that are not pos(...) are negative examples for "
+            "training; a program is verified when it covers every pos(...) example, as the "
+            "folder states no negatives (write neg(...) examples to choose them)"
         )
     chosen = "; ".join(f"{p} {', '.join(map(str, t))}" for p, t in task.templates.items())
     notes.append(

@@ -121,6 +121,25 @@ def test_closed_world_when_there_are_no_negatives(tmp_path):
     assert not any("closed world" in n for n in with_negative.notes)
 
 
+def test_assumed_negatives_train_but_only_stated_examples_verify(tmp_path):
+    """a and b look the same in the background (an automorphism swaps them), so no program
+    separates pos f(a) from the assumed negative f(b): the fit is verified on the stated
+    example, while an explicit closed world keeps f(b) as a label it cannot satisfy."""
+    from neurosym.ilp import RuleLearner
+
+    folder = _folder(tmp_path, bk="edge(a, c).\nedge(b, c).\n", exs="pos(f(a)).\n",
+                     bias="head_pred(f, 1).\nbody_pred(edge, 2).\nmax_clauses(1).\n")
+    assumed = load_popper_task(folder)
+    world = assumed.train[0]
+    assert world.assumed_negatives and world.stated().negatives == ()
+    assert atom("f", "b") in world.negatives  # still a training label
+    explicit = load_popper_task(folder, closed_world=True)
+    assert not explicit.train[0].assumed_negatives
+    settings = {"restarts": 4, "steps": 30, "seed": 0, "device": "cpu", "check_every": 5}
+    assert RuleLearner(**settings).fit(assumed).verified
+    assert not RuleLearner(**settings).fit(explicit).verified
+
+
 def test_max_clauses_one_or_explicit_arguments_invent_nothing(tmp_path):
     folder = _folder(tmp_path, bias="head_pred(f,1).\nbody_pred(edge,2).\nmax_clauses(1).\n")
     result = read_popper(folder)
