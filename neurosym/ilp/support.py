@@ -22,13 +22,13 @@ function of the valuation under a ``max`` existential.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
-from neurosym.errors import NeurosymError
+from neurosym.errors import NeurosymError, ResourceLimitError
 from neurosym.ilp.clauses import ClauseSet
 from neurosym.ilp.grounding import BOTTOM, AtomIndex, ClauseGroup, used_existentials
 from neurosym.ilp.specialise import TemplateClasses, classes_from_keys
@@ -80,32 +80,94 @@ Body = list[tuple[str, tuple[int, ...]]]
 """A clause body as ``[(pred, variable columns)] * 2``."""
 
 
-def _join(body: Body, width: int, relations: Relations, n: int, ordered: bool) -> np.ndarray:
-    """:func:`join` of a body over ``width`` variable columns."""
+CHUNK_ROWS = 1 << 22
+"""Joins are built in chunks of at most this many rows (where one row of the first relation
+allows it), so collecting the heads of a large join never holds the whole join."""
+MAX_ROWS = 1 << 26
+"""A fit whose clauses have more supported substitutions than this in all is refused before they
+are materialised (at that size a CPU step takes minutes; see :class:`Support`)."""
+
+
+def _join_chunks(
+    body: Body, width: int, relations: Relations, n: int, chunk: int = CHUNK_ROWS
+) -> Iterator[np.ndarray]:
+    """The join of a body over ``width`` variable columns (int64 ``[m, width]``), in chunks of
+    about ``chunk`` rows, in order of the first relation."""
     ((pa, ca), (pb, cb)) = body
     va, a = _bind(relations[pa], ca)
     vb, b = _bind(relations[pb], cb)
+    extra = [v for v in vb if v not in va]
+    if len(va + extra) != width:  # cannot happen for generated (safe) clauses
+        raise NeurosymError(f"body {body}: a variable occurs in neither body atom")
     shared = [v for v in va if v in vb]
     if shared:
         ka = _code(a[:, [va.index(v) for v in shared]], n)
         kb = _code(b[:, [vb.index(v) for v in shared]], n)
         order = np.argsort(kb, kind="stable")
         kb = kb[order]
-        lo, hi = np.searchsorted(kb, ka, "left"), np.searchsorted(kb, ka, "right")
-        counts = hi - lo
-        ia = np.repeat(np.arange(len(a)), counts)
-        within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-        ib = order[np.repeat(lo, counts) + within]
+        lo = np.searchsorted(kb, ka, "left")
+        counts = np.searchsorted(kb, ka, "right") - lo
     else:
-        ia = np.repeat(np.arange(len(a)), len(b))
-        ib = np.tile(np.arange(len(b)), len(a))
-    extra = [v for v in vb if v not in va]
-    bound = np.concatenate([a[ia], b[ib][:, [vb.index(v) for v in extra]]], axis=1)
-    out = np.empty((len(bound), width), dtype=np.int64)
-    out[:, va + extra] = bound
-    if len(va + extra) != width:  # cannot happen for generated (safe) clauses
-        raise NeurosymError(f"body {body}: a variable occurs in neither body atom")
+        order, lo = np.arange(len(b)), np.zeros(len(a), dtype=np.int64)
+        counts = np.full(len(a), len(b), dtype=np.int64)
+    ends = np.cumsum(counts)
+    start = 0
+    while start < len(a):
+        stop = max(start + 1, int(np.searchsorted(ends, ends[start] - counts[start] + chunk)))
+        c = counts[start:stop]
+        ia = np.repeat(np.arange(start, stop), c)
+        within = np.arange(int(c.sum())) - np.repeat(np.cumsum(c) - c, c)
+        ib = order[np.repeat(lo[start:stop], c) + within]
+        out = np.empty((len(ia), width), dtype=np.int64)
+        out[:, va + extra] = np.concatenate([a[ia], b[ib][:, [vb.index(v) for v in extra]]], 1)
+        yield out
+        start = stop
+
+
+def join_size(body: Body, relations: Relations, n: int) -> int:
+    """Rows of the join of ``body`` over ``relations``, counted without building it."""
+    ((pa, ca), (pb, cb)) = body
+    va, a = _bind(relations[pa], ca)
+    vb, b = _bind(relations[pb], cb)
+    shared = [v for v in va if v in vb]
+    if not shared:
+        return len(a) * len(b)
+    ka = _code(a[:, [va.index(v) for v in shared]], n)
+    kb = np.sort(_code(b[:, [vb.index(v) for v in shared]], n))
+    return int((np.searchsorted(kb, ka, "right") - np.searchsorted(kb, ka, "left")).sum())
+
+
+def _join(body: Body, width: int, relations: Relations, n: int, ordered: bool) -> np.ndarray:
+    """:func:`join` of a body over ``width`` variable columns."""
+    parts = list(_join_chunks(body, width, relations, n))
+    out = np.concatenate(parts) if parts else np.zeros((0, width), dtype=np.int64)
     return out[np.lexsort(out.T[::-1])] if ordered and len(out) > 1 else out
+
+
+def _lone(body: Body, arity: int, width: int) -> set[int]:
+    """Existential variable columns that occur in one body atom only."""
+    return {c for c in range(arity, width) if sum(c in cols for _, cols in body) == 1}
+
+
+def _heads(clause: Clause, relations: Relations, n: int, derived: np.ndarray) -> None:
+    """Mark in ``derived`` (bool ``[n ** arity]``, by head code) the head atoms ``clause``
+    derives from ``relations`` (lone existential variables projected out first, the join taken
+    in chunks; stops once every atom is marked)."""
+    width, body = _columns(clause)
+    arity = clause.head.arity
+    lone = _lone(body, arity, width)
+    local, reduced = {}, []
+    for i, (pred, cols) in enumerate(body):
+        variables, values = _bind(relations[pred], cols)
+        keep = [j for j, v in enumerate(variables) if v not in lone]
+        local[f"#{i}"] = _decode(np.unique(_code(values[:, keep], n)), len(keep), n)
+        reduced.append((f"#{i}", tuple(variables[j] for j in keep)))
+    remap = {c: i for i, c in enumerate(c for c in range(width) if c not in lone)}
+    reduced = [(p, tuple(remap[c] for c in cols)) for p, cols in reduced]
+    for rows in _join_chunks(reduced, len(remap), local, n):
+        derived[_code(rows[:, :arity], n)] = True
+        if derived.all():
+            return
 
 
 def _decode(codes: np.ndarray, arity: int, n: int) -> np.ndarray:
@@ -145,12 +207,13 @@ def possible_atoms(
             new = {}
             for p, sets in clause_sets.items():
                 arity = index.arities[p]
-                heads = [_code(rel[p], n)] + [
-                    _code(join(c, rel, n, ordered=False)[:, :arity], n)
-                    for s in sets
-                    for c in s.clauses
-                ]
-                new[p] = _decode(np.unique(np.concatenate(heads)), arity, n)
+                derived = np.zeros(n**arity, dtype=bool)
+                derived[_code(rel[p], n)] = True
+                for c in (c for s in sets for c in s.clauses):
+                    if derived.all():  # every atom of p is possible already
+                        break
+                    _heads(c, rel, n, derived)
+                new[p] = _decode(np.flatnonzero(derived), arity, n)
                 grown |= len(new[p]) > len(rel[p])
             rel.update(new)
             if not grown:
@@ -252,6 +315,24 @@ class Support:
         self.projections: dict[tuple, Projection] = {}
         self._templates: dict[int, tuple[TemplateClasses, list[ClauseRows]]] = {}
         self._groups: dict[str, list[ClauseGroup]] = {}
+        sizes = {
+            c: sum(join_size(self._pushed_down(c)[1], rel, n) for rel in self.relations)
+            for sets in clause_sets.values()
+            for s in sets
+            for c in s.clauses
+        }
+        self.total_rows = sum(sizes.values())
+        """Supported substitutions of every generated clause (in every world)."""
+        if self.total_rows > MAX_ROWS:
+            widest = max(sizes, key=sizes.__getitem__)
+            raise ResourceLimitError(
+                f"sparse grounding: the generated clauses have {self.total_rows:,} substitutions "
+                f"that the facts and the possible atoms support, over the limit of {MAX_ROWS:,} "
+                f"(neurosym.ilp.support.MAX_ROWS: a CPU step would take minutes); the largest is "
+                f"{widest} with {sizes[widest]:,}: lower the existential variables v of its "
+                "template, allow no intensional predicate in its body, lower the forward-chaining "
+                "steps T, or use fewer constants"
+            )
 
     @property
     def extended_size(self) -> int:
@@ -264,11 +345,7 @@ class Support:
         ``(width, body, ext offsets)``, offset -1 for an atom kept as it is."""
         width, body = _columns(clause)
         arity = clause.head.arity
-        alone = {
-            c
-            for c in range(arity, width)
-            if sum(c in cols for _, cols in body) == 1
-        }
+        alone = _lone(body, arity, width)
         new_body, offsets, removed = [], [], set()
         for pred, cols in body:
             gone = [c for c in cols if c in alone]

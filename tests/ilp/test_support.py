@@ -21,7 +21,7 @@ from test_forward_exact import chosen_clauses, random_problem
 from neurosym.ilp.clauses import task_clause_sets
 from neurosym.ilp.forward import ForwardChainer
 from neurosym.ilp.grounding import AtomIndex
-from neurosym.ilp.support import Support, join
+from neurosym.ilp.support import Support, _columns, _join_chunks, join, join_size
 from neurosym.logic.evaluator import least_model
 from neurosym.logic.terms import Atom, Const
 from neurosym.tasks.ilp_task import load_ilp_task
@@ -62,6 +62,11 @@ def test_join_equals_a_loop_over_every_substitution(seed):
                 ):
                     expected.append(values)
             assert sorted(map(tuple, got.tolist())) == sorted(expected), clause
+            width, body = _columns(clause)
+            chunks = list(_join_chunks(body, width, relations, n, chunk=3))
+            rows = np.concatenate(chunks) if chunks else np.zeros((0, width), dtype=np.int64)
+            assert sorted(map(tuple, rows.tolist())) == sorted(expected), "in chunks"
+            assert join_size(body, relations, n) == len(expected)
             assert got.tolist() == sorted(got.tolist()), "rows sorted by (head, substitution)"
 
 
