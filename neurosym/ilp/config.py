@@ -26,9 +26,10 @@ DTYPE_NAMES = get_args(DType)
 DEFAULT_LR = 0.1
 """The learning rate of an optimizer entry without its own ``:LR`` when ``lr`` is not set."""
 AUTO_RESTARTS = {"cpu": ((16, 32, 64), 1 << 26), "cuda": ((32, 64, 128, 256, 512), 1 << 29)}
-"""By device type: the restart counts ``restarts="auto"`` chooses from, and the tensor elements per
-chaining step up to which it adds restarts (:func:`neurosym.ilp.training.auto_restarts`); the
-step times behind the choices are in bench/ilp/STEP_TIME.md."""
+"""By device type: the restart counts ``restarts="auto"`` chooses from (the learner by the measured
+step time: :func:`neurosym.ilp.budget.size_restarts`), and the tensor elements per chaining step up
+to which a :class:`~neurosym.ilp.training.Trainer` built with ``"auto"`` adds restarts
+(:func:`neurosym.ilp.training.auto_restarts`)."""
 
 DEFAULT_TIME_LIMIT = 600.0
 """Seconds a fit may take by default (``time_limit``): at the measured step times of

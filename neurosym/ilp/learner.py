@@ -221,10 +221,14 @@ class RuleLearner:
 
     Settings (:class:`LearnerConfig` has each one's help and valid values):
         restarts: independent random initialisations trained together; ``"auto"`` (the default):
-            on the CPU 64, 32 or 16, on a GPU 512 down to 32: the most whose chaining step stays
-            under a work limit per device type (:func:`neurosym.ilp.training.auto_restarts`;
-            fewer if the memory estimate says so).
+            on the CPU 64, 32 or 16, on a GPU 512 down to 32: a probe of the fewest takes a few
+            steps, and the most whose ``steps`` steps fit ``time_limit`` at the measured step time
+            (counted per restart) are trained, fewer if the memory estimate says so
+            (:func:`neurosym.ilp.budget.size_restarts`). The count depends on the machine's
+            speed: pass a number to repeat a run exactly.
         steps: maximum number of optimizer steps.
+        time_limit: seconds a fit may take (None: no limit); training stops at the first step
+            past it (``LearnResult.stopped_on_time``).
         lr: learning rate of the optimizer entries without their own ``:LR`` (unset: 0.1); an
             error when every entry has its own (it would be ignored).
         optimizer: ``adam``, ``rmsprop`` (the paper's, with lr 0.5), ``sgd``, or a portfolio
@@ -236,6 +240,8 @@ class RuleLearner:
         seed: seed of the weight initialisation (drawn on the CPU, so the same on every device).
         init: ``normal`` (N(0, init_scale²)), ``uniform`` (U(0, init_scale)) or ``zeros``.
         check_every: steps between extraction + exact verification of every restart's program.
+        first_check: the first check comes after this many steps, the next ones after twice as
+            many, four times, ... while below ``check_every`` (an easy task stops in seconds).
         stop_early: stop when a restart's program is verified (or every restart has stopped
         improving).
         patience: a restart has converged when its loss has not improved by ``tolerance``
