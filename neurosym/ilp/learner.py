@@ -378,7 +378,7 @@ class RuleLearner:
                     a.abandoned,
                     check.repaired,
                     a.repaired,
-                    planned=min(cfg.steps, step + int(deadline.left() / max(per_step, 1e-9))),
+                    planned=int(min(cfg.steps, step + deadline.left() / max(per_step, 1e-9))),
                     seconds=deadline.elapsed(),
                 )
                 stop = bool(callback(info)) or stop

@@ -74,10 +74,11 @@ def test_stuck_restarts_are_judged_at_the_same_steps_with_early_checks():
 
 
 def test_the_callback_sees_the_early_checks(fake_time):
-    steps = []
-    learner = RuleLearner(restarts=2, steps=60, device="cpu", stop_early=False, seed=0)
-    learner.fit(load_ilp_task("ilp/predecessor"), callback=lambda p: steps.append(p.step))
-    assert steps == [5, 10, 20, 25, 50, 60]
+    seen: list[Progress] = []
+    learner = RuleLearner(restarts=2, steps=60, device="cpu", stop_early=False, time_limit=None)
+    learner.fit(load_ilp_task("ilp/predecessor"), callback=seen.append)
+    assert [p.step for p in seen] == [5, 10, 20, 25, 50, 60]
+    assert {p.planned for p in seen} == {60}  # no time limit: every step is planned
 
 
 # ----- time to a verified program, and the time limit ---------------------------------------------
