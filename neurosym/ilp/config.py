@@ -34,7 +34,7 @@ to which a :class:`~neurosym.ilp.training.Trainer` built with ``"auto"`` adds re
 DEFAULT_TIME_LIMIT = 600.0
 """Seconds a fit may take by default (``time_limit``). Measured on the 2-core CPU: for 2000 steps
 automatic restarts plan 64 on 16 of the 20 paper tasks (as before sizing by time), 32 on fizz and
-16 on buzz, relatedness and length (see the report of issue 17)."""
+16 on buzz, relatedness and length."""
 
 AUTO = "auto"
 Restarts = int | Literal["auto"]
