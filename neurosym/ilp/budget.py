@@ -13,9 +13,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from neurosym.errors import ResourceLimitError
-from neurosym.ilp.training import Trainer
+
+if TYPE_CHECKING:
+    from neurosym.ilp.training import Trainer
 
 Clock = Callable[[], float]
 """Seconds since an arbitrary origin (``time.perf_counter``; tests pass a fake one)."""
@@ -78,7 +81,7 @@ def size_restarts(build: Callable[[int], Trainer], choices: Sequence[int], steps
                   deadline: Deadline) -> Sized:
     """``restarts="auto"``: a probe of the fewest ``choices`` restarts (``build(R)``) takes
     :data:`PROBE_STEPS` steps (fewer when ``steps`` is smaller); the fastest after the first gives
-    the step time, and the most restarts whose remaining steps fit the deadline
+    the step time, and the most restarts whose ``steps`` steps fit the time left
     (:func:`planned_restarts`) are built afresh, stepping down while ``build`` says they do not
     fit in memory (:class:`ResourceLimitError`). The probe itself, with its steps, is kept when
     no more restarts fit."""
