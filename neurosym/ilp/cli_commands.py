@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import IO, Any
 
 CONFIDENCE_HELP = (
     "confidence: for each predicate, the probability the trained softmax weights give to the "
@@ -67,13 +67,45 @@ def register_cli(task_sub: Any = None, ilp_sub: Any = None, scan_sub: Any = None
         default="jsonl",
         help=f"with --out: {LOGGER_HELP} (default: jsonl)",
     )
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--quiet",
+        "--no-progress",
+        action="store_true",
+        help="no progress (by default a bar on a terminal, a line per check otherwise)",
+    )
     p.set_defaults(handler=run_learn)
 
 
-def run_learn(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
+class FitProgress:
+    """``ilp learn``'s progress, called at every check with a :class:`~neurosym.ilp.Progress`:
+    on a terminal a bar over the steps the fit plans (``Progress.planned``), elsewhere one line
+    per check; nothing when not ``enabled``."""
 
+    def __init__(self, stream: IO[str], *, enabled: bool = True) -> None:
+        self.stream, self.enabled = stream, enabled
+        self.bar: Any = None
+        if enabled and stream.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=0, unit="step", file=stream, leave=False, dynamic_ncols=True)
+
+    def __call__(self, p: Any) -> None:
+        best = "-" if p.best_contradicted is None else str(p.best_contradicted)
+        text = f"verified {p.restarts_succeeded}/{len(p.losses)}, best errors {best}"
+        if self.bar is not None:
+            self.bar.total = p.planned
+            self.bar.update(p.step - self.bar.n)
+            self.bar.set_postfix_str(text)
+        elif self.enabled:
+            print(f"step {p.step}/{p.planned} ({p.seconds:.1f} s): {text}", file=self.stream,
+                  flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def run_learn(args: argparse.Namespace) -> int:
     from neurosym.bench.run_folder import RunFolder
     from neurosym.ilp.config import AUTO, LearnerConfig, describe_auto
     from neurosym.ilp.learner import RuleLearner
@@ -98,20 +130,20 @@ def run_learn(args: argparse.Namespace) -> int:
     for note in notes:
         print(f"note: {note}")
     auto = config.restarts == AUTO
-    count = f"{describe_auto(device.type)} (auto)" if auto else str(config.restarts)
+    count = (
+        f"{describe_auto(device.type)} (auto: the most that fit the time limit)"
+        if auto
+        else str(config.restarts)
+    )
+    limit = "" if config.time_limit is None else f" or {config.time_limit:g} s"
     print(
-        f"training {count} restarts for up to {config.steps} steps on {device_description(device)}"
+        f"training {count} restarts for up to {config.steps} steps{limit} on "
+        f"{device_description(device)}"
     )
-    bar = tqdm(
-        total=config.steps, unit="step", disable=args.quiet, delay=2.0, file=sys.stderr, leave=False
-    )
+    bar = FitProgress(sys.stderr, enabled=not args.quiet)
 
     def progress(p: Any) -> None:
-        bar.update(p.step - bar.n)
-        best = "-" if p.best_contradicted is None else str(p.best_contradicted)
-        bar.set_postfix_str(
-            f"verified {p.restarts_succeeded}/{len(p.losses)}, best errors {best}", refresh=False
-        )
+        bar(p)
         if folder is not None:
             folder.append_metrics(
                 {

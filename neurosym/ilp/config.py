@@ -26,9 +26,15 @@ DTYPE_NAMES = get_args(DType)
 DEFAULT_LR = 0.1
 """The learning rate of an optimizer entry without its own ``:LR`` when ``lr`` is not set."""
 AUTO_RESTARTS = {"cpu": ((16, 32, 64), 1 << 26), "cuda": ((32, 64, 128, 256, 512), 1 << 29)}
-"""By device type: the restart counts ``restarts="auto"`` chooses from, and the tensor elements per
-chaining step up to which it adds restarts (:func:`neurosym.ilp.training.auto_restarts`); the
-step times behind the choices are in bench/ilp/STEP_TIME.md."""
+"""By device type: the restart counts ``restarts="auto"`` chooses from (the learner by the measured
+step time: :func:`neurosym.ilp.budget.size_restarts`), and the tensor elements per chaining step up
+to which a :class:`~neurosym.ilp.training.Trainer` built with ``"auto"`` adds restarts
+(:func:`neurosym.ilp.training.auto_restarts`)."""
+
+DEFAULT_TIME_LIMIT = 600.0
+"""Seconds a fit may take by default (``time_limit``). Measured on the 2-core CPU: for 2000 steps
+automatic restarts plan 64 on 16 of the 20 paper tasks (as before sizing by time), 32 on fizz and
+16 on buzz, relatedness and length."""
 
 AUTO = "auto"
 Restarts = int | Literal["auto"]
@@ -154,8 +160,9 @@ class LearnerConfig(Config):
     RENAMED: ClassVar[dict[str, str]] = {"polish_rounds": "repair_rounds"}
 
     restarts: int | Literal["auto"] = option(
-        AUTO, f"restarts trained together, or auto: {describe_auto()}, by the task's size and "
-        "memory",
+        AUTO, f"restarts trained together, or auto: {describe_auto()}, the most whose planned "
+        "steps fit --time-limit at the step time measured on a few probe steps (and that fit in "
+        "memory)",
         check=_restarts_check, read=restarts_value)
     steps: int = option(2000, "maximum optimizer steps", minimum=1, maximum=MAX_STEPS)
     lr: float | None = option(
@@ -177,6 +184,12 @@ class LearnerConfig(Config):
                                minimum=0.0)
     check_every: int = option(25, "steps between exact verifications of every restart's program",
                               minimum=1)
+    first_check: int = option(5, "the first verification after this many steps, then after "
+                              "twice as many, ... up to --check-every (>= --check-every: every "
+                              "--check-every steps only)", minimum=1)
+    time_limit: float | None = option(
+        DEFAULT_TIME_LIMIT, "seconds a fit may take: training stops at the first step past it, "
+        "and auto restarts plan the steps within it (none: no limit)", above=0.0)
     stop_early: bool = option(True, "stop at the first verified program (or when every restart has "
                               "stopped improving)", flag="--early-stop")
     patience: int = option(300, "a restart has converged when its loss has not improved for this "
@@ -219,11 +232,14 @@ class LearnerConfig(Config):
 
     @classmethod
     def upgrade(cls, data: dict[str, Any]) -> dict[str, Any]:
-        """Settings saved by earlier versions: before repair and training noise (plain ∂ILP), and
-        with ``lr`` always written (dropped where the optimizer ignored it)."""
+        """Settings saved by earlier versions: before repair and training noise (plain ∂ILP), before
+        the early checks and the time limit, and with ``lr`` always written (dropped where the
+        optimizer ignored it)."""
         if "repair_rounds" not in data:
             data.setdefault("polish_rounds", 0)
         data.setdefault("gumbel_scale", 0.0)
+        data.setdefault("first_check", data.get("check_every", cls.check_every))
+        data.setdefault("time_limit", None)
         optimizer = data.get("optimizer", cls.optimizer)
         if all(":" in part for part in str(optimizer).split(",")):
             data["lr"] = None

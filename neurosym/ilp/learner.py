@@ -6,12 +6,15 @@ restarts and worlds together, and one optimizer step updates all of them. The
 loss is the sum over restarts of each restart's mean cross-entropy, so restarts
 never influence each other (every optimizer here is elementwise).
 
-Every ``check_every`` steps the argmax program of each restart is extracted and
-verified exactly on every training and validation world; training stops early
-as soon as one restart's program contradicts no label (at most
-``max_contradicted`` labels, for noisy data), or when every restart has stopped
-improving. A restart whose argmax program is wrong and unchanged since the
-previous check is *repaired* when a few one-clause swaps, scored by the exact
+At every check (after ``first_check`` steps, then twice as many, ... up to
+``check_every``, then every ``check_every`` steps:
+:func:`~neurosym.ilp.budget.check_schedule`) the argmax program of each restart is
+extracted and verified exactly on every training and validation world; training
+stops early as soon as one restart's program contradicts no label (at most
+``max_contradicted`` labels, for noisy data), when every restart has stopped
+improving, or at ``time_limit``; the time to the first verified program is
+recorded (``ttv_seconds``). A restart whose argmax program is wrong and has not
+changed for ``check_every`` steps is *repaired* when a few one-clause swaps, scored by the exact
 evaluator, make it verified (:mod:`neurosym.ilp.repair`); the repaired program
 is written back into its weights and it trains on from there.
 """
@@ -22,7 +25,7 @@ import math
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +33,9 @@ import torch
 from torch import Tensor
 
 from neurosym.errors import NeurosymError
+from neurosym.ilp.budget import Clock, Deadline, Sized, check_schedule, size_restarts
 from neurosym.ilp.clauses import ClauseSet
-from neurosym.ilp.config import INITS, OPTIMIZERS, LearnerConfig
+from neurosym.ilp.config import AUTO, INITS, OPTIMIZERS, LearnerConfig, auto_choices
 from neurosym.ilp.extract import Scores, drop_unfired
 from neurosym.ilp.forward import ForwardChainer
 from neurosym.ilp.grounding import AtomIndex
@@ -47,7 +51,9 @@ __all__ = ["INITS", "OPTIMIZERS", "LearnResult", "LearnerConfig", "Progress", "R
 
 @dataclass
 class Progress:
-    """Passed to ``fit``'s callback at every check."""
+    """Passed to ``fit``'s callback at every check. ``planned``: the steps the fit expects to
+    run, ``steps`` or fewer when ``time_limit`` comes first at the step time so far; ``seconds``
+    since fit began."""
 
     step: int
     steps: int
@@ -59,6 +65,8 @@ class Progress:
     attempts_abandoned: int = 0
     restarts_repaired: int = 0
     attempts_repaired: int = 0
+    planned: int = 0
+    seconds: float = 0.0
 
 
 @dataclass
@@ -79,6 +87,9 @@ class LearnResult:
     ``tp``/``fn``/``tn``/``fp`` count the program's exact least model against the labels.
     ``peak_memory_bytes``: CUDA peak allocated bytes, or on the CPU the process's peak
     resident set size; ``estimated_memory_bytes``: the estimate checked before training.
+    ``ttv_seconds``: time to a verified program, from the start of ``fit`` to the first check
+    that found a restart's program verified (repairs included), and ``ttv_step``, the step of that
+    check (both None when none was); ``stopped_on_time``: training stopped at ``time_limit``.
     """
 
     task: str
@@ -113,6 +124,20 @@ class LearnResult:
     restarts_repaired: int = 0
     attempts_repaired: int = 0
     clauses_dropped: int = 0
+    ttv_seconds: float | None = None
+    ttv_step: int | None = None
+    stopped_on_time: bool = False
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LearnResult:
+        """The result :meth:`to_json` wrote (also by an earlier version: fields it did not have
+        take their defaults; keys this version does not know are ignored)."""
+        from neurosym.lang.datalog import parse_program
+
+        names = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in names}
+        values["program"] = parse_program(data.get("program_text", data["program"]))
+        return cls(**values)
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -130,8 +155,16 @@ class LearnResult:
             f"{self.precision:.3f}, recall {self.recall:.3f}; {self.size} "
             f"clauses{self._dropped()}, confidence {self.confidence:.3f}; "
             f"{self.restarts_succeeded}/{self.restarts} restarts succeeded; {self.steps_run} steps "
-            f"in {self.seconds:.2f} s on {self.device}"
+            f"in {self.seconds:.2f} s on {self.device}{self._ttv()}"
         )
+
+    def _ttv(self) -> str:
+        first = (
+            "; no verified program"
+            if self.ttv_seconds is None
+            else f"; first verified program after {self.ttv_seconds:.2f} s (step {self.ttv_step})"
+        )
+        return first + ("; stopped at the time limit" if self.stopped_on_time else "")
 
     def _dropped(self) -> str:
         n = self.clauses_dropped
@@ -188,10 +221,14 @@ class RuleLearner:
 
     Settings (:class:`LearnerConfig` has each one's help and valid values):
         restarts: independent random initialisations trained together; ``"auto"`` (the default):
-            on the CPU 64, 32 or 16, on a GPU 512 down to 32: the most whose chaining step stays
-            under a work limit per device type (:func:`neurosym.ilp.training.auto_restarts`;
-            fewer if the memory estimate says so).
+            on the CPU 64, 32 or 16, on a GPU 512 down to 32: a probe of the fewest takes a few
+            steps, and the most whose ``steps`` steps fit ``time_limit`` at the measured step time
+            (counted per restart) are trained, fewer if the memory estimate says so
+            (:func:`neurosym.ilp.budget.size_restarts`). The count depends on the machine's
+            speed: pass a number to repeat a run exactly.
         steps: maximum number of optimizer steps.
+        time_limit: seconds a fit may take (None: no limit); training stops at the first step
+            past it (``LearnResult.stopped_on_time``).
         lr: learning rate of the optimizer entries without their own ``:LR`` (unset: 0.1); an
             error when every entry has its own (it would be ignored).
         optimizer: ``adam``, ``rmsprop`` (the paper's, with lr 0.5), ``sgd``, or a portfolio
@@ -203,6 +240,8 @@ class RuleLearner:
         seed: seed of the weight initialisation (drawn on the CPU, so the same on every device).
         init: ``normal`` (N(0, init_scale²)), ``uniform`` (U(0, init_scale)) or ``zeros``.
         check_every: steps between extraction + exact verification of every restart's program.
+        first_check: the first check comes after this many steps, the next ones after twice as
+            many, four times, ... while below ``check_every`` (an easy task stops in seconds).
         stop_early: stop when a restart's program is verified (or every restart has stopped
         improving).
         patience: a restart has converged when its loss has not improved by ``tolerance``
@@ -247,18 +286,34 @@ class RuleLearner:
         self.language_: dict[str, Any] | None = None
 
     # ------------------------------------------------------------------ fit
+    clock: Clock = staticmethod(time.perf_counter)
+    """The clock of ``fit`` (its time limit, TTV and seconds); tests set a fake one."""
+
     def prepare(self, task: ILPTask) -> Trainer:
         """Build the training tensors for ``task`` after checking the memory estimate (used by
-        :meth:`fit`; benchmarks time :meth:`Trainer.step <neurosym.ilp.training.Trainer.step>`)."""
-        device = resolve_device(self.config.device)
-        trainer = Trainer(self.config, task, device)
-        if device.type == "cpu":
-            threads = self.config.threads
-            if threads is None and trainer.work_per_step < SMALL_STEP:
-                threads = 1
-            if threads:
-                torch.set_num_threads(threads)
-        return trainer
+        :meth:`fit`; benchmarks time :meth:`Trainer.step <neurosym.ilp.training.Trainer.step>`).
+        With ``restarts="auto"`` the trainer may have taken the steps of the probe that timed it
+        (:func:`~neurosym.ilp.budget.size_restarts`)."""
+        return self._size(task, Deadline(self.config.time_limit, self.clock)).trainer
+
+    def _size(self, task: ILPTask, deadline: Deadline) -> Sized:
+        """The trainer of ``task``: ``restarts`` of them, or for ``"auto"`` the most of
+        :func:`~neurosym.ilp.config.auto_choices` whose steps fit the time left and the memory."""
+        cfg, device = self.config, resolve_device(self.config.device)
+
+        def build(restarts: int) -> Trainer:
+            trainer = Trainer(cfg.replace(restarts=restarts), task, device)
+            if device.type == "cpu":
+                threads = cfg.threads
+                if threads is None and trainer.work_per_step < SMALL_STEP:
+                    threads = 1
+                if threads:
+                    torch.set_num_threads(threads)
+            return trainer
+
+        if cfg.restarts != AUTO:
+            return Sized(build(int(cfg.restarts)))
+        return size_restarts(build, auto_choices(device.type), cfg.steps, deadline)
 
     def fit(self, task: ILPTask, callback: Callable[[Progress], Any] | None = None) -> LearnResult:
         """Learn a program for ``task``; returns (and stores as ``result_``) a :class:`LearnResult`.
@@ -278,30 +333,41 @@ class RuleLearner:
                 torch.set_num_threads(previous_threads)
 
     def _fit(self, task: ILPTask, callback: Callable[[Progress], Any] | None) -> LearnResult:
-        """Train; every ``check_every`` steps: check, repair, track, redraw the stuck restarts."""
-        cfg, started = self.config, time.perf_counter()
+        """Train; at every check of the schedule (and at the time limit): check, repair, track,
+        redraw the stuck restarts."""
+        cfg, deadline = self.config, Deadline(self.config.time_limit, self.clock)
         device = resolve_device(cfg.device)
         if device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(device)
-        tr = self.prepare(task)
+        sized = self._size(task, deadline)
+        tr, trained_from, training_began = sized.trainer, sized.steps_done, deadline.elapsed()
         # verified on the stated examples (assumed closed-world negatives only train)
         worlds = [w.stated() for w in (*task.train, *task.validation)]
         allowed = cfg.allowed(sum(len(w.positives) + len(w.negatives) for w in worlds))
         checker = ProgramCheck(tr, task.target, worlds, allowed, cfg.repair_rounds)
         tracker = RestartTracker.start(tr.restarts, cfg)
+        checks = set(check_schedule(cfg.first_check, cfg.check_every, cfg.steps))
         best: Best | None = None
-        step = 0
-        for step in range(1, cfg.steps + 1):
+        ttv: tuple[float, int] | None = None
+        step, out_of_time = trained_from, False
+        for step in range(trained_from + 1, cfg.steps + 1):
             losses = tr.step()
-            if step % cfg.check_every and step != cfg.steps:
+            out_of_time = deadline.passed()
+            if step not in checks and not out_of_time:
                 continue
             # convergence is judged on the weights' own loss (the training loss carries the noise)
             losses = (tr.clean_losses() if tr.gumbel_scale > 0 else losses).cpu().double()
-            check = self._check(tr, checker, tracker, step, losses, best)
+            final = out_of_time or step == cfg.steps
+            check = self._check(tr, checker, tracker, step, losses, best, final)
             best = check.best
-            stop = cfg.stop_early and (check.succeeded > 0 or tracker.converged(step))
+            if check.succeeded and ttv is None:
+                ttv = (deadline.elapsed(), step)
+            stop = out_of_time or (
+                cfg.stop_early and (check.succeeded > 0 or tracker.converged(step))
+            )
             if callback is not None:
                 a = tracker.attempts
+                per_step = (deadline.elapsed() - training_began) / (step - trained_from)
                 info = Progress(
                     step,
                     cfg.steps,
@@ -313,6 +379,8 @@ class RuleLearner:
                     a.abandoned,
                     check.repaired,
                     a.repaired,
+                    planned=int(min(cfg.steps, step + deadline.left() / max(per_step, 1e-9))),
+                    seconds=deadline.elapsed(),
                 )
                 stop = bool(callback(info)) or stop
             if check.stuck and not stop and step < cfg.steps:
@@ -321,7 +389,12 @@ class RuleLearner:
             if stop:
                 break
         assert best is not None
-        return self._finish(task, tr, device, best, check, tracker.attempts, step, allowed, started)
+        result = self._finish(task, tr, device, best, check, tracker.attempts, step, allowed,
+                              deadline)
+        if ttv is not None:
+            result.ttv_seconds, result.ttv_step = ttv
+        result.stopped_on_time = out_of_time
+        return result
 
     def _check(
         self,
@@ -331,20 +404,22 @@ class RuleLearner:
         step: int,
         losses: Tensor,
         best: Best | None,
+        final: bool,
     ) -> Check:
         """One check of every restart: its argmax program checked exactly (settled wrong programs
-        repaired, verified repairs written back), counted, tested for being stuck, and ranked."""
+        repaired, verified repairs written back), counted, tested for being stuck, and ranked;
+        ``final``: the last check (every wrong program counts as settled)."""
         tracker.observe_losses(step, losses)
         top_i, top_p = tr.argmax_pairs()
         keys = [tuple(int(t[r]) for t in top_i) for r in range(tr.restarts)]
-        settled = tracker.settle(keys, final=step == self.config.steps)
+        settled = tracker.settle(keys, step, final)
         checker.repair_settled(k for k, s in zip(keys, settled) if s)
         out = Check(best)
         for r, key in enumerate(keys):
             found = checker.verdict(key, settled[r])
             if found.from_repair and found.verified:  # the restart trains on from its repair
                 tr.raise_choice(r, found.key, write=True)
-                tracker.adopt_repair(r, found.key)
+                tracker.adopt_repair(r, found.key, step)
             tracker.record(r, found.verified)
             out.succeeded += found.verified
             out.repaired += found.verified and tracker.restarts[r].repaired
@@ -375,7 +450,7 @@ class RuleLearner:
         attempts: Attempts,
         steps_run: int,
         allowed: int,
-        started: float,
+        deadline: Deadline,
     ) -> LearnResult:
         """Keep the best program and its weights; build the :class:`LearnResult`."""
         scores = best.scores
@@ -400,7 +475,7 @@ class RuleLearner:
             restarts=tr.restarts,
             restarts_succeeded=check.succeeded,
             steps_run=steps_run,
-            seconds=time.perf_counter() - started,
+            seconds=deadline.elapsed(),
             clauses_generated=sum(len(s) for sets in tr.clause_sets.values() for s in sets),
             peak_memory_bytes=peak,
             tp=scores.tp,

@@ -1,13 +1,14 @@
 """The stages of a ∂ILP check, in one vocabulary.
 
-Every ``check_every`` steps :meth:`RuleLearner.fit <neurosym.ilp.learner.RuleLearner.fit>`
-reads each restart's *argmax program* off its weights (a *key*: one flattened clause-pair
-index per predicate), and then:
+At every check (:func:`~neurosym.ilp.budget.check_schedule`)
+:meth:`RuleLearner.fit <neurosym.ilp.learner.RuleLearner.fit>` reads each restart's
+*argmax program* off its weights (a *key*: one flattened clause-pair index per predicate), and
+then:
 
 1. **check** (:class:`ProgramCheck`): the program is scored by the exact evaluator on every
    training and validation world; it is *verified* when it contradicts at most ``allowed`` labels;
-2. **repair** (:meth:`ProgramCheck.repair_settled`): a wrong program that is *settled* (unchanged
-   since the previous check) is hill-climbed by one-clause swaps
+2. **repair** (:meth:`ProgramCheck.repair_settled`): a wrong program that is *settled* (the same at
+   every check of the last ``check_every`` steps or more) is hill-climbed by one-clause swaps
    (:func:`neurosym.ilp.repair.repair`);
    a verified repair is written back into the restart's weights, and it trains on from there;
 3. **track** (:class:`RestartTracker`): each restart's convergence, its current *attempt* (its
@@ -105,7 +106,8 @@ class Restart:
     anchor_step: int = 0
     verified: bool = False  # the current attempt has been verified ...
     repaired: bool = False  # ... and first through a repair
-    last_key: Key | None = None  # the argmax program at the previous check
+    last_key: Key | None = None  # the argmax program at the previous check ...
+    key_since: int = 0  # ... and the step of the first check that found it
 
 
 @dataclass
@@ -143,18 +145,23 @@ class RestartTracker:
         """Every restart's loss has not improved for ``patience`` steps."""
         return all(step - s.last_improved >= self.config.patience for s in self.restarts)
 
-    def settle(self, keys: Sequence[Key], final: bool) -> list[bool]:
-        """Whether each restart's program is settled (unchanged since the previous check, or
-        ``final``); remembers ``keys`` for the next check."""
-        settled = [final or key == s.last_key for s, key in zip(self.restarts, keys)]
+    def settle(self, keys: Sequence[Key], step: int, final: bool) -> list[bool]:
+        """Whether each restart's program is settled at the check of ``step``: ``final``, or found
+        by every check of at least the last ``check_every`` steps (on checks ``check_every``
+        apart: unchanged since the previous check, whatever early checks came before);
+        remembers ``keys`` for the next check."""
+        settled = []
         for s, key in zip(self.restarts, keys):
-            s.last_key = key
+            if key != s.last_key:
+                s.last_key, s.key_since = key, step
+            settled.append(final or (s.key_since > 0
+                                     and step - s.key_since >= self.config.check_every))
         return settled
 
-    def adopt_repair(self, r: int, key: Key) -> None:
-        """Restart ``r``'s weights now hold the verified repair ``key``."""
+    def adopt_repair(self, r: int, key: Key, step: int) -> None:
+        """Restart ``r``'s weights hold the verified repair ``key`` since the check of ``step``."""
         state = self.restarts[r]
-        state.last_key = key
+        state.last_key, state.key_since = key, step
         state.repaired = state.repaired or not state.verified
 
     def record(self, r: int, verified: bool) -> None:

@@ -95,6 +95,20 @@ def test_small_suite_runs_and_writes_json(tmp_path):
         assert key in pred
     table = format_table(records)
     assert "predecessor" in table and "3/3 verified" in table
+    # time to a verified program: in the record, the JSON and a column of the table
+    assert pred["steps_to_first_success"] == pred["learner"]["ttv_step"] == 5
+    assert 0 < pred["ttv_seconds"] == data["records"][0]["ttv_seconds"] <= pred["seconds"]
+    assert pred["stopped_on_time"] is False
+    header = table.splitlines()[0]
+    assert header.index("steps to 1st") < header.index("TTV s") < header.index("steps run")
+    assert f"{pred['ttv_seconds']:.1f}" in table.splitlines()[2]
+
+
+def test_bench_progress_is_a_line_per_task_when_stderr_is_not_a_terminal(tmp_path, capsys):
+    learner = BENCH_LEARNER.replace(restarts=2, steps=50, device="cpu", seed=0)
+    run_bench(BenchSettings(tasks=["predecessor"], learner=learner, json=str(tmp_path / "b.json")))
+    err = capsys.readouterr().err  # pytest's capture is not a terminal: no bar drawn
+    assert err.startswith("predecessor: verified after ") and "\r" not in err
 
 
 def test_noise_is_reported_and_judged_on_true_labels(tmp_path):

@@ -10,6 +10,7 @@ import pytest
 
 from neurosym.cli import main
 from neurosym.ilp import RuleLearner
+from neurosym.ilp.budget import check_schedule
 from neurosym.ilp.extract import drop_unfired
 from neurosym.lang.datalog import parse_atoms, parse_program
 from neurosym.logic.evaluator import least_model
@@ -63,7 +64,9 @@ def test_ilp_learn_writes_a_run_folder(tmp_path: Path, capsys):
     assert config["task"] == "ilp/even" and config["learner"]["seed"] == 0
     metrics = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     result = json.loads((out / "result.json").read_text())
-    assert [m["step"] for m in metrics] == list(range(25, result["steps_run"] + 1, 25))
+    run = result["settings"]
+    schedule = check_schedule(run["first_check"], run["check_every"], run["steps"])
+    assert [m["step"] for m in metrics] == [s for s in schedule if s <= result["steps_run"]]
     assert all("loss" in m and "restarts_succeeded" in m for m in metrics)
     assert result["verified"] is True and result["clauses_dropped"] == 0
     rules = (out / "rules.txt").read_text()

@@ -11,6 +11,7 @@ import torch
 
 from neurosym.errors import NeurosymError, ResourceLimitError
 from neurosym.ilp import RuleLearner, make_task
+from neurosym.ilp.budget import check_schedule
 from neurosym.ilp.memory import MemoryEstimate, PredicateShape, check_fits
 from neurosym.lang.datalog import parse_program
 from neurosym.logic.evaluator import least_model
@@ -49,7 +50,10 @@ def test_fit_finds_and_verifies_the_program(fitted):
     assert result.clauses_generated == 15 and result.size == 1
     assert 0 < result.confidence <= 1 and result.device == "cpu" and result.seed == 0
     # stopped early
-    assert result.steps_run % learner.config.check_every == 0 and result.steps_run < 200
+    cfg = learner.config
+    assert result.steps_run in check_schedule(cfg.first_check, cfg.check_every, cfg.steps)
+    assert result.steps_run < 200 and result.ttv_step == result.steps_run
+    assert 0 < result.ttv_seconds <= result.seconds and not result.stopped_on_time
     data = result.to_json()
     json.dumps(data)
     for key in (
@@ -160,12 +164,13 @@ def test_callback_sees_progress_and_can_stop_training():
 
     def callback(p):
         seen.append((p.step, p.steps, len(p.losses)))
-        return True
+        return p.step == 20
 
-    result = RuleLearner(restarts=3, steps=500, device="cpu", stop_early=False, check_every=10).fit(
-        predecessor_task(), callback=callback
-    )
-    assert seen == [(10, 500, 3)] and result.steps_run == 10
+    learner = RuleLearner(restarts=3, steps=500, device="cpu", stop_early=False, check_every=10,
+                          first_check=3)
+    result = learner.fit(predecessor_task(), callback=callback)
+    # the first check after first_check steps, then twice as many, ..., then every check_every
+    assert seen == [(s, 500, 3) for s in (3, 6, 10, 20)] and result.steps_run == 20
 
 
 def test_learned_recursive_program_matches_the_exact_evaluator():

@@ -119,9 +119,7 @@ def test_auto_restarts_adds_restarts_to_cheap_tasks_only():
     gpu = AUTO_RESTARTS["cuda"][1]
     assert auto_restarts(1000, "cuda") == 512 and auto_restarts(gpu // 200, "cuda") == 128
     assert auto_restarts(gpu * 4, "cuda") == 32 and auto_restarts(1000, "mps") == 64
-    assert RuleLearner(device="cpu").prepare(load_ilp_task("ilp/fizz")).restarts == 64
-    assert RuleLearner(device="cpu").prepare(load_ilp_task("ilp/length")).restarts == 16
-    assert RuleLearner(restarts=5, device="cpu").prepare(load_ilp_task("ilp/fizz")).restarts == 5
+    # (the learner's restarts="auto" is sized by time: tests/ilp/test_budget.py)
 
 
 def test_auto_restarts_steps_down_when_memory_is_short(monkeypatch):
