@@ -6,7 +6,7 @@
 #
 # Flags go to bench/ilp/ttv_compare.py (--suite, --tasks 'even_*,uncle_20', --old COMMIT, ...).
 # Writes bench/ilp/results-<device>/ttv-compare-<UTC time>.json and .txt (the printed table).
-# Run from anywhere; uses $PYTHON, else /work/main/.venv/bin/python, else .venv/bin/python.
+# Run from anywhere; uses $PYTHON, else the repository's .venv/bin/python.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -19,8 +19,7 @@ while [[ $# -gt 0 ]]; do
     *) args+=("$1"); shift ;;
   esac
 done
-python="${PYTHON:-/work/main/.venv/bin/python}"
-[[ -x "$python" ]] || python=.venv/bin/python
+python="${PYTHON:-.venv/bin/python}"
 out="bench/ilp/results-${device}"
 mkdir -p "$out"
 stamp="$(date -u +%Y%m%d-%H%M%S)"
