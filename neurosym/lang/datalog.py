@@ -34,6 +34,19 @@ def atom_from_tree(tree: Tree) -> Atom:
 def clause_from_tree(
     tree: Tree, *, path: str | Path | None = None, text: str | None = None
 ) -> Clause:
+    for a in tree.children:
+        for arg in a.children[1:]:
+            if isinstance(arg, Tree) and arg.data == "binop":  # task-file grammar only
+                line, column = position(arg)
+                raise DatalogSyntaxError(
+                    "arithmetic in a rule: a clause's arguments are variables and constants",
+                    path=path,
+                    line=line,
+                    column=column,
+                    text=text,
+                    hint="write the number itself (succ(X, Y), not X + 1); arithmetic is for "
+                    "facts with a generator, like  succ(X, X+1) for X in 0..9.",
+                )
     head, *body = (atom_from_tree(a) for a in tree.children)
     clause = Clause(head, tuple(body))
     if not clause.is_safe:

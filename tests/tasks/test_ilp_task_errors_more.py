@@ -80,6 +80,12 @@ BAD = [
         "unknown predicate r",
     ),
     (
+        "arithmetic in a solution rule",
+        "target p/1\n" + OK_TAIL + "solution {\n p(X) :- q(X - 1), q(X).\n}\n",
+        7,
+        "arithmetic in a rule",
+    ),
+    (
         "solution arity",
         "target p/1\n" + OK_TAIL + "solution {\n p(X) :- q(X, X), q(X, X).\n}\n",
         7,
