@@ -2,6 +2,7 @@
 
     python bench/ilp/step_time.py --device cpu            # even/succ2 at 1, 16 and 64 restarts
     python bench/ilp/step_time.py --device cuda --json step_time_cuda.json
+    python bench/ilp/step_time.py --task ancestor_40 --restarts 8 --grounding sparse,dense
 
 Times :meth:`neurosym.ilp.training.Trainer.step` (exactly what ``RuleLearner.fit`` runs
 between its checks) after ``--warmup`` untimed steps, and reports wall seconds per
@@ -27,9 +28,17 @@ REFERENCE_SECONDS = 0.1  # one restart of even/succ2, jeasinema/DILP_pytorch, 2-
 
 
 def time_steps(
-    task, restarts: int, device: str, steps: int, warmup: int, threads: int | None
+    task,
+    restarts: int,
+    device: str,
+    steps: int,
+    warmup: int,
+    threads: int | None,
+    grounding: str = "sparse",
 ) -> dict:
-    learner = RuleLearner(restarts=restarts, device=device, seed=0, threads=threads)
+    learner = RuleLearner(
+        restarts=restarts, device=device, seed=0, threads=threads, grounding=grounding
+    )
     dev = resolve_device(device)
     if dev.type == "cuda":
         torch.cuda.reset_peak_memory_stats(dev)
@@ -46,6 +55,7 @@ def time_steps(
     wall = (time.perf_counter() - wall0) / steps
     cpu = (time.process_time() - cpu0) / steps
     row = {
+        "grounding": grounding,
         "restarts": restarts,
         "seconds_per_step": wall,
         "seconds_per_restart_step": wall / restarts,
@@ -71,25 +81,29 @@ def main() -> None:
     ap.add_argument(
         "--threads", type=int, default=None, help="CPU threads (default: RuleLearner's choice)"
     )
+    ap.add_argument(
+        "--grounding", default="sparse", help="comma-separated: sparse, dense (default sparse)"
+    )
     ap.add_argument("--json", metavar="PATH", help="write the rows, device and versions as JSON")
     args = ap.parse_args()
 
     task = load_ilp_task(args.task)
     dev = resolve_device(args.device)
     rows = [
-        time_steps(task, int(r), args.device, args.steps, args.warmup, args.threads)
+        time_steps(task, int(r), args.device, args.steps, args.warmup, args.threads, g)
+        for g in args.grounding.split(",")
         for r in args.restarts.split(",")
     ]
     print(
         f"task {task.name} (T={task.steps}) on {device_description(dev)}; torch {torch.__version__}"
     )
     print(
-        f"{'restarts':>8} {'s/step':>10} {'s/restart-step':>15} {'cpu s/step':>11} "
-        f"{'x vs 0.1 s':>11} {'threads':>7}"
+        f"{'grounding':>9} {'restarts':>8} {'s/step':>10} {'s/restart-step':>15} "
+        f"{'cpu s/step':>11} {'x vs 0.1 s':>11} {'threads':>7}"
     )
     for r in rows:
         print(
-            f"{r['restarts']:>8} {r['seconds_per_step']:>10.4f} "
+            f"{r['grounding']:>9} {r['restarts']:>8} {r['seconds_per_step']:>10.4f} "
             f"{r['seconds_per_restart_step']:>15.5f} {r['cpu_seconds_per_step']:>11.4f} "
             f"{r['speedup_vs_reference_per_restart_step']:>11.1f} "
             f"{r['threads'] if r['threads'] is not None else '-':>7}"
