@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 _PLAIN_CONSTANT = re.compile(r"(?:[a-z][A-Za-z0-9_]*|-?[0-9]+)\Z")
 _VARIABLE = re.compile(r"[A-Z_][A-Za-z0-9_]*\Z")
+_PREDICATE = re.compile(r"[^\s(),.:]+\Z")
 
 
 @dataclass(frozen=True, order=True)
@@ -76,8 +77,17 @@ class Atom:
 def atom(pred: str, *args: str | int | Term) -> Atom:
     """Convenience constructor: ``atom("succ", 0, 1)``, ``atom("edge", "X", "b")``.
 
-    Strings that look like variables (upper-case first letter) become ``Var``.
+    Strings that look like variables (upper-case first letter) become ``Var``. ``pred`` is a
+    name, not an atom's text: ``atom("succ(0, 1)")`` is an error (text is read by
+    :func:`neurosym.lang.datalog.parse_atoms`).
     """
+    if not isinstance(pred, str) or not _PREDICATE.match(pred):
+        from neurosym.errors import NeurosymError
+
+        raise NeurosymError(
+            f"atom({pred!r}, ...): the predicate must be a name like succ or edge_2; pass the "
+            "arguments separately, e.g. atom('succ', 0, 1), not atom('succ(0, 1)')"
+        )
     terms: list[Term] = []
     for a in args:
         if isinstance(a, (Var, Const)):

@@ -47,3 +47,17 @@ def test_printing_examples():
     assert str(atom("rain")) == "rain"
     assert str(Const("Hello world")) == '"Hello world"'
     assert parse_clause(str(c)) == c
+
+
+def test_atom_refuses_an_atoms_text_as_its_predicate():
+    """``atom("p(a, b)")`` used to build a nullary atom named ``p(a, b)`` without a word."""
+    import pytest
+
+    from neurosym.errors import NeurosymError
+    from neurosym.logic.terms import atom
+
+    with pytest.raises(NeurosymError, match=r"atom\('succ', 0, 1\)"):
+        atom("succ(0, 1)")
+    with pytest.raises(NeurosymError, match="predicate must be a name"):
+        atom("two words", "a")
+    assert str(atom("succ", 0, 1)) == "succ(0, 1)"
