@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -40,7 +41,9 @@ from neurosym.ilp.extract import Scores, drop_unfired
 from neurosym.ilp.forward import ForwardChainer
 from neurosym.ilp.grounding import AtomIndex
 from neurosym.ilp.restarts import Attempts, ProgramCheck, RestartTracker
+from neurosym.ilp.support import Support
 from neurosym.ilp.training import DTYPES, SMALL_STEP, Trainer
+from neurosym.logic.fuzzy import get_preset
 from neurosym.logic.terms import Atom, Program
 from neurosym.tasks.ilp_task import ILPTask
 from neurosym.tasks.ilp_validate import as_atoms
@@ -547,7 +550,19 @@ class RuleLearner:
         device = resolve_device(self.config.device)
         dtype = DTYPES[self.config.dtype]
         index = AtomIndex(list(names), {**lang["extensional"], **lang["intensional"]})
-        chainer = ForwardChainer(index, self.clause_sets_, self.config.preset, device)
+        support = None
+        existential = get_preset(self.config.preset).existential.strip().lower()
+        if self.config.grounding == "sparse" and existential == "max":
+            # only the atoms the facts can make true, as in training
+            support = Support(index, self.clause_sets_, [list(facts)], lang["steps"])
+        chainer = ForwardChainer(
+            index if support is None else support.index,
+            self.clause_sets_,
+            self.config.preset,
+            device,
+            specialise_to=None if support is None else [list(facts)],
+            support=support,
+        )
         probs = {}
         for plan in chainer.plans:
             w = self.weights_[plan.pred].to(device=device, dtype=dtype)
@@ -560,9 +575,12 @@ class RuleLearner:
                 chainer.initial_valuation([list(facts)], dtype), probs, lang["steps"]
             )[:, 0, 0]
         target = lang["target"]
-        sl = index.slice(target)
-        values = val[sl].cpu().tolist()
-        return dict(zip(index.atoms(target), values))
+        values = val[chainer.index.slice(target)].cpu().double().numpy()
+        if support is not None:  # every other target atom is 0
+            dense = np.zeros(index.count(target))
+            dense[support.index.kept[chainer.index.slice(target)] - index.offsets[target]] = values
+            values = dense
+        return dict(zip(index.atoms(target), values.tolist()))
 
     # ------------------------------------------------------------------ save / load
     def save(self, path: str | Path) -> None:

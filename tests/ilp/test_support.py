@@ -183,3 +183,24 @@ def test_probsum_pair_sum_is_the_explicit_sum_over_clause_pairs(seed):
     pairs = combine(out[:K1].unsqueeze(1), out[K1:].unsqueeze(0))  # [K1, K2, G, R, W]
     explicit = torch.einsum("jkgrw,rjk->grw", pairs, probs)
     assert torch.allclose(chainer._weigh_pairs(out, probs, K1), explicit, atol=1e-12)
+
+
+@pytest.mark.parametrize("crisp", [True, False])
+def test_predict_with_sparse_grounding_equals_dense(crisp):
+    """predict grounds the given facts sparsely; every target atom is still reported, and the
+    values are the dense chainer's (a new family the program was not trained on)."""
+    from neurosym.ilp import RuleLearner
+    from neurosym.logic.terms import atom
+
+    task = load_ilp_task("ilp/grandparent")
+    learner = RuleLearner(restarts=4, steps=30, seed=0, device="cpu", dtype="float64")
+    learner.fit(task)
+    facts = [atom("father", "x", "y"), atom("mother", "y", "z"), atom("father", "z", "w")]
+    facts = [a for a in facts if a.pred in learner.language_["extensional"]]
+    sparse = learner.predict(facts, constants=["lone"], crisp=crisp)
+    learner.config = learner.config.replace(grounding="dense")
+    dense = learner.predict(facts, constants=["lone"], crisp=crisp)
+    assert len(facts) == 3 and sparse.keys() == dense.keys() and len(dense) == 5**2
+    assert max(dense.values()) > 0.5  # the program derives something here
+    for a, v in dense.items():
+        assert sparse[a] == pytest.approx(v, abs=1e-12), a
