@@ -15,6 +15,7 @@ program of the template's hypothesis space.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -60,6 +61,8 @@ def repair(
     allowed: int = 0,
     rounds: int = 3,
     budget: int = 5_000,
+    stores: Sequence[FactStore] | None = None,
+    stop_at: float | None = None,
 ) -> Repair:
     """Hill-climb from ``choice`` by one-clause swaps until it contradicts at most ``allowed``
     labels.
@@ -67,11 +70,13 @@ def repair(
     Each round scores the whole one-swap neighbourhood (stopping early at a program within
     ``allowed``) and moves to its best member if that contradicts strictly fewer labels than the
     current program; ties keep the current program. At most ``rounds`` moves and ``budget``
-    candidate programs. ``worlds``: objects with ``background``, ``positives``, ``negatives``
-    (training and validation worlds, as for verification).
+    candidate programs, and none after ``time.perf_counter()`` passes ``stop_at``. ``worlds``:
+    objects with ``background``, ``positives``, ``negatives`` (training and validation worlds,
+    as for verification); ``stores``: their backgrounds as fact stores, when the caller has them.
     """
     current: Choice = dict(choice)
-    stores = [FactStore(w.background) for w in worlds]
+    if stores is None:
+        stores = [FactStore(w.background) for w in worlds]
     program = extract_program(clause_sets, current, target)
     scores = score_program(program, worlds, stores)
     seen: dict[Program, Scores] = {program: scores}
@@ -79,12 +84,14 @@ def repair(
     for _ in range(rounds):
         if scores.contradicted <= allowed or len(seen) >= budget:
             break
+        if stop_at is not None and time.perf_counter() > stop_at:
+            break
         best: tuple[Choice, Program, Scores] | None = None
         for candidate in neighbours(clause_sets, current):
             cand_program = extract_program(clause_sets, candidate, target)
             cand_scores = seen.get(cand_program)
             if cand_scores is None:
-                if len(seen) >= budget:
+                if len(seen) >= budget or (stop_at is not None and time.perf_counter() > stop_at):
                     break
                 cand_scores = seen[cand_program] = score_program(cand_program, worlds, stores)
             if best is None or cand_scores.contradicted < best[2].contradicted:

@@ -19,6 +19,7 @@ then:
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -37,6 +38,12 @@ Key = tuple[int, ...]
 REPAIRS_PER_CHECK = 8
 """Settled wrong programs repaired per check at most (fewest contradicted labels first); the
 others wait for a later check, so a check's cost stays bounded however many restarts there are."""
+
+
+REPAIR_SECONDS = 20.0
+"""Wall seconds the repairs of one check may take together; a repair cut short keeps the best
+program it found. Small tasks never reach it (a repair takes milliseconds); on large ones
+(thousands of constants, 0.1 s per exact evaluation) it keeps each check short."""
 
 
 @dataclass
@@ -80,10 +87,14 @@ class ProgramCheck:
 
         todo = sorted({k for k in keys if k not in self.repairs and errors(k) > self.allowed},
                       key=lambda k: (errors(k), k))
+        stop_at = time.perf_counter() + REPAIR_SECONDS
         for key in todo[:REPAIRS_PER_CHECK]:
+            if time.perf_counter() >= stop_at:
+                break  # the others wait for a later check
             self.repairs[key] = repair(self.trainer.clause_sets, self.trainer.choice(key),
                                        self.target, self.worlds, allowed=self.allowed,
-                                       rounds=self.repair_rounds)
+                                       rounds=self.repair_rounds, stores=self.stores,
+                                       stop_at=stop_at)
 
     def verdict(self, key: Key, settled: bool) -> Verdict:
         """The program of ``key``, or of its repair when the program is settled and the repair

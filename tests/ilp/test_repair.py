@@ -67,6 +67,10 @@ def test_repair_never_returns_a_worse_program_and_respects_its_limits():
         assert out.program == extract_program(sets, out.choice, task.target)
     same = repair(sets, start, task.target, worlds, rounds=0)
     assert same.choice == start and same.swaps == 0 and same.evaluated == 0
+    import time
+
+    late = repair(sets, start, task.target, worlds, stop_at=time.perf_counter() - 1)
+    assert late.choice == start and late.evaluated == 0  # out of time before any candidate
 
 
 def test_neighbours_change_exactly_one_slot():
