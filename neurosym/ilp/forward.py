@@ -26,7 +26,13 @@ atoms never change. Python loops run over steps, predicates and clause groups
 ``dilp`` preset) steps 1-2 run as one fused autograd node per predicate, and
 with ``max`` clause combination steps 3-4 do too (:mod:`neurosym.ilp.kernels`);
 other operators use plain autograd, recomputing large pair tensors in the
-backward pass (``CHECKPOINT_PAIRS``).
+backward pass (``CHECKPOINT_PAIRS``); with a ``probsum`` clause combination steps 3-4 are
+matrix products (the weighted pair sum is bilinear).
+
+With sparse grounding (``support``, :mod:`neurosym.ilp.support`) the valuation holds only the
+atoms that can become true, each clause group is the padded rows of the substitutions whose body
+atoms can both be true, and every step first appends the projections (the max of an atom over
+the variables no other body atom uses) to the valuation the clauses read.
 """
 
 from __future__ import annotations
