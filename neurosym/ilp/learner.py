@@ -42,8 +42,7 @@ from neurosym.ilp.forward import ForwardChainer
 from neurosym.ilp.grounding import AtomIndex
 from neurosym.ilp.restarts import Attempts, ProgramCheck, RestartTracker
 from neurosym.ilp.support import Support
-from neurosym.ilp.training import DTYPES, SMALL_STEP, Trainer
-from neurosym.logic.fuzzy import get_preset
+from neurosym.ilp.training import DTYPES, SMALL_STEP, Trainer, grounds_sparsely
 from neurosym.logic.terms import Atom, Program
 from neurosym.tasks.ilp_task import ILPTask
 from neurosym.tasks.ilp_validate import as_atoms
@@ -551,9 +550,7 @@ class RuleLearner:
         dtype = DTYPES[self.config.dtype]
         index = AtomIndex(list(names), {**lang["extensional"], **lang["intensional"]})
         support = None
-        existential = get_preset(self.config.preset).existential.strip().lower()
-        if self.config.grounding == "sparse" and existential == "max":
-            # only the atoms the facts can make true, as in training
+        if grounds_sparsely(self.config):  # only the atoms the facts can make true
             support = Support(index, self.clause_sets_, [list(facts)], lang["steps"])
         chainer = ForwardChainer(
             index if support is None else support.index,

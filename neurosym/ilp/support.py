@@ -32,7 +32,7 @@ from neurosym.errors import NeurosymError, ResourceLimitError
 from neurosym.ilp.clauses import ClauseSet
 from neurosym.ilp.grounding import BOTTOM, AtomIndex, ClauseGroup, used_existentials
 from neurosym.ilp.specialise import TemplateClasses, classes_from_keys
-from neurosym.logic.terms import Atom, Clause
+from neurosym.logic.terms import Atom, Clause, Const
 
 Relations = dict[str, np.ndarray]
 """``{pred: int64 [n, arity]}``: constant ids of one world's possible atoms of each predicate."""
@@ -160,14 +160,25 @@ def _heads(clause: Clause, relations: Relations, n: int, derived: np.ndarray) ->
     for i, (pred, cols) in enumerate(body):
         variables, values = _bind(relations[pred], cols)
         keep = [j for j, v in enumerate(variables) if v not in lone]
-        local[f"#{i}"] = _decode(np.unique(_code(values[:, keep], n)), len(keep), n)
+        local[f"#{i}"] = _distinct(values[:, keep], n)
         reduced.append((f"#{i}", tuple(variables[j] for j in keep)))
-    remap = {c: i for i, c in enumerate(c for c in range(width) if c not in lone)}
-    reduced = [(p, tuple(remap[c] for c in cols)) for p, cols in reduced]
-    for rows in _join_chunks(reduced, len(remap), local, n):
+    width, reduced = _renumbered(reduced, lone, width)
+    for rows in _join_chunks(reduced, width, local, n):
         derived[_code(rows[:, :arity], n)] = True
         if derived.all():
             return
+
+
+def _distinct(values: np.ndarray, n: int) -> np.ndarray:
+    """The distinct rows of constant ids ``[m, d]``, sorted."""
+    return _decode(np.unique(_code(values, n)), values.shape[1], n)
+
+
+def _renumbered(body: Body, gone: set[int], width: int) -> tuple[int, Body]:
+    """``body`` over the variable columns that are not ``gone``, numbered ``0..width'-1`` in
+    order: ``(width', body')``."""
+    remap = {c: i for i, c in enumerate(c for c in range(width) if c not in gone)}
+    return len(remap), [(p, tuple(remap[c] for c in cols)) for p, cols in body]
 
 
 def _decode(codes: np.ndarray, arity: int, n: int) -> np.ndarray:
@@ -183,8 +194,9 @@ def _world_relations(index: AtomIndex, facts: Sequence[Atom]) -> Relations:
     for a in facts:
         index.position(a)  # validates predicate, arity and constants
         rel[a.pred].append(tuple(index.constant_id[t.name] for t in a.args))  # type: ignore[union-attr]
+    n = index.num_constants
     return {
-        p: np.unique(np.array(v, dtype=np.int64).reshape(len(v), index.arities[p]), axis=0)
+        p: _distinct(np.array(v, dtype=np.int64).reshape(len(v), index.arities[p]), n)
         for p, v in rel.items()
     }
 
@@ -255,9 +267,9 @@ class CompactIndex(AtomIndex):
         return self.compact(self.dense.positions(atoms))
 
     def atoms(self, pred: str) -> list[Atom]:
-        sl = self.slice(pred)
-        dense = self.dense.atoms(pred)
-        return [dense[int(p) - self.dense.offsets[pred]] for p in self.kept[sl]]
+        codes = self.kept[self.slice(pred)] - self.dense.offsets[pred]
+        ids = _decode(codes, self.arities[pred], self.num_constants)
+        return [Atom(pred, tuple(Const(self.constants[i]) for i in row)) for row in ids.tolist()]
 
 
 @dataclass
@@ -311,10 +323,10 @@ class Support:
             (self.index.offsets[p] for p in clause_sets), default=self.index.size
         )
         """Compact positions below this are extensional (fixed)."""
-        self.intensional = set(clause_sets)
         self.projections: dict[tuple, Projection] = {}
         self._templates: dict[int, tuple[TemplateClasses, list[ClauseRows]]] = {}
         self._groups: dict[str, list[ClauseGroup]] = {}
+        self._bodies: dict[Clause, tuple[int, Body, list[int]]] = {}
         sizes = {
             c: sum(join_size(self._pushed_down(c)[1], rel, n) for rel in self.relations)
             for sets in clause_sets.values()
@@ -343,17 +355,16 @@ class Support:
         """``clause``'s body with each atom whose existential variables occur in it alone
         replaced by its projection (``max`` over them), the remaining variables renumbered:
         ``(width, body, ext offsets)``, offset -1 for an atom kept as it is."""
+        if clause in self._bodies:
+            return self._bodies[clause]
         width, body = _columns(clause)
-        arity = clause.head.arity
-        alone = _lone(body, arity, width)
-        new_body, offsets, removed = [], [], set()
+        alone = _lone(body, clause.head.arity, width)
+        new_body, offsets = [], []
         for pred, cols in body:
-            gone = [c for c in cols if c in alone]
-            if not gone:
+            if not any(c in alone for c in cols):
                 new_body.append((pred, cols))
                 offsets.append(-1)
                 continue
-            removed.update(gone)
             labels: dict[int, tuple[str, int]] = {}
             for c in cols:
                 kind = "d" if c in alone else "k"
@@ -362,26 +373,24 @@ class Support:
             proj = self.projections.get(key) or self._project(key)
             new_body.append((proj.name, tuple(dict.fromkeys(c for c in cols if c not in alone))))
             offsets.append(proj.offset)
-        remap = {c: i for i, c in enumerate(c for c in range(width) if c not in removed)}
-        new_body = [(p, tuple(remap[c] for c in cols)) for p, cols in new_body]
-        return len(remap), new_body, offsets
+        width, new_body = _renumbered(new_body, alone, width)
+        self._bodies[clause] = (width, new_body, offsets)
+        return self._bodies[clause]
 
     def _project(self, key: tuple) -> Projection:
         """Register the projection ``key`` = (pred, argument labels): its relation in every world
         and the grid of source atoms for its ``max``."""
         pred, labels = key
         n = self.dense.num_constants
-        kept = sorted({i for k, i in labels if k == "k"})
-        proj = Projection(f"π{len(self.projections)}", self.extended_size, n ** len(kept))
+        kept = sum(kind == "k" for kind, _ in set(labels))
+        proj = Projection(f"π{len(self.projections)}", self.extended_size, n**kept)
         sources = []
         for rel in self.relations:
-            cols = [labels.index(("k", i)) for i in kept]
-            same = np.ones(len(rel[pred]), dtype=bool)
-            for j, lab in enumerate(labels):
-                same &= rel[pred][:, j] == rel[pred][:, labels.index(lab)]
-            tuples = rel[pred][same]
-            rel[proj.name] = _decode(np.unique(_code(tuples[:, cols], n)), len(kept), n)
-            sources.append((_code(tuples[:, cols], n), _code(tuples, n)))
+            variables, values = _bind(rel[pred], labels)  # labels in order of first appearance
+            keep = [j for j, (kind, _) in enumerate(variables) if kind == "k"]
+            tuples = values[:, [variables.index(lab) for lab in labels]]  # the source atoms
+            rel[proj.name] = _distinct(values[:, keep], n)
+            sources.append((_code(values[:, keep], n), _code(tuples, n)))
         target, source = (np.concatenate(x) for x in zip(*sources))
         source, first = np.unique(source, return_index=True)  # each source atom once
         target = target[first]

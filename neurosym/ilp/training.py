@@ -236,6 +236,13 @@ class FitLayout:
         )
 
 
+def grounds_sparsely(config: LearnerConfig) -> bool:
+    """Whether fits and predictions with ``config`` use sparse grounding
+    (:mod:`neurosym.ilp.support`): asked for, and a ``max`` existential."""
+    existential = get_preset(config.preset).existential.strip().lower()
+    return config.grounding == "sparse" and existential == "max"
+
+
 def fit_layout(config: LearnerConfig, task: ILPTask) -> FitLayout:
     """The :class:`FitLayout` of fitting ``task`` with ``config``; ``fit_layout(learner.config,
     task).estimate(R)`` is the estimate the learner checks before it allocates anything."""
@@ -244,7 +251,7 @@ def fit_layout(config: LearnerConfig, task: ILPTask) -> FitLayout:
     operators = get_preset(config.preset)
     pair_kernel = operators.clause_combination.strip().lower() in ("max", "godel", "probsum")
     steps = config.inference_steps or task.steps
-    if config.grounding == "sparse" and operators.existential.strip().lower() == "max":
+    if grounds_sparsely(config):
         support = Support(index, clause_sets, [w.background for w in task.train], steps)
         shapes = sparse_shapes(clause_sets, support, pair_kernel)
         index = support.index
