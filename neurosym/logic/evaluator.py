@@ -18,23 +18,31 @@ GroundTuple = tuple[str, ...]
 
 
 class FactStore:
-    """Ground facts, indexed by predicate and by (predicate, position, constant)."""
+    """Ground facts, indexed by predicate and by (predicate, position, constant).
 
-    def __init__(self, atoms: Iterable[Atom] = ()) -> None:
+    A store made with ``base=`` is a layer over ``base``: it holds only the facts added to it
+    and answers every lookup from both, so a model can grow over a large background without
+    copying it (``base`` must not change while the layer is in use).
+    """
+
+    def __init__(self, atoms: Iterable[Atom] = (), *, base: FactStore | None = None) -> None:
         self._facts: dict[str, set[GroundTuple]] = defaultdict(set)
         self._index: dict[tuple[str, int, str], list[GroundTuple]] = defaultdict(list)
+        self._base = base
         for a in atoms:
             self.add(a.pred, a.ground_tuple())
 
     def copy(self) -> FactStore:
-        """An independent copy (cheaper than re-adding every fact)."""
-        new = FactStore()
+        """An independent copy of this layer over the same base (cheaper than re-adding)."""
+        new = FactStore(base=self._base)
         new._facts.update((p, set(t)) for p, t in self._facts.items())
         new._index.update((k, list(v)) for k, v in self._index.items())
         return new
 
     def add(self, pred: str, args: GroundTuple) -> bool:
         """Add a fact; True when it was new."""
+        if self._base is not None and (pred, args) in self._base:
+            return False
         bucket = self._facts[pred]
         if args in bucket:
             return False
@@ -45,27 +53,38 @@ class FactStore:
 
     def __contains__(self, item: tuple[str, GroundTuple]) -> bool:
         pred, args = item
-        return args in self._facts.get(pred, ())
+        return args in self._facts.get(pred, ()) or (
+            self._base is not None and item in self._base
+        )
 
     def tuples(self, pred: str) -> set[GroundTuple]:
-        return self._facts.get(pred, set())
+        own = self._facts.get(pred, set())
+        below = self._base.tuples(pred) if self._base is not None else set()
+        return own | below if own and below else own or below
 
     def predicates(self) -> list[str]:
-        return sorted(p for p, s in self._facts.items() if s)
+        below = self._base.predicates() if self._base is not None else []
+        return sorted({*below, *(p for p, s in self._facts.items() if s)})
 
     def __len__(self) -> int:
-        return sum(len(s) for s in self._facts.values())
+        below = len(self._base) if self._base is not None else 0
+        return below + sum(len(s) for s in self._facts.values())
+
+    def _candidates(self, key: tuple[str, int, str]) -> list[GroundTuple]:
+        own = self._index.get(key, [])
+        below = self._base._candidates(key) if self._base is not None else []
+        return own + below if own and below else own or below
 
     def match(self, pred: str, pattern: Sequence[str | None]) -> Iterable[GroundTuple]:
         """Tuples of ``pred`` agreeing with ``pattern`` (None = any value)."""
-        best: list[GroundTuple] | set[GroundTuple] | None = None
+        best: Sequence[GroundTuple] | set[GroundTuple] | None = None
         for pos, value in enumerate(pattern):
             if value is not None:
-                candidates = self._index.get((pred, pos, value), [])
+                candidates = self._candidates((pred, pos, value))
                 if best is None or len(candidates) < len(best):
                     best = candidates
         if best is None:
-            best = self._facts.get(pred, set())
+            best = self.tuples(pred)
         bound = [(i, v) for i, v in enumerate(pattern) if v is not None]
         if len(bound) <= 1:
             return best
@@ -133,13 +152,13 @@ def least_model(
     """The least Herbrand model of ``facts`` and ``program`` (semi-naive evaluation).
 
     Handles recursion; facts in the program (clauses with empty bodies) are added first.
-    ``facts`` may be a :class:`FactStore`, which is copied, not changed (scoring many programs
-    on one background builds its store once).
+    ``facts`` may be a :class:`FactStore`, which is not changed: the model is a layer over it
+    (scoring many programs on one background builds its store once and never copies it).
     """
     if not isinstance(program, Program):
         program = Program(program)
     _check_program(program)
-    model = facts.copy() if isinstance(facts, FactStore) else FactStore(facts)
+    model = FactStore(base=facts if isinstance(facts, FactStore) else FactStore(facts))
     rules = []
     for clause in program:
         if clause.body:

@@ -125,3 +125,30 @@ def test_matches_naive_reference_on_random_programs(seed):
     model = least_model(facts, program)
     got = {(p, t) for p in preds for t in model.tuples(p)}
     assert got == naive_least_model(facts, program, constants)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_model_over_a_store_is_a_layer_that_leaves_the_store_unchanged(seed):
+    """least_model over a FactStore grows a layer on it: the same model as from the atoms
+    (also when the program derives more facts of a predicate the store already has), every
+    lookup of the layer equals a flat store's, and the store itself is not changed."""
+    from neurosym.logic.evaluator import FactStore
+
+    rng = random.Random(seed)
+    constants = ["a", "b", "c", "d"]
+    facts = [atom("e", x, y) for x in constants for y in constants if rng.random() < 0.4]
+    facts += [atom("p", x, y) for x in constants for y in constants if rng.random() < 0.15]
+    program = parse_program("p(X, Y) :- e(X, Y). p(X, Y) :- e(X, Z), p(Z, Y). q(X) :- p(X, X).")
+    store = FactStore(facts)
+    before = {p: set(store.tuples(p)) for p in store.predicates()}
+    layered = least_model(store, program)
+    flat = FactStore(least_model(facts, program).atoms())
+    assert {p: set(store.tuples(p)) for p in store.predicates()} == before
+    assert layered.predicates() == flat.predicates() and len(layered) == len(flat)
+    assert list(layered.atoms()) == list(flat.atoms())
+    for pred, arity in (("e", 2), ("p", 2), ("q", 1)):
+        for pattern in itertools.product([None, *constants], repeat=arity):
+            assert sorted(layered.match(pred, pattern)) == sorted(flat.match(pred, pattern))
+    copied = layered.copy()
+    copied.add("q", ("zz",))
+    assert ("q", ("zz",)) not in layered and ("q", ("zz",)) in copied
