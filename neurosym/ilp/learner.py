@@ -303,8 +303,12 @@ class RuleLearner:
         :func:`~neurosym.ilp.config.auto_choices` whose steps fit the time left and the memory."""
         cfg, device = self.config, resolve_device(self.config.device)
 
+        built: list[Trainer] = []  # the probe's restart-independent parts are reused
+
         def build(restarts: int) -> Trainer:
-            trainer = Trainer(cfg.replace(restarts=restarts), task, device)
+            trainer = Trainer(cfg.replace(restarts=restarts), task, device,
+                              like=built[0] if built else None)
+            built.append(trainer)
             if device.type == "cpu":
                 threads = cfg.threads
                 if threads is None and trainer.work_per_step < SMALL_STEP:

@@ -266,10 +266,15 @@ class Trainer:
     """Everything one fit needs on the device, built after the memory check (``config``: the
     learner's restarts, optimizer, preset, init, seed, dtype, ...)."""
 
-    def __init__(self, config: LearnerConfig, task: ILPTask, device: torch.device) -> None:
+    def __init__(self, config: LearnerConfig, task: ILPTask, device: torch.device,
+                 like: Trainer | None = None) -> None:
+        """``like``: a trainer of the same task, device and config but for its restarts, whose
+        restart-independent parts (layout, chainer, initial valuation, examples) are reused
+        (``restarts="auto"`` builds a small probe first)."""
         self.task = task
         self.device = device
-        layout = fit_layout(config, task)
+        layout = like.layout if like is not None else fit_layout(config, task)
+        self.layout = layout
         self.dtype, self.steps_T, self.clause_sets, self.index, self.shapes = (
             layout.dtype,
             layout.steps_T,
@@ -294,6 +299,29 @@ class Trainer:
                     raise
         self.restarts = R
 
+        if like is not None:
+            self.chainer, self.v0 = like.chainer, like.v0
+            self.example_atoms, self.example_worlds = like.example_atoms, like.example_worlds
+            self.labels = like.labels
+        else:
+            self._build_chaining(layout, task, device)
+        self.weights = init_weights(
+            config.init,
+            config.init_scale,
+            config.seed,
+            R,
+            [s.pairs for s in self.shapes],
+            device,
+            self.dtype,
+        )
+        self.optimizer = make_optimizer(config.optimizer, self.weights, config.lr)
+        self.init_settings = (config.init, config.init_scale, config.seed)
+        self.gumbel_scale = float(config.gumbel_scale)
+        self.attempts = [0] * R  # re-initialisations of each restart so far
+        self.noise_generators = [self._noise_generator(r) for r in range(R)]
+
+    def _build_chaining(self, layout: FitLayout, task: ILPTask, device: torch.device) -> None:
+        """The chainer, the initial valuation ``v0 [A, W]`` and the examples as tensors."""
         # specialised to the training worlds: equivalent clauses are evaluated once (exact)
         self.chainer = ForwardChainer(
             self.index,
@@ -315,20 +343,6 @@ class Trainer:
         self.example_atoms = torch.tensor(atoms, dtype=torch.int64, device=device)
         self.example_worlds = torch.tensor(worlds, dtype=torch.int64, device=device)
         self.labels = torch.tensor(labels, dtype=self.dtype, device=device).unsqueeze(1)  # [E, 1]
-        self.weights = init_weights(
-            config.init,
-            config.init_scale,
-            config.seed,
-            R,
-            [s.pairs for s in self.shapes],
-            device,
-            self.dtype,
-        )
-        self.optimizer = make_optimizer(config.optimizer, self.weights, config.lr)
-        self.init_settings = (config.init, config.init_scale, config.seed)
-        self.gumbel_scale = float(config.gumbel_scale)
-        self.attempts = [0] * R  # re-initialisations of each restart so far
-        self.noise_generators = [self._noise_generator(r) for r in range(R)]
 
     @property
     def work_per_restart(self) -> int:
