@@ -14,7 +14,10 @@ set ``cl(τ)`` of every clause that
 * is **not circular** (the head atom itself is not a body atom);
 * is **not a duplicate** of another clause that differs only by the order of
   its two body atoms (bodies are kept as ``a_i, a_j`` with ``i <= j`` in the
-  enumeration order of candidate atoms).
+  enumeration order of candidate atoms);
+* is **well typed** when the task declares argument types (``ILPTask.types``, e.g. read
+  from a Popper ``bias.pl``): every variable takes one type over all its typed positions
+  (predicates without declared types, such as invented ones, constrain nothing).
 
 Clauses that differ only by a renaming of the existential variables (possible
 for ``v >= 2``) are kept, as in the paper; ``prune_renamings=True`` drops them.
@@ -82,6 +85,20 @@ def _rename_key(clause: Clause, n_head: int) -> tuple:
     return min(keys)
 
 
+def well_typed(clause: Clause, types: Mapping[str, Sequence[str]]) -> bool:
+    """True when every variable of ``clause`` has one type over the positions ``types``
+    (``{pred: (type of argument 1, ...)}``) declares; undeclared predicates are untyped."""
+    seen: dict[object, str] = {}
+    for a in (clause.head, *clause.body):
+        declared = types.get(a.pred)
+        if declared is None:
+            continue
+        for term, kind in zip(a.args, declared):
+            if seen.setdefault(term, kind) != kind:
+                return False
+    return True
+
+
 def generate_clauses(
     pred: str,
     arity: int,
@@ -91,13 +108,15 @@ def generate_clauses(
     intensional_predicates: Mapping[str, int],
     *,
     prune_renamings: bool = False,
+    types: Mapping[str, Sequence[str]] | None = None,
 ) -> ClauseSet:
     """``cl(τ)`` for template ``τ = (existentials, intensional)`` of ``pred/arity``.
 
     ``extensional`` and ``intensional_predicates`` map predicate names to arities
     (0, 1 or 2); ``intensional_predicates`` includes ``pred`` itself (recursion).
     The order of the result is deterministic (predicate order of the mappings,
-    then argument tuples in lexicographic order of the variable list).
+    then argument tuples in lexicographic order of the variable list). ``types``: argument
+    types; only well-typed clauses are kept (:func:`well_typed`).
     """
     if existentials < 0:
         raise ValueError(f"a rule template needs v >= 0 existential variables, got {existentials}")
@@ -119,6 +138,8 @@ def generate_clauses(
         if not head_vars <= (var_sets[i] | var_sets[j]):
             continue  # unsafe
         clause = Clause(head, (candidates[i], candidates[j]))
+        if types and not well_typed(clause, types):
+            continue
         if prune_renamings and existentials >= 2:
             key = _rename_key(clause, arity)
             if key in seen:
@@ -157,6 +178,7 @@ def task_clause_sets(task, *, prune_renamings: bool = False) -> dict[str, tuple[
                 task.extensional,
                 intensional,
                 prune_renamings=prune_renamings,
+                types=task.types,
             )
             if not cs.clauses:
                 raise task.error(

@@ -65,6 +65,8 @@ class ILPTask:
     # (line, column) of each `rules` statement, for later errors (e.g. a template with no clause).
     template_positions: dict[str, tuple[int, int]] = field(default_factory=dict)
     source_text: str | None = None
+    # argument types {pred: (type, ...)}: only well-typed clauses are generated (empty: untyped)
+    types: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """A task learns from examples: without a positive one every program would be

@@ -59,6 +59,7 @@ class TaskDraft:
     )
     worlds: list[DraftWorld] = field(default_factory=list)
     solution: tuple[Clause, ...] | None = None
+    types: dict[str, tuple[str, ...]] = field(default_factory=dict)  # argument types, if declared
 
 
 @dataclass(frozen=True)
@@ -210,6 +211,7 @@ def build_ilp_task(draft: TaskDraft, where: Locator) -> ILPTask:
             for key, pos in where.positions.items()
             if key[0] == "rules" and pos.line is not None
         },
+        types=dict(draft.types),
     )
 
 

@@ -26,8 +26,10 @@ compound terms or lists in facts (``f(g(a))``, ``[]``)  error: function symbols 
 floats, variables in facts or examples                 error
 facts of predicates that are not ``body_pred``         dropped, with a note
 directives (``:- discontiguous ...``)                  skipped, with a note
-``type/2``, ``direction/2``, ``max_vars``,             ignored, with a note (∂ILP's language bias
-``max_body``, constraints                              is the rule template, see below)
+``type/2``                                             only well-typed clauses are generated
+                                                       (``typed=False``: all), with a note
+``direction/2``, ``max_vars``, ``max_body``,           ignored, with a note (∂ILP's language bias
+constraints                                            is the rule template, see below)
 ``max_clauses`` (absent or > 1)                        one invented predicate (see below), noted
 ``enable_recursion`` (or ``body_pred`` of the target)  the second templates may recurse
 more than one ``head_pred``, or arity > 2              error
@@ -138,7 +140,6 @@ class PopperImport:
 
 
 _BIAS_IGNORED = {
-    "type": "type/2 (argument types) is ignored: ∂ILP clauses range over all constants",
     "direction": (
         "direction/2 (argument modes) is ignored: ∂ILP evaluates bottom-up, modes play no part"
     ),
@@ -163,6 +164,7 @@ class _Bias:
     body: dict[str, tuple[int, Term]]
     recursion: bool
     max_clauses: int | None
+    types: dict[str, tuple[tuple[str, ...], Term]]  # type/2: {pred: (argument types, where)}
 
 
 def _read_bias(src: PrologFile, notes: list[str]) -> _Bias:
@@ -170,6 +172,7 @@ def _read_bias(src: PrologFile, notes: list[str]) -> _Bias:
     body: dict[str, tuple[int, Term]] = {}
     recursion = False
     max_clauses = None
+    types: dict[str, tuple[tuple[str, ...], Term]] = {}
     ignored: dict[str, int] = {}
     constraints = 0
     for toks in src.clauses():
@@ -217,6 +220,9 @@ def _read_bias(src: PrologFile, notes: list[str]) -> _Bias:
                         "declare each predicate with one arity",
                     )
                 body[pname] = (arity, term)
+        elif name == "type":
+            pname, kinds = _type_declaration(src, term)
+            types[pname] = (kinds, term)
         elif name == "enable_recursion" and term.kind == "name":
             recursion = True
         elif name == "max_clauses" and len(term.args) == 1 and term.args[0].kind == "int":
@@ -241,7 +247,27 @@ def _read_bias(src: PrologFile, notes: list[str]) -> _Bias:
             "template"
         )
     target, arity, term = heads[0]
-    return _Bias(target, arity, term, body, recursion, max_clauses)
+    return _Bias(target, arity, term, body, recursion, max_clauses, types)
+
+
+def _type_declaration(src: PrologFile, term: Term) -> tuple[str, tuple[str, ...]]:
+    """``type(pred, (t1, t2))`` as ``("pred", ("t1", "t2"))``."""
+    if (
+        term.kind != "compound"
+        or len(term.args) != 2
+        or term.args[0].kind not in ("name", "str")
+        or term.args[1].kind not in ("tuple", "name")
+        or any(a.kind not in ("name", "str") for a in term.args[1].args)
+    ):
+        raise src.error(
+            term,
+            "type takes a predicate name and a tuple of argument types",
+            "write e.g.  type(edge, (node, node)).  or  type(red, (node,)).",
+        )
+    kinds = term.args[1]
+    return term.args[0].value, tuple(a.value for a in kinds.args) if kinds.kind == "tuple" else (
+        kinds.value,
+    )
 
 
 def read_popper(
@@ -253,6 +279,7 @@ def read_popper(
     steps: int | None = None,
     closed_world: bool | None = None,
     name: str | None = None,
+    typed: bool = True,
 ) -> PopperImport:
     """Read a Popper task folder into an :class:`ILPTask` (see the module docstring for the
     mapping).
@@ -262,7 +289,8 @@ def read_popper(
     ``{name: arity}`` (``{}``: none; None: the default, one when ``max_clauses`` allows);
     ``steps`` sets T; ``closed_world=True`` makes every target atom that is not ``pos`` negative,
     ``False`` refuses a folder without ``neg`` examples, None (default) does the former only
-    when ``exs.pl`` has no ``neg`` example.
+    when ``exs.pl`` has no ``neg`` example. ``typed``: generate only clauses that are well
+    typed by bias.pl's ``type/2`` declarations (False: every clause, as in ∂ILP).
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -270,7 +298,9 @@ def read_popper(
             f"{folder}: not a folder; a Popper task is a folder with bk.pl, exs.pl and bias.pl"
         )
     with nesting_guard(folder, "Popper task"):
-        return _read_popper(folder, existentials, templates, invented, steps, closed_world, name)
+        return _read_popper(
+            folder, existentials, templates, invented, steps, closed_world, name, typed
+        )
 
 
 def _read_popper(
@@ -281,6 +311,7 @@ def _read_popper(
     steps: int | None,
     closed_world: bool | None,
     name: str | None,
+    typed: bool,
 ) -> PopperImport:
     notes: list[str] = []
     bias_file = PrologFile(folder / "bias.pl")
@@ -329,6 +360,7 @@ def _read_popper(
     tpls = {p: (RuleTemplate(v, False), RuleTemplate(v, second[p])) for p in intensional}
     for pred, specs in (templates or {}).items():
         tpls[pred] = tuple(rule_template(t, pred) for t in specs)
+    types = _types(bias, {**extensional, target: tarity}, bias_file, notes) if typed else {}
     draft = TaskDraft(
         name=name or folder.name,
         target=target,
@@ -340,6 +372,7 @@ def _read_popper(
         steps=steps,
         steps_when_recursive=RECURSIVE_STEPS,
         worlds=[world],
+        types=types,
     )
     task = build_ilp_task(draft, where)
     if assumed:
@@ -356,6 +389,30 @@ def _read_popper(
         "existentials=, steps=)"
     )
     return PopperImport(task, notes)
+
+
+def _types(bias: _Bias, arities: Mapping[str, int], src: PrologFile,
+           notes: list[str]) -> dict[str, tuple[str, ...]]:
+    """bias.pl's argument types of the declared predicates, checked against their arities."""
+    types = {}
+    for pred, (kinds, term) in bias.types.items():
+        if pred not in arities:
+            continue
+        if len(kinds) != arities[pred]:
+            raise src.error(
+                term,
+                f"type({pred}, ...) gives {len(kinds)} argument type(s) for {pred}/"
+                f"{arities[pred]}",
+                f"give one type per argument of {pred}, or remove the type line",
+            )
+        types[pred] = kinds
+    if types:
+        notes.append(
+            f"bias.pl: type/2 declares the argument types of {len(types)} predicate(s): only "
+            "well-typed clauses are generated (each variable of one type; invented predicates "
+            "are untyped); typed=False for every clause"
+        )
+    return types
 
 
 def _default_invented(bias: _Bias, taken: set[str], notes: list[str]) -> dict[str, int]:

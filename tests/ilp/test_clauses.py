@@ -136,3 +136,33 @@ rules p: (0, no)
     err = info.value
     assert err.line == 8 and "generates no clause" in str(err) and "t.task:8" in str(err)
     assert "rules p: (0, no)" in str(err)
+
+
+def test_types_keep_exactly_the_well_typed_clauses():
+    """With argument types, the generated set is the untyped set filtered by a loop that gives
+    each variable the type of its first typed position and checks every other one; undeclared
+    (invented) predicates constrain nothing."""
+    from neurosym.ilp.clauses import well_typed
+
+    types = {"f": ("train",), "has_car": ("train", "car"), "long": ("car",)}
+    ext = {"has_car": 2, "long": 1}
+    intens = {"f": 1, "inv": 1}
+    untyped = generate_clauses("f", 1, 1, True, ext, intens)
+    typed = generate_clauses("f", 1, 1, True, ext, intens, types=types)
+
+    def by_loop(clause):
+        first = {}
+        for a in (clause.head, *clause.body):
+            for term, kind in zip(a.args, types.get(a.pred, (None,) * len(a.args))):
+                if kind is not None and first.setdefault(term, kind) != kind:
+                    return False
+        return True
+
+    assert typed.clauses == tuple(c for c in untyped.clauses if by_loop(c))
+    assert 0 < len(typed) < len(untyped)
+    extensional_only = generate_clauses("f", 1, 1, False, ext, intens, types=types)
+    assert parse_clause("f(X) :- has_car(X, Y), long(Y).") in extensional_only.clauses
+    assert parse_clause("f(X) :- has_car(X, Y), long(X).") not in extensional_only.clauses
+    assert parse_clause("f(X) :- has_car(X, Y), inv(Y).") in typed.clauses
+    assert parse_clause("f(X) :- long(X), inv(X).") not in typed.clauses  # X train and car
+    assert not well_typed(parse_clause("f(X) :- has_car(Y, X), inv(X)."), types)

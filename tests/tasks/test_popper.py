@@ -327,3 +327,30 @@ def test_random_bk_text_reads_or_raises_our_error(tmp_path_factory, text):
         read_popper(folder)
     except NeurosymError:
         pass
+
+
+def test_type_declarations_prune_the_clauses_and_are_checked(tmp_path):
+    from neurosym.ilp.clauses import task_clause_sets
+
+    bias = (
+        "head_pred(f, 1).\nbody_pred(has_car, 2).\nbody_pred(long, 1).\n"
+        "type(f, (train,)).\ntype(has_car, (train, car)).\ntype(long, (car,)).\n"
+    )
+    folder = _folder(tmp_path, bk="has_car(t1, c1).\nlong(c1).\nhas_car(t2, c2).\n",
+                     exs="pos(f(t1)).\nneg(f(t2)).\n", bias=bias)
+    result = read_popper(folder)
+    assert result.task.types == {"f": ("train",), "has_car": ("train", "car"), "long": ("car",)}
+    assert any("only well-typed clauses are generated" in n for n in result.notes)
+    typed = sum(len(cs) for sets in task_clause_sets(result.task).values() for cs in sets)
+    untyped_task = load_popper_task(folder, typed=False)
+    assert untyped_task.types == {}
+    untyped = sum(len(cs) for sets in task_clause_sets(untyped_task).values() for cs in sets)
+    assert typed < untyped
+    (folder / "bias.pl").write_text(bias.replace("type(long, (car,))", "type(long, (car, car))"))
+    with pytest.raises(TaskFileError) as info:
+        read_popper(folder)
+    assert info.value.line == 6 and "2 argument type(s) for long/1" in str(info.value)
+    (folder / "bias.pl").write_text(bias + "type(long).\n")
+    with pytest.raises(TaskFileError) as info:
+        read_popper(folder)
+    assert info.value.line == 7 and "tuple of argument types" in str(info.value)
