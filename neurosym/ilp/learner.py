@@ -50,6 +50,10 @@ from neurosym.versions import resolve_device
 
 __all__ = ["INITS", "OPTIMIZERS", "LearnResult", "LearnerConfig", "Progress", "RuleLearner"]
 
+FALLBACK_SHARE = 1 / 3
+"""The share of the time left that a task with a ``fallback`` (a larger hypothesis space, such
+as the Popper reader's one long clause) may take before ``fit`` goes on to the fallback."""
+
 
 @dataclass
 class Progress:
@@ -91,7 +95,8 @@ class LearnResult:
     resident set size; ``estimated_memory_bytes``: the estimate checked before training.
     ``ttv_seconds``: time to a verified program, from the start of ``fit`` to the first check
     that found a restart's program verified (repairs included), and ``ttv_step``, the step of that
-    check (both None when none was); ``stopped_on_time``: training stopped at ``time_limit``.
+    check (both None when none was); ``stopped_on_time``: training stopped at ``time_limit``;
+    ``fallbacks_tried``: the task's fallbacks fitted after its own templates ended unverified.
     """
 
     task: str
@@ -129,6 +134,7 @@ class LearnResult:
     ttv_seconds: float | None = None
     ttv_step: int | None = None
     stopped_on_time: bool = False
+    fallbacks_tried: int = 0
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LearnResult:
@@ -166,7 +172,9 @@ class LearnResult:
             if self.ttv_seconds is None
             else f"; first verified program after {self.ttv_seconds:.2f} s (step {self.ttv_step})"
         )
-        return first + ("; stopped at the time limit" if self.stopped_on_time else "")
+        fell_back = (f"; learned with fallback templates {self.fallbacks_tried}"
+                     if self.fallbacks_tried else "")
+        return first + ("; stopped at the time limit" if self.stopped_on_time else "") + fell_back
 
     def _dropped(self) -> str:
         n = self.clauses_dropped
@@ -333,15 +341,37 @@ class RuleLearner:
             )
         previous_threads = torch.get_num_threads()
         try:
-            return self._fit(task, callback)
+            return self._fit_with_fallbacks(task, callback)
         finally:
             if torch.get_num_threads() != previous_threads:
                 torch.set_num_threads(previous_threads)
 
-    def _fit(self, task: ILPTask, callback: Callable[[Progress], Any] | None) -> LearnResult:
-        """Train; at every check of the schedule (and at the time limit): check, repair, track,
-        redraw the stuck restarts."""
-        cfg, deadline = self.config, Deadline(self.config.time_limit, self.clock)
+    def _fit_with_fallbacks(self, task: ILPTask,
+                            callback: Callable[[Progress], Any] | None) -> LearnResult:
+        """Fit ``task``; while the result is unverified and the task has a ``fallback`` (a larger
+        hypothesis space), fit that. Each task but the last gets :data:`FALLBACK_SHARE` of the
+        time left; the result's seconds and TTV count from the start."""
+        limit, started = self.config.time_limit, self.clock()
+        tried = 0
+        while True:
+            left = None if limit is None else limit - (self.clock() - started)
+            last = task.fallback is None
+            share = left if left is None or last else left * FALLBACK_SHARE
+            result = self._fit(task, callback, Deadline(share, self.clock))
+            offset = self.clock() - started - result.seconds
+            result.seconds += offset
+            if result.ttv_seconds is not None:
+                result.ttv_seconds += offset
+            result.fallbacks_tried = tried
+            if result.verified or last or (limit is not None and self.clock() - started >= limit):
+                return result
+            task, tried = task.fallback, tried + 1
+
+    def _fit(self, task: ILPTask, callback: Callable[[Progress], Any] | None,
+             deadline: Deadline) -> LearnResult:
+        """Train until ``deadline``; at every check of the schedule (and at the time limit):
+        check, repair, track, redraw the stuck restarts."""
+        cfg = self.config
         device = resolve_device(cfg.device)
         if device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(device)

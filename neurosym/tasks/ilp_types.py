@@ -67,6 +67,9 @@ class ILPTask:
     source_text: str | None = None
     # argument types {pred: (type, ...)}: only well-typed clauses are generated (empty: untyped)
     types: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # a larger hypothesis space (other templates) that RuleLearner.fit goes on to when this
+    # task's ends unverified (the Popper reader's one long clause)
+    fallback: ILPTask | None = None
 
     def __post_init__(self) -> None:
         """A task learns from examples: without a positive one every program would be

@@ -55,7 +55,7 @@ import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from neurosym.errors import NeurosymError, nesting_guard
@@ -146,7 +146,6 @@ _BIAS_IGNORED = {
     "max_vars": (
         "max_vars is ignored: the number of variables is set by the template's existentials"
     ),
-    "max_body": "max_body is ignored: ∂ILP clauses have exactly two body atoms",
     "min_body": "min_body is ignored: ∂ILP clauses have exactly two body atoms",
     "non_datalog": "non_datalog is ignored: ∂ILP programs are Datalog",
     "allow_singletons": "allow_singletons is ignored",
@@ -164,6 +163,7 @@ class _Bias:
     body: dict[str, tuple[int, Term]]
     recursion: bool
     max_clauses: int | None
+    max_body: int | None
     types: dict[str, tuple[tuple[str, ...], Term]]  # type/2: {pred: (argument types, where)}
 
 
@@ -171,7 +171,7 @@ def _read_bias(src: PrologFile, notes: list[str]) -> _Bias:
     heads: list[tuple[str, int, Term]] = []
     body: dict[str, tuple[int, Term]] = {}
     recursion = False
-    max_clauses = None
+    max_clauses = max_body = None
     types: dict[str, tuple[tuple[str, ...], Term]] = {}
     ignored: dict[str, int] = {}
     constraints = 0
@@ -227,6 +227,8 @@ def _read_bias(src: PrologFile, notes: list[str]) -> _Bias:
             recursion = True
         elif name == "max_clauses" and len(term.args) == 1 and term.args[0].kind == "int":
             max_clauses = int(term.args[0].value)
+        elif name == "max_body" and len(term.args) == 1 and term.args[0].kind == "int":
+            max_body = int(term.args[0].value)
         elif name in _BIAS_IGNORED:
             ignored[name] = ignored.get(name, 0) + 1
         else:
@@ -247,7 +249,7 @@ def _read_bias(src: PrologFile, notes: list[str]) -> _Bias:
             "template"
         )
     target, arity, term = heads[0]
-    return _Bias(target, arity, term, body, recursion, max_clauses, types)
+    return _Bias(target, arity, term, body, recursion, max_clauses, max_body, types)
 
 
 def _type_declaration(src: PrologFile, term: Term) -> tuple[str, tuple[str, ...]]:
@@ -331,9 +333,12 @@ def _read_popper(
             "add lines like  body_pred(edge, 2).",
         )
     background = _background(bk, target, notes)
+    taken = {target, *extensional, *(a.pred for a, _t in background)}
+    fresh = list(itertools.islice((f"inv{k}" for k in itertools.count(1)
+                                   if f"inv{k}" not in taken), 3))
+    long_clause = invented is None and templates is None and (bias.max_body or 5) >= 3
     if invented is None:
-        taken = {target, *extensional, *(a.pred for a, _t in background)}
-        invented = _default_invented(bias, taken, notes)
+        invented = _default_invented(bias, fresh[0], notes)
     invented = dict(invented)
     intensional = {target: tarity, **invented}
     where = Locator(
@@ -342,7 +347,9 @@ def _read_popper(
         target_noun="head_pred {target}/{arity}",
     )
     where.positions[("predicate", target)] = bias_file.at(bias.term)
-    where.positions.update({("rules", p): bias_file.at(bias.term) for p in intensional})
+    where.positions.update(
+        {("rules", p): bias_file.at(bias.term) for p in [*intensional, *fresh[:3]]}
+    )
     where.positions[("world", 0)] = exs.at((1, 1))
     world = DraftWorld("train", closed_world=bool(closed_world))
     _keep_declared(bk, background, world, where, {**extensional, **intensional}, notes)
@@ -383,12 +390,38 @@ def _read_popper(
             "training; a program is verified when it covers every pos(...) example, as the "
             "folder states no negatives (write neg(...) examples to choose them)"
         )
-    chosen = "; ".join(f"{p} {', '.join(map(str, t))}" for p, t in task.templates.items())
     notes.append(
-        f"rule templates: {chosen}; T = {task.steps} (override with templates=, invented=, "
-        "existentials=, steps=)"
+        f"rule templates: {_templates_text(task)}; T = {task.steps} (override with templates=, "
+        "invented=, existentials=, steps=)"
     )
+    if long_clause:
+        task.fallback = _one_long_clause(draft, where, fresh[:3], v)
+        notes.append(
+            f"fallback when those end unverified: one long clause, {_templates_text(task.fallback)}"
+            " (three invented predicates stand in for a body of up to five atoms; max_body "
+            f"{bias.max_body or 'absent'}); the first templates get a third of the time limit"
+        )
     return PopperImport(task, notes)
+
+
+def _templates_text(task: ILPTask) -> str:
+    return "; ".join(f"{p} {', '.join(map(str, t))}" for p, t in task.templates.items())
+
+
+def _one_long_clause(draft: TaskDraft, where: Locator, names: Sequence[str], v: int) -> ILPTask:
+    """The task with one clause per predicate, chained through three invented ones: the target
+    and the first invented predicate may use invented predicates, the other two only the
+    background; e.g. ``f(X) :- inv1(X), inv2(X). inv1(X) :- has_car(X, Y), inv3(Y). ...``."""
+    arity = max(1, draft.target_arity)
+    uses = {draft.target: True, names[0]: True, names[1]: False, names[2]: False}
+    return build_ilp_task(
+        replace(
+            draft,
+            invented={n: arity for n in names},
+            templates={p: (RuleTemplate(v, intensional),) for p, intensional in uses.items()},
+        ),
+        where,
+    )
 
 
 def _types(bias: _Bias, arities: Mapping[str, int], src: PrologFile,
@@ -415,13 +448,13 @@ def _types(bias: _Bias, arities: Mapping[str, int], src: PrologFile,
     return types
 
 
-def _default_invented(bias: _Bias, taken: set[str], notes: list[str]) -> dict[str, int]:
-    """One invented predicate, of the target's arity (at least 1), unless max_clauses is 1."""
+def _default_invented(bias: _Bias, name: str, notes: list[str]) -> dict[str, int]:
+    """One invented predicate ``name``, of the target's arity (at least 1), unless max_clauses
+    is 1."""
     given = "no max_clauses" if bias.max_clauses is None else f"max_clauses({bias.max_clauses})"
     if bias.max_clauses is not None and bias.max_clauses < 2:
         notes.append(f"bias.pl: {given}: no invented predicate")
         return {}
-    name = next(f"inv{k}" for k in itertools.count(1) if f"inv{k}" not in taken)
     arity = max(1, bias.arity)
     notes.append(
         f"bias.pl: {given} (several clauses allowed): one invented predicate {name}/{arity} "

@@ -237,3 +237,22 @@ def test_same_seed_same_result_and_restarts_are_independent():
     for _ in range(20):
         l1, l3 = t1.step(), t3.step()
     assert torch.allclose(l1[0], l3[0]) and torch.allclose(t1.weights[0][0], t3.weights[0][0])
+
+
+def test_fit_goes_on_to_the_fallback_when_the_first_templates_end_unverified():
+    """A task whose templates cannot express the target ends unverified; fit then learns its
+    fallback, counts the time from the start, and says so."""
+    from pathlib import Path
+
+    from neurosym.tasks.popper import load_popper_task
+
+    folder = Path(__file__).parents[1] / "tasks" / "data" / "popper_grandparent"
+    narrow = load_popper_task(folder, invented={}, templates={"grandparent": [(0, False)]})
+    alone = RuleLearner(seed=0, device="cpu", steps=30, restarts=2).fit(narrow)
+    assert not alone.verified
+    narrow.fallback = load_popper_task(folder)
+    learner = RuleLearner(seed=0, device="cpu", steps=300, restarts=4, time_limit=120)
+    result = learner.fit(narrow)
+    assert result.verified and result.fallbacks_tried == 1
+    assert "inv1" in result.program_text and "fallback" in result.summary()
+    assert result.ttv_seconds is not None and result.ttv_seconds <= result.seconds

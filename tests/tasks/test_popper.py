@@ -354,3 +354,48 @@ def test_type_declarations_prune_the_clauses_and_are_checked(tmp_path):
     with pytest.raises(TaskFileError) as info:
         read_popper(folder)
     assert info.value.line == 7 and "tuple of argument types" in str(info.value)
+
+
+TRAINS = {  # a small east/west trains folder: Popper's trains1 rule over four trains
+    "bk.pl": "has_car(t1, c1).\nhas_car(t1, c2).\nhas_car(t2, c3).\nhas_car(t2, c4).\n"
+    "has_car(t3, c5).\nhas_car(t4, c6).\nhas_car(t4, c7).\n"
+    "long(c1).\nroof_closed(c1).\nthree_wheels(c2).\nlong(c3).\nthree_wheels(c4).\n"
+    "long(c5).\nroof_closed(c5).\nthree_wheels(c5).\nroof_closed(c6).\nthree_wheels(c7).\n",
+    "exs.pl": "pos(f(t1)).\npos(f(t3)).\nneg(f(t2)).\nneg(f(t4)).\n",
+    "bias.pl": "head_pred(f, 1).\nbody_pred(has_car, 2).\nbody_pred(long, 1).\n"
+    "body_pred(roof_closed, 1).\nbody_pred(three_wheels, 1).\n"
+    "type(f, (train,)).\ntype(has_car, (train, car)).\ntype(long, (car,)).\n"
+    "type(roof_closed, (car,)).\ntype(three_wheels, (car,)).\n",
+}
+
+
+def test_a_long_body_gets_a_fallback_of_one_long_clause(tmp_path):
+    from neurosym.ilp.clauses import task_clause_sets
+
+    folder = _folder(tmp_path, **{f[:-3]: t for f, t in TRAINS.items()})
+    result = read_popper(folder)
+    fallback = result.task.fallback
+    assert fallback is not None and fallback.fallback is None
+    assert fallback.templates == {
+        "f": (RuleTemplate(1, True),),
+        "inv1": (RuleTemplate(1, True),),
+        "inv2": (RuleTemplate(1, False),),
+        "inv3": (RuleTemplate(1, False),),
+    }
+    assert any(n.startswith("fallback when those end unverified") for n in result.notes)
+    # Popper's trains1 rule, f(A) :- has_car(A,B), long(B), roof_closed(B), has_car(A,C),
+    # three_wheels(C), is in the fallback's space and consistent with the examples
+    intended = parse_program(
+        "f(X) :- inv1(X), inv2(X).\ninv1(X) :- has_car(X, Y), inv3(Y).\n"
+        "inv2(X) :- has_car(X, Y), three_wheels(Y).\ninv3(X) :- long(X), roof_closed(X).\n"
+    )
+    sets = task_clause_sets(fallback)
+    for clause in intended:
+        assert clause in sets[clause.head.pred][0].clauses, clause
+    model = least_model(fallback.train[0].background, intended)
+    for a, label in fallback.train[0].examples:
+        assert ((a.pred, a.ground_tuple()) in model) == label, a
+    # overridden templates, or max_body below 3, get no fallback
+    assert load_popper_task(folder, invented={}).fallback is None
+    (folder / "bias.pl").write_text(TRAINS["bias.pl"] + "max_body(2).\n")
+    assert load_popper_task(folder).fallback is None
