@@ -13,8 +13,9 @@ made in a temporary folder (or ``--old-tree DIR``, kept) and removed afterwards.
 the *same* task file or folder (this checkout's) and train ``RuleLearner(device=, seed=)`` with
 their own defaults (``--option KEY=VALUE`` for both, ``--new-option`` for this checkout only).
 
-TTV is the wall time from the call to ``fit`` until the first check at which some restart's
-program is verified: ``fit``'s callback receives a ``Progress`` at every check, whose
+TTV is the wall time (``--clock cpu``: the child's CPU seconds, for a machine that other work
+shares; the new commit's own time decisions then use that clock too) from the call to ``fit``
+until the first check at which some restart's program is verified: ``fit``'s callback receives a ``Progress`` at every check, whose
 ``restarts_succeeded`` both commits fill the same way; training stops there. A run that ends
 unverified or passes ``--time-limit`` seconds (the child stops itself at a check past the limit,
 the parent kills it 60 s later) has no TTV (``>limit`` in the table, null in the JSON); a task
@@ -46,14 +47,19 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 MARK = "@ttv "  # prefix of the child's result lines on stdout
 GRACE = 60.0  # seconds the parent waits past --time-limit before it kills a child
+WALL_PER_CPU = 4  # with --clock cpu, wall seconds allowed per CPU second of the limit
 SUITES = ("scaled", "paper", "popper")
 
 
 # ----- the child: one task at one commit (imports that commit's neurosym only) --------------------
 
 
-def child(task_path: str, device: str, seed: int, limit: float, options: dict[str, Any]) -> None:
-    """Load ``task_path``, fit, print one ``check`` line per check and a ``done`` line."""
+def child(task_path: str, device: str, seed: int, limit: float, options: dict[str, Any],
+          clock: str = "wall") -> None:
+    """Load ``task_path``, fit, print one ``check`` line per check and a ``done`` line; times on
+    ``clock`` (``cpu``: this process's CPU seconds, which a fit that has a ``clock`` attribute
+    also uses for its own time decisions)."""
+    now = time.process_time if clock == "cpu" else time.perf_counter
     from neurosym.versions import versions
 
     def emit(**record: Any) -> None:
@@ -68,17 +74,18 @@ def child(task_path: str, device: str, seed: int, limit: float, options: dict[st
         task = (load_popper_task if is_popper_folder(task_path) else load_ilp_task)(task_path)
         done["constants"] = len(task.constants)
         learner = RuleLearner(device=device, seed=seed, **options)
-        started = time.perf_counter()
+        learner.clock = now
+        started = now()
 
         def callback(p: Any) -> bool:
-            elapsed = time.perf_counter() - started
+            elapsed = now() - started
             emit(event="check", step=p.step, seconds=elapsed, succeeded=p.restarts_succeeded)
             if p.restarts_succeeded and done["ttv"] is None:
                 done["ttv"] = elapsed
             return done["ttv"] is not None or elapsed > limit
 
         result = learner.fit(task, callback=callback)
-        seconds = time.perf_counter() - started
+        seconds = now() - started
         done.update(verified=result.verified, steps=result.steps_run, restarts=result.restarts,
                     seconds=seconds, device=result.device, program=result.program_text)
         done["status"] = ("verified" if done["ttv"] is not None
@@ -109,12 +116,15 @@ def run_child(tree: Path, task: Path, args: argparse.Namespace, options: dict[st
     """One (task, commit) run in a subprocess whose ``neurosym`` is ``tree``'s."""
     command = [args.python, str(Path(__file__).resolve()), "--child", str(task),
                "--device", args.device, "--seed", str(args.seed),
-               "--time-limit", str(args.time_limit), "--option-json", json.dumps(options)]
+               "--time-limit", str(args.time_limit), "--option-json", json.dumps(options),
+               "--clock", args.clock]
+    # a CPU-clock limit may take longer on the wall when other work shares the CPU
+    wall_limit = args.time_limit * (WALL_PER_CPU if args.clock == "cpu" else 1) + GRACE
     env = {**os.environ, "PYTHONPATH": str(tree)}
     started = time.perf_counter()
     try:
         done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True,
-                              timeout=args.time_limit + GRACE, check=False)
+                              timeout=wall_limit, check=False)
         record, stderr, code = parse_child_output(done.stdout), done.stderr, done.returncode
     except subprocess.TimeoutExpired as err:
         out = err.stdout.decode() if isinstance(err.stdout, bytes) else err.stdout or ""
@@ -275,6 +285,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--new-option", action="append", default=[], metavar="KEY=VALUE",
                    help="learner setting for this checkout only (e.g. a time budget)")
     p.add_argument("--json", default=None, help="results (default: runs/ilp/ttv-<UTC time>.json)")
+    p.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                   help="what TTV counts: wall seconds (default), or the run's CPU seconds, "
+                   "for a machine that other work shares (one thread: OMP_NUM_THREADS=1)")
     p.add_argument("--child", default=None, help=argparse.SUPPRESS)
     p.add_argument("--option-json", default="{}", help=argparse.SUPPRESS)
     return p
@@ -283,7 +296,8 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.child:
-        child(args.child, args.device, args.seed, args.time_limit, json.loads(args.option_json))
+        child(args.child, args.device, args.seed, args.time_limit, json.loads(args.option_json),
+              args.clock)
         return 0
     sys.path.insert(0, str(ROOT))  # the parent reads this checkout's neurosym
     from neurosym.io import atomic_write_json
@@ -302,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
     meta: dict[str, Any] = {
         "command": command_line(), "device": args.device, "seed": args.seed,
-        "time_limit": args.time_limit, "suites": suites, "tasks": args.tasks,
+        "time_limit": args.time_limit, "clock": args.clock, "suites": suites, "tasks": args.tasks,
         "options": {"both": both, "new": new_only}, "python": args.python,
         "commits": {"old": git("rev-parse", f"{args.old}^{{commit}}"),
                     "new": git("rev-parse", "HEAD") + ("+uncommitted" if dirty else "")},
