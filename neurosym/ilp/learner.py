@@ -172,7 +172,7 @@ class LearnResult:
             if self.ttv_seconds is None
             else f"; first verified program after {self.ttv_seconds:.2f} s (step {self.ttv_step})"
         )
-        fell_back = (f"; learned with fallback templates {self.fallbacks_tried}"
+        fell_back = (f"; fallback templates fitted: {self.fallbacks_tried}"
                      if self.fallbacks_tried else "")
         return first + ("; stopped at the time limit" if self.stopped_on_time else "") + fell_back
 
@@ -349,21 +349,29 @@ class RuleLearner:
     def _fit_with_fallbacks(self, task: ILPTask,
                             callback: Callable[[Progress], Any] | None) -> LearnResult:
         """Fit ``task``; while the result is unverified and the task has a ``fallback`` (a larger
-        hypothesis space), fit that. Each task but the last gets :data:`FALLBACK_SHARE` of the
-        time left; the result's seconds and TTV count from the start."""
+        hypothesis space), fit that, unless the callback asked to stop. Each task but the last gets
+        :data:`FALLBACK_SHARE` of the time left; the result's seconds and TTV count from the
+        start."""
         limit, started = self.config.time_limit, self.clock()
-        tried = 0
+        tried, asked_to_stop = 0, False
+
+        def relay(progress: Progress) -> bool:
+            nonlocal asked_to_stop
+            asked_to_stop = callback is not None and bool(callback(progress))
+            return asked_to_stop
+
         while True:
             left = None if limit is None else limit - (self.clock() - started)
-            last = task.fallback is None
+            last = task.fallback is None or asked_to_stop
             share = left if left is None or last else left * FALLBACK_SHARE
-            result = self._fit(task, callback, Deadline(share, self.clock))
+            result = self._fit(task, relay, Deadline(share, self.clock))
             offset = self.clock() - started - result.seconds
             result.seconds += offset
             if result.ttv_seconds is not None:
                 result.ttv_seconds += offset
             result.fallbacks_tried = tried
-            if result.verified or last or (limit is not None and self.clock() - started >= limit):
+            out_of_time = limit is not None and self.clock() - started >= limit
+            if result.verified or task.fallback is None or asked_to_stop or out_of_time:
                 return result
             task, tried = task.fallback, tried + 1
 

@@ -255,4 +255,6 @@ def test_fit_goes_on_to_the_fallback_when_the_first_templates_end_unverified():
     result = learner.fit(narrow)
     assert result.verified and result.fallbacks_tried == 1
     assert "inv1" in result.program_text and "fallback" in result.summary()
+    stopped = learner.fit(narrow, callback=lambda progress: True)  # stop means stop
+    assert not stopped.verified and stopped.fallbacks_tried == 0
     assert result.ttv_seconds is not None and result.ttv_seconds <= result.seconds
