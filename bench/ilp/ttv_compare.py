@@ -47,7 +47,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 MARK = "@ttv "  # prefix of the child's result lines on stdout
 GRACE = 60.0  # seconds the parent waits past --time-limit before it kills a child
-WALL_PER_CPU = 4  # with --clock cpu, wall seconds allowed per CPU second of the limit
+WALL_PER_CPU = 10  # with --clock cpu, wall seconds allowed per CPU second of the limit
 SUITES = ("scaled", "paper", "popper")
 
 
