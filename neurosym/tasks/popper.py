@@ -28,8 +28,9 @@ facts of predicates that are not ``body_pred``         dropped, with a note
 directives (``:- discontiguous ...``)                  skipped, with a note
 ``type/2``                                             only well-typed clauses are generated
                                                        (``typed=False``: all), with a note
-``direction/2``, ``max_vars``, ``max_body``,           ignored, with a note (∂ILP's language bias
-constraints                                            is the rule template, see below)
+``max_body`` (absent or >= 3)                          a fallback of one long clause (see below)
+``direction/2``, ``max_vars``, constraints             ignored, with a note (∂ILP's language bias
+                                                       is the rule template, see below)
 ``max_clauses`` (absent or > 1)                        one invented predicate (see below), noted
 ``enable_recursion`` (or ``body_pred`` of the target)  the second templates may recurse
 more than one ``head_pred``, or arity > 2              error
@@ -47,6 +48,9 @@ body atoms and an invented predicate stands in for Popper's longer bodies and ex
 enabled or a predicate is invented, else ``(1, no), (1, no)``; each invented predicate gets
 ``(1, no), (1, yes)`` when recursion is enabled, else ``(1, no), (1, no)``; ``T = 1``
 forward-chaining step when no template may use an intensional predicate, else ``T = 4``.
+With those defaults and ``max_body`` absent or at least 3, the task's ``fallback`` (fitted when
+they end unverified) is one long clause: three invented predicates ``inv1..inv3``, one clause
+each, target ``(1, yes)``, ``inv1`` ``(1, yes)``, ``inv2`` and ``inv3`` ``(1, no)``.
 """
 
 from __future__ import annotations
