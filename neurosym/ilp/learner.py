@@ -353,15 +353,17 @@ class RuleLearner:
         :data:`FALLBACK_SHARE` of the time left; the result's seconds and TTV count from the
         start."""
         limit, started = self.config.time_limit, self.clock()
-        tried, asked_to_stop = 0, False
+        tried, asked_to_stop, phase_began = 0, False, 0.0
 
-        def relay(progress: Progress) -> bool:
+        def relay(progress: Progress) -> bool:  # seconds since fit began; remembers a stop
             nonlocal asked_to_stop
+            progress.seconds += phase_began
             asked_to_stop = callback is not None and bool(callback(progress))
             return asked_to_stop
 
         while True:
-            left = None if limit is None else limit - (self.clock() - started)
+            phase_began = self.clock() - started
+            left = None if limit is None else limit - phase_began
             last = task.fallback is None or asked_to_stop
             share = left if left is None or last else left * FALLBACK_SHARE
             result = self._fit(task, relay, Deadline(share, self.clock))
