@@ -15,8 +15,9 @@ their own defaults (``--option KEY=VALUE`` for both, ``--new-option`` for this c
 
 TTV is the wall time (``--clock cpu``: the child's CPU seconds, for a machine that other work
 shares; the new commit's own time decisions then use that clock too) from the call to ``fit``
-until the first check at which some restart's program is verified: ``fit``'s callback receives a ``Progress`` at every check, whose
-``restarts_succeeded`` both commits fill the same way; training stops there. A run that ends
+until the first check at which some restart's program is verified: ``fit``'s callback receives
+a ``Progress`` at every check, whose ``restarts_succeeded`` both commits fill the same way;
+training stops there. A run that ends
 unverified or passes ``--time-limit`` seconds (the child stops itself at a check past the limit,
 the parent kills it 60 s later) has no TTV (``>limit`` in the table, null in the JSON); a task
 that is refused (e.g. ResourceLimitError) or fails to load records the exception: a result, not a

@@ -17,7 +17,10 @@ set ``cl(τ)`` of every clause that
   enumeration order of candidate atoms);
 * is **well typed** when the task declares argument types (``ILPTask.types``, e.g. read
   from a Popper ``bias.pl``): every variable takes one type over all its typed positions
-  (predicates without declared types, such as invented ones, constrain nothing).
+  (predicates without declared types, such as invented ones, constrain nothing);
+* has **no singleton variable** when the task asks for it (``ILPTask.singletons`` False, as
+  Popper's bias does by default): every variable occurs in at least two of the clause's distinct
+  atoms (head included).
 
 Clauses that differ only by a renaming of the existential variables (possible
 for ``v >= 2``) are kept, as in the paper; ``prune_renamings=True`` drops them.
@@ -99,6 +102,16 @@ def well_typed(clause: Clause, types: Mapping[str, Sequence[str]]) -> bool:
     return True
 
 
+def has_singleton(clause: Clause) -> bool:
+    """True when some variable occurs in only one of the clause's distinct atoms (head included;
+    a repeated body atom counts once)."""
+    seen: dict[object, int] = {}
+    for a in {clause.head, *clause.body}:
+        for term in set(a.args):
+            seen[term] = seen.get(term, 0) + 1
+    return any(count < 2 for term, count in seen.items() if isinstance(term, Var))
+
+
 def generate_clauses(
     pred: str,
     arity: int,
@@ -109,6 +122,7 @@ def generate_clauses(
     *,
     prune_renamings: bool = False,
     types: Mapping[str, Sequence[str]] | None = None,
+    singletons: bool = True,
 ) -> ClauseSet:
     """``cl(τ)`` for template ``τ = (existentials, intensional)`` of ``pred/arity``.
 
@@ -116,7 +130,8 @@ def generate_clauses(
     (0, 1 or 2); ``intensional_predicates`` includes ``pred`` itself (recursion).
     The order of the result is deterministic (predicate order of the mappings,
     then argument tuples in lexicographic order of the variable list). ``types``: argument
-    types; only well-typed clauses are kept (:func:`well_typed`).
+    types; only well-typed clauses are kept (:func:`well_typed`). ``singletons`` False: clauses
+    with a singleton variable are dropped (:func:`has_singleton`).
     """
     if existentials < 0:
         raise ValueError(f"a rule template needs v >= 0 existential variables, got {existentials}")
@@ -139,6 +154,8 @@ def generate_clauses(
             continue  # unsafe
         clause = Clause(head, (candidates[i], candidates[j]))
         if types and not well_typed(clause, types):
+            continue
+        if not singletons and has_singleton(clause):
             continue
         if prune_renamings and existentials >= 2:
             key = _rename_key(clause, arity)
@@ -179,6 +196,7 @@ def task_clause_sets(task, *, prune_renamings: bool = False) -> dict[str, tuple[
                 intensional,
                 prune_renamings=prune_renamings,
                 types=task.types,
+                singletons=task.singletons,
             )
             if not cs.clauses:
                 raise task.error(

@@ -67,6 +67,8 @@ class ILPTask:
     source_text: str | None = None
     # argument types {pred: (type, ...)}: only well-typed clauses are generated (empty: untyped)
     types: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # False: only clauses without a singleton variable are generated (Popper's default bias)
+    singletons: bool = True
     # a larger hypothesis space (other templates) that RuleLearner.fit goes on to when this
     # task's ends unverified (the Popper reader's one long clause)
     fallback: ILPTask | None = None

@@ -60,6 +60,7 @@ class TaskDraft:
     worlds: list[DraftWorld] = field(default_factory=list)
     solution: tuple[Clause, ...] | None = None
     types: dict[str, tuple[str, ...]] = field(default_factory=dict)  # argument types, if declared
+    singletons: bool = True  # False: no clause with a singleton variable
 
 
 @dataclass(frozen=True)
@@ -212,6 +213,7 @@ def build_ilp_task(draft: TaskDraft, where: Locator) -> ILPTask:
             if key[0] == "rules" and pos.line is not None
         },
         types=dict(draft.types),
+        singletons=draft.singletons,
     )
 
 

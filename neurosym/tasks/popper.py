@@ -28,6 +28,8 @@ facts of predicates that are not ``body_pred``         dropped, with a note
 directives (``:- discontiguous ...``)                  skipped, with a note
 ``type/2``                                             only well-typed clauses are generated
                                                        (``typed=False``: all), with a note
+no ``allow_singletons``                                no clause with a variable that occurs once
+                                                       (Popper's default), with a note
 ``max_body`` (absent or >= 3)                          a fallback of one long clause (see below)
 ``direction/2``, ``max_vars``, constraints             ignored, with a note (∂ILP's language bias
                                                        is the rule template, see below)
@@ -152,7 +154,6 @@ _BIAS_IGNORED = {
     ),
     "min_body": "min_body is ignored: ∂ILP clauses have exactly two body atoms",
     "non_datalog": "non_datalog is ignored: ∂ILP programs are Datalog",
-    "allow_singletons": "allow_singletons is ignored",
     "enable_pi": "enable_pi is not needed: predicates are invented when max_clauses allows",
 }
 
@@ -168,13 +169,14 @@ class _Bias:
     recursion: bool
     max_clauses: int | None
     max_body: int | None
+    singletons: bool  # allow_singletons.
     types: dict[str, tuple[tuple[str, ...], Term]]  # type/2: {pred: (argument types, where)}
 
 
 def _read_bias(src: PrologFile, notes: list[str]) -> _Bias:
     heads: list[tuple[str, int, Term]] = []
     body: dict[str, tuple[int, Term]] = {}
-    recursion = False
+    recursion = singletons = False
     max_clauses = max_body = None
     types: dict[str, tuple[tuple[str, ...], Term]] = {}
     ignored: dict[str, int] = {}
@@ -229,6 +231,8 @@ def _read_bias(src: PrologFile, notes: list[str]) -> _Bias:
             types[pname] = (kinds, term)
         elif name == "enable_recursion" and term.kind == "name":
             recursion = True
+        elif name == "allow_singletons" and term.kind == "name":
+            singletons = True
         elif name == "max_clauses" and len(term.args) == 1 and term.args[0].kind == "int":
             max_clauses = int(term.args[0].value)
         elif name == "max_body" and len(term.args) == 1 and term.args[0].kind == "int":
@@ -253,7 +257,12 @@ def _read_bias(src: PrologFile, notes: list[str]) -> _Bias:
             "template"
         )
     target, arity, term = heads[0]
-    return _Bias(target, arity, term, body, recursion, max_clauses, max_body, types)
+    if not singletons:
+        notes.append(
+            "bias.pl: no allow_singletons: as in Popper, clauses with a variable that occurs only "
+            "once are not generated"
+        )
+    return _Bias(target, arity, term, body, recursion, max_clauses, max_body, singletons, types)
 
 
 def _type_declaration(src: PrologFile, term: Term) -> tuple[str, tuple[str, ...]]:
@@ -384,6 +393,7 @@ def _read_popper(
         steps_when_recursive=RECURSIVE_STEPS,
         worlds=[world],
         types=types,
+        singletons=bias.singletons,
     )
     task = build_ilp_task(draft, where)
     if assumed:

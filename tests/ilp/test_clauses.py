@@ -166,3 +166,17 @@ def test_types_keep_exactly_the_well_typed_clauses():
     assert parse_clause("f(X) :- has_car(X, Y), inv(Y).") in typed.clauses
     assert parse_clause("f(X) :- long(X), inv(X).") not in typed.clauses  # X train and car
     assert not well_typed(parse_clause("f(X) :- has_car(Y, X), inv(X)."), types)
+
+
+def test_without_singletons_every_variable_occurs_in_two_distinct_atoms():
+    from neurosym.ilp.clauses import has_singleton
+
+    assert has_singleton(parse_clause("f(X) :- edge(X, Y), edge(X, Y)."))  # a repeat counts once
+    assert has_singleton(parse_clause("f(X) :- blue(X), red(Y)."))
+    assert not has_singleton(parse_clause("f(X) :- edge(X, Y), red(Y)."))
+    assert not has_singleton(parse_clause("f(X, Y) :- edge(X, Y), edge(X, Y)."))
+    ext, intens = {"edge": 2, "red": 1}, {"f": 1}
+    everything = generate_clauses("f", 1, 1, False, ext, intens)
+    kept = generate_clauses("f", 1, 1, False, ext, intens, singletons=False)
+    assert kept.clauses == tuple(c for c in everything.clauses if not has_singleton(c))
+    assert 0 < len(kept) < len(everything)

@@ -128,7 +128,8 @@ def test_assumed_negatives_train_but_only_stated_examples_verify(tmp_path):
     from neurosym.ilp import RuleLearner
 
     folder = _folder(tmp_path, bk="edge(a, c).\nedge(b, c).\n", exs="pos(f(a)).\n",
-                     bias="head_pred(f, 1).\nbody_pred(edge, 2).\nmax_clauses(1).\n")
+                     bias="head_pred(f, 1).\nbody_pred(edge, 2).\nmax_clauses(1).\n"
+                     "allow_singletons.\n")
     assumed = load_popper_task(folder)
     world = assumed.train[0]
     assert world.assumed_negatives and world.stated().negatives == ()
@@ -399,3 +400,18 @@ def test_a_long_body_gets_a_fallback_of_one_long_clause(tmp_path):
     assert load_popper_task(folder, invented={}).fallback is None
     (folder / "bias.pl").write_text(TRAINS["bias.pl"] + "max_body(2).\n")
     assert load_popper_task(folder).fallback is None
+
+
+def test_singletons_follow_the_bias_switch(tmp_path):
+    from neurosym.ilp.clauses import has_singleton, task_clause_sets
+
+    folder = _folder(tmp_path)
+    result = read_popper(folder)
+    assert not result.task.singletons and any("allow_singletons" in n for n in result.notes)
+    sets = task_clause_sets(result.task).values()
+    clauses = [c for template_sets in sets for s in template_sets for c in s.clauses]
+    assert clauses and not any(has_singleton(c) for c in clauses)
+    (folder / "bias.pl").write_text("head_pred(f, 1).\nbody_pred(edge, 2).\nallow_singletons.\n")
+    allowed = load_popper_task(folder)
+    clauses = [c for sets in task_clause_sets(allowed).values() for s in sets for c in s.clauses]
+    assert allowed.singletons and any(has_singleton(c) for c in clauses)
