@@ -390,3 +390,49 @@ def test_a_huge_rule_template_is_refused_before_generating_clauses(tmp_path):
     assert time.perf_counter() - start < 10
     assert f"t.task:{at + 1}:" in str(info.value) and "fewer existential variables" in str(
         info.value)
+
+
+@pytest.fixture(scope="module")
+def less_than():
+    """A learner fitted on less_than (lt/2, recursive, T = 9) and the facts of an N-number
+    chain."""
+    from neurosym import RuleLearner, load_ilp_task
+    from neurosym.logic.terms import atom
+
+    learner = RuleLearner(restarts=8, steps=200, seed=0, device="cpu")
+    assert learner.fit(load_ilp_task("ilp/less_than")).verified
+    return learner, lambda n: [atom("zero", 0)] + [atom("succ", i, i + 1) for i in range(n - 1)]
+
+
+def test_crisp_predict_equals_the_one_hot_weights_over_every_clause(less_than):
+    import copy
+
+    learner, chain = less_than
+    sharp = copy.copy(learner)  # weights so peaked that the softmax is exactly one-hot
+    sharp.weights_ = {p: 1e4 * torch.nn.functional.one_hot(w.argmax(), w.numel()).float()
+                      for p, w in learner.weights_.items()}
+    crisp = learner.predict(chain(30))
+    assert crisp == sharp.predict(chain(30), crisp=False)
+    assert sum(crisp.values()) == sum(min(9, 29 - i) for i in range(30))  # j - i <= T = 9
+
+
+def test_predict_on_2000_constants_fits_or_is_refused_before_allocating(less_than, monkeypatch):
+    import copy
+
+    from neurosym.ilp import memory
+
+    learner, chain = copy.copy(less_than[0]), less_than[1]
+    start = time.perf_counter()
+    values = learner.predict(chain(2000))  # sparse grounding of the learned program: it fits
+    assert len(values) == 2000**2 and sum(values.values()) == 2000 * 9 - 45
+    assert time.perf_counter() - start < 60
+    monkeypatch.setattr(memory, "available_bytes", lambda device: 16 * 2**30)
+    for dense, fragment in [(True, "this prediction needs about 1[0-9]{2}\\.[0-9]+ GiB"),
+                            (False, "the result of predict needs about")]:
+        learner.config = learner.config.replace(
+            grounding="dense" if dense else "sparse", memory_fraction=0.9 if dense else 1e-3)
+        start = time.perf_counter()
+        with pytest.raises(NeurosymError, match=fragment) as info:
+            learner.predict(chain(2000))  # dense: numpy once asked for 179 GiB
+        assert "lower the number of constants given to predict (2,000 now)" in str(info.value)
+        assert time.perf_counter() - start < 5
