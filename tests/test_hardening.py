@@ -436,3 +436,58 @@ def test_predict_on_2000_constants_fits_or_is_refused_before_allocating(less_tha
             learner.predict(chain(2000))  # dense: numpy once asked for 179 GiB
         assert "lower the number of constants given to predict (2,000 now)" in str(info.value)
         assert time.perf_counter() - start < 5
+
+
+LONG_OUTPUTS = """task long
+grammar {
+    s: p "again" -> again
+    p: q "thrice" -> thrice
+    q: w "and" w -> and | w
+    w: "a" -> a | "b" -> b | "c" -> c | "d" -> d | "e" -> e | "f" -> f | "g" -> g | "h" -> h
+}
+meaning {
+    again(x) = x x x
+    thrice(x) = x x x
+    and(x, y) = x AND y
+    a = A A A A
+    b = B B B B
+    c = C C C C
+    d = D D D D
+    e = E E E E
+    f = F F F F
+    g = G G G G
+    h = H H H H
+}
+enumerate all
+split rand = random(train=0.8, seed=0)
+"""
+
+
+def test_the_concept_model_refuses_a_chart_too_big_before_training(tmp_path, capsys):
+    path = _task_file(tmp_path, LONG_OUTPUTS)  # outputs of 36 and 81 tokens (once 3.5+ GB)
+    start = time.perf_counter()
+    assert main(["scan", "run", "--task", str(path), "--split", "rand", "--model", "neurosym",
+                 "--device", "cpu", "--out", str(tmp_path / "runs"),
+                 "-o", "memory_fraction=1e-6"]) == 1
+    err = capsys.readouterr().err
+    assert "the span chart of" in err and "outputs up to 81 tokens" in err, err
+    assert "even with 1 restart: lower the setting subset" in err
+    assert time.perf_counter() - start < 20
+
+
+def test_the_chart_estimate_grows_with_the_square_of_the_output_and_names_restarts():
+    from neurosym.concepts.composition import TemplateSpace
+    from neurosym.concepts.memory import chart_bytes, check_chart_memory
+    from neurosym.errors import ResourceLimitError
+
+    space = TemplateSpace(8, 2, ("A", "B"))
+    size = {"restarts": 1, "nodes": 100, "longest": 39, "dtype": torch.float32}
+    one = chart_bytes(space, **size)
+    assert chart_bytes(space, **{**size, "longest": 79}) == pytest.approx(4 * one, rel=0.01)
+    assert chart_bytes(space, **{**size, "restarts": 8}) == pytest.approx(8 * one, rel=1e-6)
+    assert chart_bytes(TemplateSpace(8, 2, ("A",), reverse=True), **size) > 2 * one
+    check = {"restarts": 8, "nodes": 100, "pairs": 20, "longest": 39, "dtype": torch.float32,
+             "device": torch.device("cpu"), "fraction": 1.0}
+    check_chart_memory(space, **check, available=8 * one + 8)  # fits: no error
+    with pytest.raises(ResourceLimitError, match="lower the setting restarts from 8 to at most 3"):
+        check_chart_memory(space, **check, available=int(3.5 * one))
