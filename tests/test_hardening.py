@@ -491,3 +491,75 @@ def test_the_chart_estimate_grows_with_the_square_of_the_output_and_names_restar
     check_chart_memory(space, **check, available=8 * one + 8)  # fits: no error
     with pytest.raises(ResourceLimitError, match="lower the setting restarts from 8 to at most 3"):
         check_chart_memory(space, **check, available=int(3.5 * one))
+
+
+#: The smallest command line of every subcommand that writes (its outputs are added per case).
+WRITERS = {("task", "generate"): ["scan/scan"], ("ilp", "learn"): ["ilp/even"],
+           ("ilp", "bench"): ["even"], ("scan", "generate"): [],
+           ("scan", "run"): ["--split", "simple"], ("kg", "learn"): ["kg-folder"],
+           ("kg", "eval"): ["kg-folder"]}
+
+
+def _output_flags() -> list[tuple[tuple[str, str], str]]:
+    """(subcommand, output flag) of every subcommand of the parser (cli.OUTPUTS)."""
+    import argparse
+
+    from neurosym.cli import OUTPUTS, build_parser
+
+    found = []
+
+    def walk(parser, path):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    walk(sub, (*path, name))
+            elif action.dest in OUTPUTS:
+                found.append((path, action.option_strings[0]))
+
+    walk(build_parser(), ())
+    return found
+
+
+def test_every_writing_subcommand_is_covered():
+    assert {path for path, _ in _output_flags()} == set(WRITERS)
+
+
+@pytest.mark.parametrize("command, flag", _output_flags())
+@pytest.mark.parametrize("case", ["under a file", "read-only folder", "read-only file"])
+def test_unwritable_outputs_are_refused_before_any_work(tmp_path, monkeypatch, capsys, command,
+                                                        flag, case):
+    """The machine runs as root, so chmod cannot make a path unwritable: the writability probe
+    (os.access) is made to say no, or the output lies under a regular file."""
+    from neurosym import cli
+
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    kind = cli.OUTPUTS[flag[2:].replace("-", "_")]
+    if case == "under a file":
+        target, fragment = a_file / "out", "is a file, so nothing can be written under it"
+    elif case == "read-only folder":
+        target, fragment = tmp_path / "new", f"the folder {tmp_path} is read-only"
+    else:
+        target = a_file if kind == "file" else tmp_path
+        fragment = "is read-only"
+    if case != "under a file":  # only that path is unwritable
+        refused = tmp_path if case == "read-only folder" else target
+        monkeypatch.setattr("neurosym.io.os.access", lambda path, mode: Path(path) != refused)
+    real_parser = cli.build_parser
+
+    def no_work_parser():  # the handler (the work) must never start
+        parser = real_parser()
+        parse = parser.parse_args
+
+        def parse_args(argv=None):
+            args = parse(argv)
+            args.handler = lambda args: pytest.fail("work started before the output check")
+            return args
+
+        parser.parse_args = parse_args
+        return parser
+
+    monkeypatch.setattr(cli, "build_parser", no_work_parser)
+    assert cli.main([*command, *WRITERS[command], flag, str(target)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"neurosym: error: {flag} {target}") and fragment in err, err

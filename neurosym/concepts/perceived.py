@@ -41,6 +41,7 @@ from neurosym.concepts.learn import (
     TemplateLearnResult,
     select_subset,
 )
+from neurosym.concepts.memory import check_chart_memory
 from neurosym.concepts.percept import PerceptEncoder
 from neurosym.concepts.table import ConceptTable
 from neurosym.concepts.templates import Program
@@ -338,10 +339,13 @@ class PerceptLearner:
         _, out, lengths, w = learner._tensors(Pairs(sub, [outputs[b] for b in subset],
                                                     [weights[b] for b in subset]))
         expansion = expand(sub, self.table, self.candidates, self.device)
+        dtype = getattr(torch, lc.dtype)
+        check_chart_memory(space, restarts=lc.restarts, nodes=expansion.batch.num_nodes,
+                           pairs=len(subset), longest=out.shape[1], dtype=dtype,
+                           device=self.device, fraction=lc.memory_fraction)
         examples = torch.tensor(subset, dtype=torch.long)
         opt = torch.optim.Adam([{"params": model.parameters(), "lr": lc.lr},
                                 {"params": self.encoder.parameters(), "lr": pc.encoder_lr}])
-        dtype = getattr(torch, lc.dtype)
         loss = torch.zeros(1)
         self.encoder.train()
         for _ in range(pc.joint_steps):
