@@ -563,3 +563,22 @@ def test_unwritable_outputs_are_refused_before_any_work(tmp_path, monkeypatch, c
     assert cli.main([*command, *WRITERS[command], flag, str(target)]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"neurosym: error: {flag} {target}") and fragment in err, err
+
+
+def test_perceived_leaves_are_counted_before_their_assignments_are_enumerated():
+    from neurosym.concepts.perceived import MAX_ASSIGNMENTS, expand
+    from neurosym.concepts.table import ConceptTable
+    from neurosym.errors import ResourceLimitError
+    from neurosym.lang.tree import ParseNode
+
+    table = ConceptTable({"g": 2, "a": 0, "b": 0, "c": 0})
+    tree = ParseNode("a")
+    for _ in range(19):  # 20 perceived leaves: 3^20 = 3,486,784,401 assignments
+        tree = ParseNode("g", (tree, ParseNode("b")))
+    start = time.perf_counter()
+    with pytest.raises(ResourceLimitError, match="20 perceived leaves: 3\\^20 = 3,486,784,401 "
+                       "assignments.*at most 10 perceived words"):
+        expand([tree], table, ("a", "b", "c"))
+    assert time.perf_counter() - start < 5 and 3**10 <= MAX_ASSIGNMENTS < 3**11
+    assert expand([ParseNode("g", (ParseNode("a"), ParseNode("c")))], table,
+                  ("a", "b", "c")).roots.shape == (1, 9)
