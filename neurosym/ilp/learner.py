@@ -522,7 +522,9 @@ class RuleLearner:
         values are 0 or 1: the least model of ``program_`` cut off after T steps.
         ``crisp=False``: the soft program (the best restart's softmax clause-pair weights),
         as in training. The constants are those of ``facts`` plus ``constants``, so the
-        learned program applies to new objects.
+        learned program applies to new objects. The chaining and the result (one entry per target
+        atom) are estimated first: over ``memory_fraction`` of the free memory, a
+        :class:`~neurosym.errors.ResourceLimitError` names the number of constants to lower.
         """
         self._require_fit()
         assert (
