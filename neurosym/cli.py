@@ -101,8 +101,10 @@ def _registrations() -> list[Callable[..., None]]:
     return [importlib.import_module(name).register_cli for name in _COMMAND_MODULES]
 
 
-#: Output arguments (by their ``dest``) of every subcommand and what each must be writable as.
-OUTPUTS: dict[str, Literal["file", "folder"]] = {"out": "folder", "json": "file", "save": "file"}
+#: Output arguments (by their ``dest``) of every subcommand and what each must be writable as
+#: (``scan run --eval-only RUN_DIR`` writes its result into the run folder).
+OUTPUTS: dict[str, Literal["file", "folder"]] = {"out": "folder", "json": "file", "save": "file",
+                                                 "eval_only": "folder"}
 #: Set to 1 to see the traceback of an unexpected error (as ``--debug``).
 DEBUG_ENV = "NEUROSYM_DEBUG"
 

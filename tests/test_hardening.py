@@ -390,3 +390,193 @@ def test_a_huge_rule_template_is_refused_before_generating_clauses(tmp_path):
     assert time.perf_counter() - start < 10
     assert f"t.task:{at + 1}:" in str(info.value) and "fewer existential variables" in str(
         info.value)
+
+
+@pytest.fixture(scope="module")
+def less_than():
+    """A learner fitted on less_than (lt/2, recursive, T = 9) and the facts of an N-number
+    chain."""
+    from neurosym import RuleLearner, load_ilp_task
+    from neurosym.logic.terms import atom
+
+    learner = RuleLearner(restarts=8, steps=200, seed=0, device="cpu")
+    assert learner.fit(load_ilp_task("ilp/less_than")).verified
+    return learner, lambda n: [atom("zero", 0)] + [atom("succ", i, i + 1) for i in range(n - 1)]
+
+
+def test_crisp_predict_equals_the_one_hot_weights_over_every_clause(less_than):
+    import copy
+
+    learner, chain = less_than
+    sharp = copy.copy(learner)  # weights so peaked that the softmax is exactly one-hot
+    sharp.weights_ = {p: 1e4 * torch.nn.functional.one_hot(w.argmax(), w.numel()).float()
+                      for p, w in learner.weights_.items()}
+    crisp = learner.predict(chain(30))
+    assert crisp == sharp.predict(chain(30), crisp=False)
+    assert sum(crisp.values()) == sum(min(9, 29 - i) for i in range(30))  # j - i <= T = 9
+
+
+def test_predict_on_2000_constants_fits_or_is_refused_before_allocating(less_than, monkeypatch):
+    import copy
+
+    from neurosym.ilp import memory
+
+    learner, chain = copy.copy(less_than[0]), less_than[1]
+    values = learner.predict(chain(2000))  # sparse grounding of the learned program: it fits
+    assert len(values) == 2000**2 and sum(values.values()) == 2000 * 9 - 45
+    monkeypatch.setattr(memory, "available_bytes", lambda device: 16 * 2**30)
+    for dense, fragment in [(True, "this prediction needs about 1[0-9]{2}\\.[0-9]+ GiB"),
+                            (False, "the result of predict needs about")]:
+        learner.config = learner.config.replace(
+            grounding="dense" if dense else "sparse", memory_fraction=0.9 if dense else 1e-3)
+        start = time.perf_counter()
+        with pytest.raises(NeurosymError, match=fragment) as info:
+            learner.predict(chain(2000))  # dense: numpy once asked for 179 GiB
+        assert "lower the number of constants given to predict (2,000 now)" in str(info.value)
+        assert time.perf_counter() - start < 10
+
+
+LONG_OUTPUTS = """task long
+grammar {
+    s: p "again" -> again
+    p: q "thrice" -> thrice
+    q: w "and" w -> and | w
+    w: "a" -> a | "b" -> b | "c" -> c | "d" -> d | "e" -> e | "f" -> f | "g" -> g | "h" -> h
+}
+meaning {
+    again(x) = x x x
+    thrice(x) = x x x
+    and(x, y) = x AND y
+    a = A A A A
+    b = B B B B
+    c = C C C C
+    d = D D D D
+    e = E E E E
+    f = F F F F
+    g = G G G G
+    h = H H H H
+}
+enumerate all
+split rand = random(train=0.8, seed=0)
+"""
+
+
+def test_the_concept_model_refuses_a_chart_too_big_before_training(tmp_path, capsys):
+    path = _task_file(tmp_path, LONG_OUTPUTS)  # outputs of 36 and 81 tokens (once 3.5+ GB)
+    start = time.perf_counter()
+    assert main(["scan", "run", "--task", str(path), "--split", "rand", "--model", "neurosym",
+                 "--device", "cpu", "--out", str(tmp_path / "runs"),
+                 "-o", "memory_fraction=1e-6"]) == 1
+    err = capsys.readouterr().err
+    assert "the span chart of" in err and "outputs up to 81 tokens" in err, err
+    assert "even with 1 restart: lower the setting subset" in err
+    assert time.perf_counter() - start < 20
+
+
+def test_the_chart_estimate_grows_with_the_square_of_the_output_and_names_restarts():
+    from neurosym.concepts.composition import TemplateSpace
+    from neurosym.concepts.memory import chart_bytes, check_chart_memory
+    from neurosym.errors import ResourceLimitError
+
+    space = TemplateSpace(8, 2, ("A", "B"))
+    size = {"restarts": 1, "nodes": 100, "longest": 39, "dtype": torch.float32}
+    one = chart_bytes(space, **size)
+    assert chart_bytes(space, **{**size, "longest": 79}) == pytest.approx(4 * one, rel=0.01)
+    assert chart_bytes(space, **{**size, "restarts": 8}) == pytest.approx(8 * one, rel=1e-6)
+    assert chart_bytes(TemplateSpace(8, 2, ("A",), reverse=True), **size) > 2 * one
+    check = {"restarts": 8, "nodes": 100, "pairs": 20, "longest": 39, "dtype": torch.float32,
+             "device": torch.device("cpu"), "fraction": 1.0}
+    check_chart_memory(space, **check, available=8 * one + 8)  # fits: no error
+    with pytest.raises(ResourceLimitError, match="lower the setting restarts from 8 to at most 3"):
+        check_chart_memory(space, **check, available=int(3.5 * one))
+
+
+#: The smallest command line of every subcommand that writes (its outputs are added per case).
+WRITERS = {("task", "generate"): ["scan/scan"], ("ilp", "learn"): ["ilp/even"],
+           ("ilp", "bench"): ["even"], ("scan", "generate"): [],
+           ("scan", "run"): ["--split", "simple"], ("kg", "learn"): ["kg-folder"],
+           ("kg", "eval"): ["kg-folder"]}
+
+
+def _output_flags() -> list[tuple[tuple[str, str], str]]:
+    """(subcommand, output flag) of every subcommand of the parser (cli.OUTPUTS)."""
+    import argparse
+
+    from neurosym.cli import OUTPUTS, build_parser
+
+    found = []
+
+    def walk(parser, path):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    walk(sub, (*path, name))
+            elif action.dest in OUTPUTS:
+                found.append((path, action.option_strings[0]))
+
+    walk(build_parser(), ())
+    return found
+
+
+def test_every_writing_subcommand_is_covered():
+    assert {path for path, _ in _output_flags()} == set(WRITERS)
+
+
+@pytest.mark.parametrize("command, flag", _output_flags())
+@pytest.mark.parametrize("case", ["under a file", "read-only folder", "read-only file"])
+def test_unwritable_outputs_are_refused_before_any_work(tmp_path, monkeypatch, capsys, command,
+                                                        flag, case):
+    """The machine runs as root, so chmod cannot make a path unwritable: the writability probe
+    (os.access) is made to say no, or the output lies under a regular file."""
+    from neurosym import cli
+
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    kind = cli.OUTPUTS[flag[2:].replace("-", "_")]
+    if case == "under a file":
+        target, fragment = a_file / "out", "is a file, so nothing can be written under it"
+    elif case == "read-only folder":
+        target, fragment = tmp_path / "new", f"the folder {tmp_path} is read-only"
+    else:
+        target = a_file if kind == "file" else tmp_path
+        fragment = "is read-only"
+    if case != "under a file":  # only that path is unwritable
+        refused = tmp_path if case == "read-only folder" else target
+        monkeypatch.setattr("neurosym.io.os.access", lambda path, mode: Path(path) != refused)
+    real_parser = cli.build_parser
+
+    def no_work_parser():  # the handler (the work) must never start
+        parser = real_parser()
+        parse = parser.parse_args
+
+        def parse_args(argv=None):
+            args = parse(argv)
+            args.handler = lambda args: pytest.fail("work started before the output check")
+            return args
+
+        parser.parse_args = parse_args
+        return parser
+
+    monkeypatch.setattr(cli, "build_parser", no_work_parser)
+    assert cli.main([*command, *WRITERS[command], flag, str(target)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"neurosym: error: {flag} {target}") and fragment in err, err
+
+
+def test_perceived_leaves_are_counted_before_their_assignments_are_enumerated():
+    from neurosym.concepts.perceived import MAX_ASSIGNMENTS, expand
+    from neurosym.concepts.table import ConceptTable
+    from neurosym.errors import ResourceLimitError
+    from neurosym.lang.tree import ParseNode
+
+    table = ConceptTable({"g": 2, "a": 0, "b": 0, "c": 0})
+    tree = ParseNode("a")
+    for _ in range(19):  # 20 perceived leaves: 3^20 = 3,486,784,401 assignments
+        tree = ParseNode("g", (tree, ParseNode("b")))
+    start = time.perf_counter()
+    with pytest.raises(ResourceLimitError, match="20 perceived leaves: 3\\^20 = 3,486,784,401 "
+                       "assignments.*at most 10 perceived words"):
+        expand([tree], table, ("a", "b", "c"))
+    assert time.perf_counter() - start < 5 and 3**10 <= MAX_ASSIGNMENTS < 3**11
+    assert expand([ParseNode("g", (ParseNode("a"), ParseNode("c")))], table,
+                  ("a", "b", "c")).roots.shape == (1, 9)

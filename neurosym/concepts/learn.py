@@ -40,6 +40,7 @@ import torch
 from neurosym.concepts.batching import batch_trees
 from neurosym.concepts.chart import root_probabilities
 from neurosym.concepts.composition import SoftTemplates, TemplateSpace
+from neurosym.concepts.memory import check_chart_memory
 from neurosym.concepts.search import (
     Scored,
     blame,
@@ -94,6 +95,9 @@ class LearnConfig(Config):
                            "many steps", minimum=0)
     min_steps: int = option(40, "steps a round runs at least before patience applies", minimum=0)
     dtype: Literal["float32", "float64"] = option("float32", "dtype of the chart")
+    memory_fraction: float = option(0.9, "refuse a gradient round whose span-chart memory "
+                                    "estimate exceeds this fraction of the free device memory",
+                                    above=0.0)
     cpu_threads: int = option(1, "torch threads during fit on CPU (0: leave as is; the chart's "
                               "ops are small, 2 threads measured 7x slower than 1)", minimum=0)
 
@@ -369,8 +373,13 @@ class TemplateLearner:
         no restart's most probable program changed for ``patience`` steps)."""
         if steps <= 0:
             return 0
-        assert self.model is not None
+        assert self.model is not None and self.space is not None
         tensors = self._tensors(pairs)
+        cfg = self.config
+        check_chart_memory(self.space, restarts=cfg.restarts, nodes=tensors[0].num_nodes,
+                           pairs=len(pairs), longest=tensors[1].shape[1],
+                           dtype=getattr(torch, cfg.dtype), device=self.device,
+                           fraction=cfg.memory_fraction)
         opt = torch.optim.Adam(self.model.parameters(), lr=self.config.lr)
         loss = None
         signature, stable_since = None, 0

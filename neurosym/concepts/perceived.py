@@ -23,6 +23,7 @@ percept label, then predicts by the argmax candidate per percept and exact execu
 from __future__ import annotations
 
 import itertools
+import math
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -41,11 +42,12 @@ from neurosym.concepts.learn import (
     TemplateLearnResult,
     select_subset,
 )
+from neurosym.concepts.memory import check_chart_memory
 from neurosym.concepts.percept import PerceptEncoder
 from neurosym.concepts.table import ConceptTable
 from neurosym.concepts.templates import Program
 from neurosym.config import Config, option
-from neurosym.errors import NeurosymError
+from neurosym.errors import NeurosymError, ResourceLimitError
 from neurosym.lang.tree import ParseNode
 from neurosym.tasks.template import execute
 
@@ -74,10 +76,30 @@ def perceived_leaves(tree: ParseNode, candidates: Sequence[str]) -> int:
     return sum(1 for node in tree.walk() if not node.children and node.rule in candidates)
 
 
+MAX_ASSIGNMENTS = 1 << 16
+"""The most assignments of its perceived leaves (``candidates ** leaves``) one tree may have:
+training enumerates every one of them."""
+
+
+def check_assignments(trees: Sequence[ParseNode], candidates: Sequence[str]) -> None:
+    """Raise :class:`ResourceLimitError` before a tree's assignments are enumerated when there
+    are more than :data:`MAX_ASSIGNMENTS` of them."""
+    most = max((perceived_leaves(t, candidates) for t in trees), default=0)
+    k = len(candidates)
+    if k**most > MAX_ASSIGNMENTS:
+        fit = int(math.log(MAX_ASSIGNMENTS, k)) if k > 1 else most
+        raise ResourceLimitError(
+            f"a tree has {most} perceived leaves: {k}^{most} = {k**most:,} assignments of "
+            f"its {k} candidate concepts, over the limit of {MAX_ASSIGNMENTS:,} "
+            "(neurosym.concepts.perceived.MAX_ASSIGNMENTS); train on sentences with at most "
+            f"{fit} perceived words, or perceive fewer concepts")
+
+
 def expand(trees: Sequence[ParseNode], table: ConceptTable, candidates: Sequence[str],
            device: torch.device | str | None = None) -> Expansion:
     """Every leaf whose concept is in ``candidates`` is perceived: numbered in pre-order, it
     takes each candidate in turn (the concept written in the tree is ignored)."""
+    check_assignments(trees, candidates)
     k = max(table.max_arity, 1)
     ids = [table.index(c) for c in candidates]
     per_level: list[Level] = []
@@ -264,6 +286,7 @@ class PerceptLearner:
         ``percepts[b]``: ``[k_b, ...]`` one item per perceived leaf of ``trees[b]`` in pre-order;
         ``progress`` receives each phase's log entry as it ends."""
         start = time.perf_counter()
+        check_assignments(trees, self.candidates)  # every pair's are enumerated below
         self.encoder.to(self.device)
         data = self._check(trees, percepts)
         log: list[dict] = []
@@ -338,10 +361,13 @@ class PerceptLearner:
         _, out, lengths, w = learner._tensors(Pairs(sub, [outputs[b] for b in subset],
                                                     [weights[b] for b in subset]))
         expansion = expand(sub, self.table, self.candidates, self.device)
+        dtype = getattr(torch, lc.dtype)
+        check_chart_memory(space, restarts=lc.restarts, nodes=expansion.batch.num_nodes,
+                           pairs=len(subset), longest=out.shape[1], dtype=dtype,
+                           device=self.device, fraction=lc.memory_fraction)
         examples = torch.tensor(subset, dtype=torch.long)
         opt = torch.optim.Adam([{"params": model.parameters(), "lr": lc.lr},
                                 {"params": self.encoder.parameters(), "lr": pc.encoder_lr}])
-        dtype = getattr(torch, lc.dtype)
         loss = torch.zeros(1)
         self.encoder.train()
         for _ in range(pc.joint_steps):

@@ -85,11 +85,9 @@ class AtomIndex:
 
     def atoms(self, pred: str) -> list[Atom]:
         """Ground atoms of ``pred`` in valuation order."""
+        constants = [Const(c) for c in self.constants]  # shared by the atoms (frozen)
         arity = self.arities[pred]
-        return [
-            Atom(pred, tuple(Const(c) for c in args))
-            for args in itertools.product(self.constants, repeat=arity)
-        ]
+        return [Atom(pred, args) for args in itertools.product(constants, repeat=arity)]
 
 
 def used_existentials(clause: Clause) -> list[Var]:

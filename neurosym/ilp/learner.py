@@ -25,7 +25,7 @@ import math
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +40,9 @@ from neurosym.ilp.config import AUTO, INITS, OPTIMIZERS, LearnerConfig, auto_cho
 from neurosym.ilp.extract import Scores, drop_unfired
 from neurosym.ilp.forward import ForwardChainer
 from neurosym.ilp.grounding import AtomIndex
+from neurosym.ilp.memory import REPORTED_ATOM_BYTES, MemoryEstimate, check_fits
 from neurosym.ilp.restarts import Attempts, ProgramCheck, RestartTracker
-from neurosym.ilp.support import Support
-from neurosym.ilp.training import DTYPES, SMALL_STEP, Trainer, grounds_sparsely
+from neurosym.ilp.training import DTYPES, SMALL_STEP, Trainer, chaining_layout
 from neurosym.logic.terms import Atom, Program
 from neurosym.tasks.ilp_task import ILPTask
 from neurosym.tasks.ilp_validate import as_atoms
@@ -566,7 +566,9 @@ class RuleLearner:
         values are 0 or 1: the least model of ``program_`` cut off after T steps.
         ``crisp=False``: the soft program (the best restart's softmax clause-pair weights),
         as in training. The constants are those of ``facts`` plus ``constants``, so the
-        learned program applies to new objects.
+        learned program applies to new objects. The chaining and the result (one entry per target
+        atom) are estimated first: over ``memory_fraction`` of the free memory, a
+        :class:`~neurosym.errors.ResourceLimitError` names the number of constants to lower.
         """
         self._require_fit()
         assert (
@@ -590,38 +592,55 @@ class RuleLearner:
             names.setdefault(str(c), None)
         if not names:
             raise NeurosymError("predict needs at least one constant: give facts or constants=")
-        device = resolve_device(self.config.device)
-        dtype = DTYPES[self.config.dtype]
+        cfg, target = self.config, lang["target"]
+        device, dtype = resolve_device(cfg.device), DTYPES[cfg.dtype]
         index = AtomIndex(list(names), {**lang["extensional"], **lang["intensional"]})
-        support = None
-        if grounds_sparsely(self.config):  # only the atoms the facts can make true
-            support = Support(index, self.clause_sets_, [list(facts)], lang["steps"])
+        lower = f"the number of constants given to predict ({len(names):,} now)"
+        reported = index.count(target) * REPORTED_ATOM_BYTES
+        check_fits(MemoryEstimate(reported, 0, 1, None), torch.device("cpu"),
+                   fraction=cfg.memory_fraction, what="the result of predict", lower=lower)
+        clause_sets, probs = self._predicted_program(crisp, dtype)
+        layout = chaining_layout(cfg, clause_sets, index, [list(facts)], lang["steps"])
+        check_fits(layout.estimate(1, training=False), device, fraction=cfg.memory_fraction,
+                   what="this prediction", lower=lower)
+        support = layout.support  # sparse grounding: only the atoms the facts can make true
         chainer = ForwardChainer(
-            index if support is None else support.index,
-            self.clause_sets_,
-            self.config.preset,
+            layout.index,
+            clause_sets,
+            cfg.preset,
             device,
             specialise_to=None if support is None else [list(facts)],
             support=support,
         )
-        probs = {}
-        for plan in chainer.plans:
-            w = self.weights_[plan.pred].to(device=device, dtype=dtype)
-            p = torch.softmax(w, dim=-1)
-            if crisp:
-                p = torch.nn.functional.one_hot(p.argmax(), p.numel()).to(dtype)
-            probs[plan.pred] = p.view(1, *plan.pair_shape)
+        probs = {pred: p.to(device=device, dtype=dtype) for pred, p in probs.items()}
         with torch.no_grad():
             val = chainer.run(
                 chainer.initial_valuation([list(facts)], dtype), probs, lang["steps"]
             )[:, 0, 0]
-        target = lang["target"]
         values = val[chainer.index.slice(target)].cpu().double().numpy()
         if support is not None:  # every other target atom is 0
             dense = np.zeros(index.count(target))
             dense[support.index.kept[chainer.index.slice(target)] - index.offsets[target]] = values
             values = dense
         return dict(zip(index.atoms(target), values.tolist()))
+
+    def _predicted_program(
+        self, crisp: bool, dtype: torch.dtype
+    ) -> tuple[dict[str, tuple[ClauseSet, ...]], dict[str, Tensor]]:
+        """The clause sets ``predict`` chains and their pair weights ``{pred: [1, K1, K2']}``:
+        every generated clause with the softmax weights, or (``crisp``) only the argmax pair's
+        clauses with weight 1 -- the same values, grounded for those clauses alone."""
+        assert self.weights_ is not None and self.clause_sets_ is not None
+        sets, probs = {}, {}
+        for pred, group in self.clause_sets_.items():
+            k2 = len(group[1]) if len(group) == 2 else 1
+            p = torch.softmax(self.weights_[pred].to(dtype), dim=-1)
+            if crisp:
+                j, k = divmod(int(p.argmax()), k2)
+                group = tuple(replace(s, clauses=(s.clauses[i],)) for s, i in zip(group, (j, k)))
+                p, k2 = p.new_ones(1), 1
+            sets[pred], probs[pred] = group, p.view(1, -1, k2)
+        return sets, probs
 
     # ------------------------------------------------------------------ save / load
     def save(self, path: str | Path) -> None:

@@ -148,15 +148,23 @@ def _gib(n: float) -> str:
     return f"{n / 2**30:.2f} GiB"
 
 
+REPORTED_ATOM_BYTES = 320
+"""Host bytes per entry of a ``{Atom: float}`` result (tracemalloc peak: about 325 for arity 1,
+280 for arity 2)."""
+
+
 def check_fits(
     est: MemoryEstimate,
     device: torch.device,
     *,
     fraction: float = 0.9,
     available: int | None = None,
+    what: str = "this fit",
+    lower: str | None = None,
 ) -> None:
     """Raise :class:`ResourceLimitError` (saying what to lower) when ``est`` exceeds
-    ``fraction`` of the free memory of ``device``."""
+    ``fraction`` of the free memory of ``device``. ``what`` names the work in the message;
+    ``lower``, when given, is what to lower once one restart does not fit."""
     free = available_bytes(device) if available is None else available
     if free is None:
         return
@@ -164,13 +172,15 @@ def check_fits(
     if est.total <= budget:
         return
     where = f"{device.type}" + (f" ({_gib(free)} free)" if free is not None else "")
-    head = f"this fit needs about {_gib(est.total)} but {where} allows {_gib(budget)}"
+    head = f"{what} needs about {_gib(est.total)} but {where} allows {_gib(budget)}"
     fit_restarts = (budget - est.fixed) // est.per_restart if est.per_restart else 0
     if fit_restarts >= 1:
         raise ResourceLimitError(
             f"{head}: lower --restarts from {est.restarts} to at most {fit_restarts} "
             f"(each restart needs about {_gib(est.per_restart)})"
         )
+    if lower is not None:
+        raise ResourceLimitError(f"{head}: lower {lower}")
     big = est.largest
     detail = (
         f"; the largest predicate is {big.pred} with {big.clauses} clauses x {big.heads} ground "

@@ -35,6 +35,7 @@ from neurosym.ilp.grounding import AtomIndex, index_elements, used_existentials
 from neurosym.ilp.memory import MemoryEstimate, PredicateShape, check_fits, estimate
 from neurosym.ilp.support import Support
 from neurosym.logic.fuzzy import OperatorSet, get_preset
+from neurosym.logic.terms import Atom
 from neurosym.tasks.ilp_task import ILPTask
 
 DTYPES = {name: getattr(torch, name) for name in DTYPE_NAMES}
@@ -222,8 +223,9 @@ class FitLayout:
     dtype: torch.dtype
     support: Support | None = None
 
-    def estimate(self, restarts: int) -> MemoryEstimate:
-        """The memory estimate a fit with ``restarts`` restarts is checked against."""
+    def estimate(self, restarts: int, training: bool = True) -> MemoryEstimate:
+        """The memory estimate a fit with ``restarts`` restarts is checked against
+        (``training=False``: a prediction, no autograd)."""
         fused_max = self.operators.existential.strip().lower() == "max"
         return estimate(
             self.shapes,
@@ -233,6 +235,7 @@ class FitLayout:
             steps=self.steps_T,
             dtype_bytes=torch.finfo(self.dtype).bits // 8,
             fused=fused_max,
+            training=training,
         )
 
 
@@ -248,17 +251,28 @@ def fit_layout(config: LearnerConfig, task: ILPTask) -> FitLayout:
     task).estimate(R)`` is the estimate the learner checks before it allocates anything."""
     clause_sets = task_clause_sets(task, prune_renamings=config.prune_renamings)
     index = AtomIndex(task.constants, {**dict(task.extensional), **dict(task.intensional)})
+    backgrounds = [w.background for w in task.train]
+    steps = config.inference_steps or task.steps
+    return chaining_layout(config, clause_sets, index, backgrounds, steps)
+
+
+def chaining_layout(config: LearnerConfig, clause_sets: dict[str, tuple[ClauseSet, ...]],
+                    index: AtomIndex, backgrounds: Sequence[Sequence[Atom]], steps: int
+                    ) -> FitLayout:
+    """The :class:`FitLayout` of chaining ``clause_sets`` ``steps`` times over the worlds
+    ``backgrounds`` (a fit's training worlds, or the facts of a prediction); sparse grounding
+    builds the :class:`Support` here, before any tensor."""
     operators = get_preset(config.preset)
     pair_kernel = operators.clause_combination.strip().lower() in ("max", "godel", "probsum")
-    steps = config.inference_steps or task.steps
     if grounds_sparsely(config):
-        support = Support(index, clause_sets, [w.background for w in task.train], steps)
+        support = Support(index, clause_sets, backgrounds, steps)
         shapes = sparse_shapes(clause_sets, support, pair_kernel)
         index = support.index
     else:
         support, shapes = None, predicate_shapes(clause_sets, index, pair_kernel)
+    dtype = DTYPES[config.dtype]
     return FitLayout(
-        clause_sets, index, shapes, operators, steps, len(task.train), DTYPES[config.dtype], support
+        clause_sets, index, shapes, operators, steps, len(backgrounds), dtype, support
     )
 
 
