@@ -62,6 +62,9 @@ class ChainRuleLearner:
         self.device = resolve_device(self.config.device)
         self.model: ChainRuleModel | None = None
         self.kg: KnowledgeGraph | None = None
+        # (epoch, valid MRR) after each epoch when ``select_on_valid``; the best one is kept
+        # (the last of equally good ones).
+        self.history: list[tuple[int, float]] = []
 
     # ----- training
     def fit(self, kg: KnowledgeGraph, progress: Progress | None = None) -> ChainRuleLearner:
@@ -77,7 +80,8 @@ class ChainRuleLearner:
         gen = torch.Generator().manual_seed(cfg.seed)
         batches = [_batches(queries, cfg.batch_size, gen) for _ in range(cfg.epochs)]
         total, step = sum(len(b) for b in batches), 0
-        for epoch in batches:
+        self.history, best = [], None
+        for number, epoch in enumerate(batches, start=1):
             for batch in epoch:
                 batch = batch.to(self.device)
                 mask = graph.visible(torch.cat([batch, _inverse(batch, kg.num_relations)]))
@@ -91,6 +95,13 @@ class ChainRuleLearner:
                 step += 1
                 if progress is not None:
                     progress(step, total, loss.item())
+            if cfg.select_on_valid and len(kg.splits["valid"]):
+                mrr = self.evaluate("valid")["mrr"]
+                self.history.append((number, mrr))
+                if best is None or mrr >= best[1]:  # ties: the longer-trained attention
+                    best = (number, mrr, self.model.logits.detach().clone())
+        if best is not None:
+            self.model.logits.data.copy_(best[2])
         return self
 
     def _require(self) -> tuple[ChainRuleModel, KnowledgeGraph]:
@@ -110,9 +121,10 @@ class ChainRuleLearner:
                     for rule in extract_rules(model.attention(target), target, k, self.config.beam)]
 
     # ----- ranking
-    def evaluate(self, split: str = "test", progress: Progress | None = None) -> dict[str, float]:
-        """Filtered MRR and Hits@1/3/10 (mean-tie ranks) on ``split``, both directions, with
-        facts + train as the graph."""
+    def evaluate(self, split: str = "test", progress: Progress | None = None,
+                 ties: str = "mean") -> dict[str, float]:
+        """Filtered MRR and Hits@1/3/10 on ``split``, both directions, with facts + train as
+        the graph; ties broken as ``ties`` says (:data:`neurosym.kg.metrics.TIES`)."""
         model, kg = self._require()
         graph = SparseGraph(kg.with_inverses(["facts", "train"]), kg.num_entities,
                             2 * kg.num_relations, self.device)
@@ -124,7 +136,8 @@ class ChainRuleLearner:
             for i, batch in enumerate(batches):
                 batch = batch.to(self.device)
                 scores = model(graph, int(batch[0, 1]), batch[:, 0])
-                ranks.append(filtered_ranks(scores, batch, known, 2 * kg.num_relations).cpu())
+                ranks.append(filtered_ranks(scores, batch, known, 2 * kg.num_relations,
+                                            ties).cpu())
                 if progress is not None:
                     progress(i + 1, len(batches), math.nan)
         return summarize(torch.cat(ranks) if ranks else torch.zeros(0))
