@@ -19,6 +19,7 @@ class KGConfig(Config):
     init_std: float = option(1.0, "std of the initial attention logits (breaks the symmetry "
                              "between ranks)", minimum=0.0)
     lr: float = option(0.1, "Adam learning rate", above=0.0)
+    anneal: bool = option(True, "lower the learning rate to 0 over the run (cosine)")
     facts_as_queries: bool = option(True, "train on the facts too (each with its own edge "
                                     "hidden), not only on train.txt")
     select_on_valid: bool = option(True, "after each epoch rank valid.txt and keep the "

@@ -80,6 +80,8 @@ class ChainRuleLearner:
         gen = torch.Generator().manual_seed(cfg.seed)
         batches = [_batches(queries, cfg.batch_size, gen) for _ in range(cfg.epochs)]
         total, step = sum(len(b) for b in batches), 0
+        schedule = (torch.optim.lr_scheduler.CosineAnnealingLR(opt, total) if cfg.anneal
+                    else None)
         self.history, best = [], None
         for number, epoch in enumerate(batches, start=1):
             for batch in epoch:
@@ -92,6 +94,8 @@ class ChainRuleLearner:
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
+                if schedule is not None:
+                    schedule.step()
                 step += 1
                 if progress is not None:
                     progress(step, total, loss.item())
