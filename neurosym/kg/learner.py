@@ -68,6 +68,8 @@ class ChainRuleLearner:
 
     # ----- training
     def fit(self, kg: KnowledgeGraph, progress: Progress | None = None) -> ChainRuleLearner:
+        """Train ``cfg.epochs`` passes (Adam, cosine-annealed when ``anneal``); with
+        ``select_on_valid`` keep the attention of the epoch with the best valid MRR."""
         cfg = self.config
         torch.manual_seed(cfg.seed)
         queries, background = training_queries(kg, cfg)
@@ -81,21 +83,15 @@ class ChainRuleLearner:
         batches = [_batches(queries, cfg.batch_size, gen) for _ in range(cfg.epochs)]
         total, step = sum(len(b) for b in batches), 0
         schedule = (torch.optim.lr_scheduler.CosineAnnealingLR(opt, total) if cfg.anneal
-                    else None)
+                    else torch.optim.lr_scheduler.LambdaLR(opt, lambda _: 1.0))
         self.history, best = [], None
         for number, epoch in enumerate(batches, start=1):
             for batch in epoch:
-                batch = batch.to(self.device)
-                mask = graph.visible(torch.cat([batch, _inverse(batch, kg.num_relations)]))
-                scores = self.model(graph, int(batch[0, 1]), batch[:, 0], mask)
-                prob = scores[batch[:, 2], torch.arange(len(batch), device=self.device)]
-                prob = prob / (scores.sum(0) + _EPS)
-                loss = -torch.log(prob + _EPS).mean()
+                loss = _loss(self.model, graph, batch.to(self.device), kg.num_relations)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
-                if schedule is not None:
-                    schedule.step()
+                schedule.step()
                 step += 1
                 if progress is not None:
                     progress(step, total, loss.item())
@@ -186,6 +182,17 @@ def training_queries(kg: KnowledgeGraph, config: KGConfig) -> tuple[torch.Tensor
     if config.facts_as_queries:
         queries = torch.cat([queries, background])
     return queries, background
+
+
+def _loss(model: ChainRuleModel, graph: SparseGraph, batch: torch.Tensor, relations: int
+          ) -> torch.Tensor:
+    """Mean cross-entropy of the answers of ``batch [B, 3]`` (one target relation) under the
+    scores normalised over all entities, the batch's own edges (both ways) hidden."""
+    mask = graph.visible(torch.cat([batch, _inverse(batch, relations)]))
+    scores = model(graph, int(batch[0, 1]), batch[:, 0], mask)
+    prob = scores[batch[:, 2], torch.arange(len(batch), device=batch.device)]
+    prob = prob / (scores.sum(0) + _EPS)
+    return -torch.log(prob + _EPS).mean()
 
 
 def _inverse(triples: torch.Tensor, relations: int) -> torch.Tensor:
