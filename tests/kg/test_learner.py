@@ -110,7 +110,8 @@ def test_cli_learn_then_eval(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "  [" in capsys.readouterr().out
     assert len(parse_program(rules.read_text())) > 0
     assert main(["kg", "eval", str(folder), *args, "--load", str(saved),
-                 "--json", str(report)]) == 0
+                 "--json", str(report), "--ties", "optimistic"]) == 0
+    assert "filtered, optimistic ties" in capsys.readouterr().out
     data = json.loads(report.read_text())
     assert set(data["metrics"]) >= {"mrr", "hits@1", "hits@3", "hits@10"}
     assert data["config"]["seed"] == 1 and "precision" in data["exact"]
