@@ -39,6 +39,9 @@ def register_cli(kg_sub: Any = None, **_: Any) -> None:
                                                           "(default: learn first)")
             p.add_argument("--split", default="test", choices=("valid", "test"),
                            help="split to rank (default test)")
+            p.add_argument("--ties", default="mean", choices=("mean", "optimistic", "pessimistic"),
+                           help="rank of an answer tied with others: the mean position (default)"
+                                ", the first (as Neural LP's and DRUM's code) or the last")
         p.set_defaults(handler=handler)
 
 
@@ -111,10 +114,10 @@ def run_eval(args: argparse.Namespace) -> int:
     from neurosym.kg.rules import exact_predictions, precision_recall
 
     learner, kg, seconds = _learn(args)
-    metrics = learner.evaluate(args.split)
+    metrics = learner.evaluate(args.split, ties=args.ties)
     print(f"{args.split}: MRR {metrics['mrr']:.3f}  Hits@1 {metrics['hits@1']:.3f}  "
           f"Hits@3 {metrics['hits@3']:.3f}  Hits@10 {metrics['hits@10']:.3f}  "
-          f"({metrics['queries']} queries, filtered, ties at the mean rank)")
+          f"({metrics['queries']} queries, filtered, {args.ties} ties)")
     exact = precision_recall(kg, exact_predictions(kg, learner.rules()))
     print(f"top-{learner.config.top_k} rules, exact evaluator on facts+train: precision "
           f"{exact['precision']:.3f}, recall {exact['recall']:.3f} on test "

@@ -19,8 +19,11 @@ class KGConfig(Config):
     init_std: float = option(1.0, "std of the initial attention logits (breaks the symmetry "
                              "between ranks)", minimum=0.0)
     lr: float = option(0.1, "Adam learning rate", above=0.0)
+    anneal: bool = option(True, "lower the learning rate to 0 over the run (cosine)")
     facts_as_queries: bool = option(True, "train on the facts too (each with its own edge "
                                     "hidden), not only on train.txt")
+    select_on_valid: bool = option(True, "after each epoch rank valid.txt and keep the "
+                                   "attention of the epoch with the best valid MRR")
     top_k: int = option(5, "rules kept per relation (printed, and run by the exact evaluator)",
                         minimum=1)
     beam: int = option(50, "beam width of the rule extraction search", minimum=1)

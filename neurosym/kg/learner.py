@@ -62,9 +62,14 @@ class ChainRuleLearner:
         self.device = resolve_device(self.config.device)
         self.model: ChainRuleModel | None = None
         self.kg: KnowledgeGraph | None = None
+        # (epoch, valid MRR) after each epoch when ``select_on_valid``; the best one is kept
+        # (the last of equally good ones).
+        self.history: list[tuple[int, float]] = []
 
     # ----- training
     def fit(self, kg: KnowledgeGraph, progress: Progress | None = None) -> ChainRuleLearner:
+        """Train ``cfg.epochs`` passes (Adam, cosine-annealed when ``anneal``); with
+        ``select_on_valid`` keep the attention of the epoch with the best valid MRR."""
         cfg = self.config
         torch.manual_seed(cfg.seed)
         queries, background = training_queries(kg, cfg)
@@ -77,20 +82,26 @@ class ChainRuleLearner:
         gen = torch.Generator().manual_seed(cfg.seed)
         batches = [_batches(queries, cfg.batch_size, gen) for _ in range(cfg.epochs)]
         total, step = sum(len(b) for b in batches), 0
-        for epoch in batches:
+        schedule = (torch.optim.lr_scheduler.CosineAnnealingLR(opt, total) if cfg.anneal
+                    else torch.optim.lr_scheduler.LambdaLR(opt, lambda _: 1.0))
+        self.history, best = [], None
+        for number, epoch in enumerate(batches, start=1):
             for batch in epoch:
-                batch = batch.to(self.device)
-                mask = graph.visible(torch.cat([batch, _inverse(batch, kg.num_relations)]))
-                scores = self.model(graph, int(batch[0, 1]), batch[:, 0], mask)
-                prob = scores[batch[:, 2], torch.arange(len(batch), device=self.device)]
-                prob = prob / (scores.sum(0) + _EPS)
-                loss = -torch.log(prob + _EPS).mean()
+                loss = _loss(self.model, graph, batch.to(self.device), kg.num_relations)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
+                schedule.step()
                 step += 1
                 if progress is not None:
                     progress(step, total, loss.item())
+            if cfg.select_on_valid and len(kg.splits["valid"]):
+                mrr = self.evaluate("valid")["mrr"]
+                self.history.append((number, mrr))
+                if best is None or mrr >= best[1]:  # ties: the longer-trained attention
+                    best = (number, mrr, self.model.logits.detach().clone())
+        if best is not None:
+            self.model.logits.data.copy_(best[2])
         return self
 
     def _require(self) -> tuple[ChainRuleModel, KnowledgeGraph]:
@@ -110,9 +121,10 @@ class ChainRuleLearner:
                     for rule in extract_rules(model.attention(target), target, k, self.config.beam)]
 
     # ----- ranking
-    def evaluate(self, split: str = "test", progress: Progress | None = None) -> dict[str, float]:
-        """Filtered MRR and Hits@1/3/10 (mean-tie ranks) on ``split``, both directions, with
-        facts + train as the graph."""
+    def evaluate(self, split: str = "test", progress: Progress | None = None,
+                 ties: str = "mean") -> dict[str, float]:
+        """Filtered MRR and Hits@1/3/10 on ``split``, both directions, with facts + train as
+        the graph; ties broken as ``ties`` says (:data:`neurosym.kg.metrics.TIES`)."""
         model, kg = self._require()
         graph = SparseGraph(kg.with_inverses(["facts", "train"]), kg.num_entities,
                             2 * kg.num_relations, self.device)
@@ -124,7 +136,8 @@ class ChainRuleLearner:
             for i, batch in enumerate(batches):
                 batch = batch.to(self.device)
                 scores = model(graph, int(batch[0, 1]), batch[:, 0])
-                ranks.append(filtered_ranks(scores, batch, known, 2 * kg.num_relations).cpu())
+                ranks.append(filtered_ranks(scores, batch, known, 2 * kg.num_relations,
+                                            ties).cpu())
                 if progress is not None:
                     progress(i + 1, len(batches), math.nan)
         return summarize(torch.cat(ranks) if ranks else torch.zeros(0))
@@ -169,6 +182,17 @@ def training_queries(kg: KnowledgeGraph, config: KGConfig) -> tuple[torch.Tensor
     if config.facts_as_queries:
         queries = torch.cat([queries, background])
     return queries, background
+
+
+def _loss(model: ChainRuleModel, graph: SparseGraph, batch: torch.Tensor, relations: int
+          ) -> torch.Tensor:
+    """Mean cross-entropy of the answers of ``batch [B, 3]`` (one target relation) under the
+    scores normalised over all entities, the batch's own edges (both ways) hidden."""
+    mask = graph.visible(torch.cat([batch, _inverse(batch, relations)]))
+    scores = model(graph, int(batch[0, 1]), batch[:, 0], mask)
+    prob = scores[batch[:, 2], torch.arange(len(batch), device=batch.device)]
+    prob = prob / (scores.sum(0) + _EPS)
+    return -torch.log(prob + _EPS).mean()
 
 
 def _inverse(triples: torch.Tensor, relations: int) -> torch.Tensor:

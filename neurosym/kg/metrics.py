@@ -3,12 +3,17 @@
 For a query with answer ``a`` among scores ``s [E]``, every other known true answer of the
 same query is removed (filtered setting); then ``rank = 1 + #{s > s_a} + #{s = s_a, not a} / 2``
 -- the mean of the ranks ``a`` could take in any order of the tied entities (neither the
-optimistic nor the pessimistic end).
+optimistic nor the pessimistic end). ``ties="optimistic"`` counts no tied entity (what the
+Neural LP and DRUM evaluation code does: only strictly higher scores rank above the answer),
+``"pessimistic"`` every one; they are offered to compare with such numbers, not as defaults.
 """
 
 from __future__ import annotations
 
 import torch
+
+# Share of the other entities tied with the answer that rank above it.
+TIES = {"optimistic": 0.0, "mean": 0.5, "pessimistic": 1.0}
 
 
 def query_keys(queries: torch.Tensor, relations: int) -> torch.Tensor:
@@ -17,8 +22,8 @@ def query_keys(queries: torch.Tensor, relations: int) -> torch.Tensor:
 
 
 def filtered_ranks(scores: torch.Tensor, queries: torch.Tensor, known: torch.Tensor,
-                   relations: int) -> torch.Tensor:
-    """Mean-tie filtered ranks ``[B]`` (float).
+                   relations: int, ties: str = "mean") -> torch.Tensor:
+    """Filtered ranks ``[B]`` (float), ties broken as ``ties`` says (a key of :data:`TIES`).
 
     ``scores [E, B]`` for the queries ``[B, 3]`` of ``(entity, relation, answer)``; ``known
     [n, 3]`` every true triple in the same layout (the query's own answer may be among them).
@@ -36,8 +41,8 @@ def filtered_ranks(scores: torch.Tensor, queries: torch.Tensor, known: torch.Ten
     rows, cols = same.nonzero(as_tuple=True)
     other[sel[rows, 2], cols] = True
     greater = ((scores > answer) & ~other).sum(0)
-    ties = ((scores == answer) & ~other).sum(0) - 1
-    return 1.0 + greater.double() + ties.double() / 2.0
+    tied = ((scores == answer) & ~other).sum(0) - 1
+    return 1.0 + greater.double() + tied.double() * TIES[ties]
 
 
 def summarize(ranks: torch.Tensor) -> dict[str, float]:

@@ -80,6 +80,21 @@ def test_known_rules_predict_test_exactly() -> None:
     assert predicted == everything
 
 
+def test_keeps_the_epoch_with_the_best_valid_mrr() -> None:
+    """``select_on_valid``: one valid MRR per epoch, and the kept attention is the best one's
+    (the valid MRR of the fitted learner is the maximum of the history, not the last)."""
+    kg = family_graph(families=3)
+    config = KGConfig(device="cpu", epochs=4, batch_size=16, lr=0.5, seed=5, anneal=False)
+    learner = ChainRuleLearner(config).fit(kg)
+    assert [epoch for epoch, _ in learner.history] == [1, 2, 3, 4]
+    best = max(mrr for _, mrr in learner.history)
+    assert learner.history[-1][1] < best  # this seed's last epoch is worse: a real choice
+    assert learner.evaluate("valid")["mrr"] == pytest.approx(best)
+    last = ChainRuleLearner(config.replace(select_on_valid=False)).fit(kg)
+    assert last.history == []
+    assert last.evaluate("valid")["mrr"] == pytest.approx(learner.history[-1][1])
+
+
 def test_memory_check_names_the_batch_size() -> None:
     config = KGConfig(batch_size=4096)
     with pytest.raises(ResourceLimitError, match=r"lower --batch-size from 4096 to at most \d+"):
@@ -95,7 +110,8 @@ def test_cli_learn_then_eval(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "  [" in capsys.readouterr().out
     assert len(parse_program(rules.read_text())) > 0
     assert main(["kg", "eval", str(folder), *args, "--load", str(saved),
-                 "--json", str(report)]) == 0
+                 "--json", str(report), "--ties", "optimistic"]) == 0
+    assert "filtered, optimistic ties" in capsys.readouterr().out
     data = json.loads(report.read_text())
     assert set(data["metrics"]) >= {"mrr", "hits@1", "hits@3", "hits@10"}
     assert data["config"]["seed"] == 1 and "precision" in data["exact"]

@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from neurosym.kg import ChainRuleLearner, KGConfig
-from neurosym.kg.metrics import filtered_ranks, summarize
+from neurosym.kg.metrics import TIES, filtered_ranks, summarize
 
 from .family import family_graph
 
 
-def brute_force_rank(scores: list[float], answer: int, others: set[int]) -> float:
-    """Rank of ``answer`` among candidates (``others`` removed), ties at the mean position."""
+def brute_force_rank(scores: list[float], answer: int, others: set[int],
+                     ties: str = "mean") -> float:
+    """Rank of ``answer`` among candidates (``others`` removed): with ties, the first, the
+    mean or the last of the positions it could take."""
     mine = scores[answer]
     candidates = [e for e in range(len(scores)) if e == answer or e not in others]
     above = sum(1 for e in candidates if scores[e] > mine)
     tied = sum(1 for e in candidates if scores[e] == mine and e != answer)
     positions = range(above + 1, above + tied + 2)
+    if ties == "optimistic":
+        return positions[0]
+    if ties == "pessimistic":
+        return positions[-1]
     return sum(positions) / len(positions)
 
 
-def test_filtered_ranks_equal_brute_force_with_ties() -> None:
+@pytest.mark.parametrize("ties", sorted(TIES))
+def test_filtered_ranks_equal_brute_force_with_ties(ties: str) -> None:
     gen = torch.Generator().manual_seed(0)
     entities, relations = 9, 4
     scores = torch.randint(0, 3, (entities, 12), generator=gen).double()  # many ties
@@ -30,10 +38,10 @@ def test_filtered_ranks_equal_brute_force_with_ties() -> None:
     extra = torch.stack([queries[:, 0], queries[:, 1],
                          torch.randint(0, entities, (12,), generator=gen)], 1)
     known = torch.cat([queries, extra, queries[:3]])  # duplicates and the answers themselves
-    got = filtered_ranks(scores, queries, known, relations)
+    got = filtered_ranks(scores, queries, known, relations, ties)
     for b, (q, r, a) in enumerate(queries.tolist()):
         others = {t for h, rr, t in known.tolist() if (h, rr) == (q, r) and t != a}
-        assert got[b].item() == brute_force_rank(scores[:, b].tolist(), a, others)
+        assert got[b].item() == brute_force_rank(scores[:, b].tolist(), a, others, ties)
 
 
 def test_learner_metrics_equal_dense_brute_force() -> None:
