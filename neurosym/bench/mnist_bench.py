@@ -27,8 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from neurosym.concepts.percept import DigitCNN, PerceptEncoder, images_to_tensor
-from neurosym.concepts.table import ConceptTable
+from neurosym.concepts.percept import DigitCNN, PerceptEncoder, cnn_encoder, images_to_tensor
 from neurosym.errors import NeurosymError
 from neurosym.ilp.module import DifferentiableILP
 from neurosym.ilp.neural import (
@@ -42,23 +41,16 @@ from neurosym.ilp.neural import (
 )
 from neurosym.lang.datalog import parse_program
 from neurosym.logic.terms import Atom, Const
-from neurosym.tasks.mnist import TEST_RANGE, TRAIN_RANGE, DigitPairs, addition_pairs, relation_pairs
+from neurosym.tasks.mnist import (
+    RELATIONS,
+    TEST_RANGE,
+    TRAIN_RANGE,
+    DigitPairs,
+    addition_pairs,
+    relation_pairs,
+)
 
 DIGITS = [str(d) for d in range(10)]
-RELATIONS = {
-    # relation: (templates of the learned digit relation, steps T, intended program)
-    "less_than": (
-        [(0, False), (1, True)],
-        9,
-        "t(X, Y) :- succ(X, Y). t(X, Y) :- t(X, Z), succ(Z, Y).",
-    ),
-    "predecessor": ([(0, False)], 1, "t(X, Y) :- succ(X, Y)."),
-}
-"""The digit-level relation ``t(C, D)`` each image task asks for (a ``less_than`` image pair has
-``t(digit_i, digit_j)``; ``predecessor(i, j)``: the digit of ``i`` is the predecessor of
-``j``'s)."""
-
-
 def digit_background() -> list[Atom]:
     return [Atom("zero", (Const("0"),))] + [
         Atom("succ", (Const(str(i)), Const(str(i + 1)))) for i in range(9)
@@ -67,7 +59,7 @@ def digit_background() -> list[Atom]:
 
 def digit_encoder(dim: int = 84) -> PerceptEncoder:
     """The CNN of DeepProbLog's MNIST benchmark, matched against ten learned concept rows."""
-    return PerceptEncoder(DigitCNN(dim), ConceptTable({d: 0 for d in DIGITS}), dim)
+    return cnn_encoder(DIGITS, dim)
 
 
 @torch.no_grad()

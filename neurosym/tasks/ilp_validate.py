@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from neurosym.errors import NeurosymError, TaskFileError
 from neurosym.logic.terms import Atom, Clause, Const, Program
-from neurosym.tasks.ilp_types import ILPTask, RuleTemplate, World
+from neurosym.tasks.ilp_types import ILPTask, NeuralPredicate, RuleTemplate, World
 
 RECURSIVE_STEPS = 4  # T of the Python and Popper front ends when none is given and T > 1 is needed
 Item = Hashable
@@ -59,6 +59,8 @@ class TaskDraft:
     )
     worlds: list[DraftWorld] = field(default_factory=list)
     solution: tuple[Clause, ...] | None = None
+    neural: NeuralPredicate | None = None
+    items: set[str] = field(default_factory=set)  # item constants examples may use (neural)
 
 
 @dataclass(frozen=True)
@@ -210,6 +212,7 @@ def build_ilp_task(draft: TaskDraft, where: Locator) -> ILPTask:
             for key, pos in where.positions.items()
             if key[0] == "rules" and pos.line is not None
         },
+        neural=draft.neural,
     )
 
 
@@ -321,7 +324,7 @@ def _world(
             if label != "background":
                 _check_example(draft, a, item, where)
             for c in a.ground_tuple():
-                if c not in known:
+                if c not in known and (label == "background" or c not in draft.items):
                     raise where.error(
                         item,
                         "undeclared_constant",
