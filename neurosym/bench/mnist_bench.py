@@ -238,14 +238,7 @@ def _train_hybrid(
         extra={
             "restart": best,
             "confusion": conf.tolist(),
-            "attempts": [
-                {
-                    "train_loss": at.train_loss,
-                    "train_accuracy": at.train_accuracy,
-                    "row_permutations": at.permutations,
-                }
-                for at in attempts
-            ],
+            "attempts": [at.record() for at in attempts],
             "chosen_attempt": attempts.index(chosen),
         },
     )

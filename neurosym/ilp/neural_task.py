@@ -174,6 +174,5 @@ def learn_neural_task(
                 perceived_as[int(cls)] = concepts[int(counts.argmax())]
     return NeuralTaskResult(
         task.name, program, confidence, accuracy, encoder_accuracy, seconds, seed, perceived_as,
-        [{"train_loss": a.train_loss, "train_accuracy": a.train_accuracy,
-          "row_permutations": a.permutations, "chosen": a is chosen} for a in attempts],
+        [{**a.record(), "chosen": a is chosen} for a in attempts],
     )
