@@ -212,6 +212,9 @@ def run_learn_neural(args: argparse.Namespace, task: Any, config: Any) -> int:
     restarts = config.restarts if isinstance(config.restarts, int) else HybridSettings.restarts
     settings = HybridSettings(epochs=args.percept_epochs, restarts=restarts)
     print(task.summary())
+    for flag in ("save", "out"):
+        if getattr(args, flag):
+            print(f"note: --{flag} is not supported for a task with a neural predicate yet")
     print(f"training the rules and the {task.neural.pred} encoder jointly ({settings.epochs} "
           f"epochs, {restarts} restarts) on {device_description(device)}")
     result = learn_neural_task(task, settings, seed=config.seed, device=device)

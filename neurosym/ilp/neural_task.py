@@ -14,7 +14,7 @@ the encoder is scored against the classes the ``percept`` line pairs with the co
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import torch
@@ -74,17 +74,9 @@ class NeuralTaskResult:
         )
 
     def to_json(self) -> dict:
-        return {
-            "task": self.task,
-            "program": self.program_text,
-            "confidence": self.confidence,
-            "accuracy": self.accuracy,
-            "encoder_accuracy": self.encoder_accuracy,
-            "seconds": self.seconds,
-            "seed": self.seed,
-            "perceived_as": self.perceived_as,
-            "attempts": self.attempts,
-        }
+        """Every field, the program as Datalog text."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {**data, "program": self.program_text}
 
 
 def examples(neural: NeuralPredicate, worlds: tuple[World, ...]) -> tuple[Tensor, Tensor]:
