@@ -9,7 +9,7 @@ import torch
 
 from neurosym.cli import main
 from neurosym.errors import NeurosymError
-from neurosym.ilp.neural import HybridSettings, perceived
+from neurosym.ilp.neural import HybridSettings, JointFit, fit_attempts, perceived
 from neurosym.ilp.neural_task import examples, learn_neural_task
 from neurosym.tasks.ilp_task import load_ilp_task, parse_ilp_task
 from neurosym.tasks.mnist import (
@@ -38,6 +38,24 @@ def test_perceived_unary_is_the_marginal() -> None:
     assert torch.allclose(perceived(rel, p), torch.tensor([[0.55], [0.0]]))
     with pytest.raises(NeurosymError, match="takes 1 percept"):
         perceived(rel, p, p)
+
+
+def test_attempts_go_on_until_one_fits_and_uses_every_concept() -> None:
+    """Attempt 0 fits but leaves a concept nearly unused (two classes merged): attempt 1 runs and
+    is kept though its loss is higher; without the rule attempt 0 is good enough."""
+    fits = [(0.05, 0.99, 0.28), (0.06, 0.98, 0.9), (0.01, 1.0, 1.0)]  # loss, accuracy, least used
+    made: list[int] = []
+
+    def attempt(gen: torch.Generator) -> JointFit:
+        loss, accuracy, used = fits[len(made)]
+        made.append(int(gen.initial_seed()))
+        return JointFit(None, None, None, None, [], 0, loss, accuracy, used)
+
+    kept, tried = fit_attempts(attempt, 0, HybridSettings(attempts=3))
+    assert len(tried) == 2 and kept is tried[1] and len(set(made)) == 2
+    made.clear()
+    kept, tried = fit_attempts(attempt, 0, HybridSettings(attempts=3, every_concept=False))
+    assert len(tried) == 1 and kept is tried[0]
 
 
 def test_examples_are_image_indices_with_labels(synthetic) -> None:
