@@ -317,7 +317,8 @@ class _FileReader(_Loader):
         self.mark(("percept",), stmt)
 
     def check_items(self, constants: list[str]) -> None:
-        """The neural predicate against the language, and every item against its data set."""
+        """The neural predicate against the language, every item against its data set, every
+        example over items."""
         from neurosym.tasks.mnist import load_percept_dataset
 
         neural, draft = self.draft.neural, self.draft
@@ -328,14 +329,7 @@ class _FileReader(_Loader):
                                 f"declare the neural predicate:  percept digit from {dataset} "
                                 "{0: 0, 1: 1, ...}")
             return
-        for concept in neural.concepts:
-            if concept not in constants:
-                raise self.fail_at(("concept", concept),
-                                   f"percept: concept {concept} is not a declared constant",
-                                   "add it to the 'constants' line")
-        if neural.pred in {**draft.extensional, **draft.invented, draft.target: 0}:
-            raise self.fail_at(("percept",), f"neural predicate {neural.pred} is also declared "
-                               "as a rule or background predicate", "give it its own name")
+        self.check_neural_names(neural, constants)
         size = len(load_percept_dataset(neural.dataset)[1])
         for dataset, index, node in self.items:
             if dataset != neural.dataset:
@@ -346,6 +340,9 @@ class _FileReader(_Loader):
                                 "items", f"use an index in 0 .. {size - 1}")
         draft.items = {neural.item(index) for _, index, _ in self.items}
         for w, world in enumerate(draft.worlds):
+            if world.closed_world:
+                raise self.fail_at(("percept",), "'negative closed_world' with a 'percept' line",
+                                   "list the negative examples over items")
             for label, atoms in (("positive", world.positives), ("negative", world.negatives)):
                 for i, a in enumerate(atoms):
                     if a.arity and all(c in draft.items for c in a.ground_tuple()):
@@ -353,6 +350,18 @@ class _FileReader(_Loader):
                     raise self.fail_at((label, w, i), f"example {a} is not over items",
                                        "with a 'percept' line every argument of an example is "
                                        f"an item, e.g. {draft.target}({neural.item(3)}, ...)")
+
+    def check_neural_names(self, neural: NeuralPredicate, constants: list[str]) -> None:
+        """Its concepts are declared constants; its name is no other predicate's."""
+        draft = self.draft
+        for concept in neural.concepts:
+            if concept not in constants:
+                raise self.fail_at(("concept", concept),
+                                   f"percept: concept {concept} is not a declared constant",
+                                   "add it to the 'constants' line")
+        if neural.pred in {**draft.extensional, **draft.invented, draft.target: 0}:
+            raise self.fail_at(("percept",), f"neural predicate {neural.pred} is also declared "
+                               "as a rule or background predicate", "give it its own name")
 
     def constant_list(self, stmt: Tree) -> list[str]:
         out = []

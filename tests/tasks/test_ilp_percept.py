@@ -56,6 +56,8 @@ def test_items_and_the_neural_predicate_reach_the_task(images) -> None:
         (("mnist[0]", "fashion[0]"), "item of data set 'fashion'", 8, "mnist[0]"),
         (("mnist[0], mnist[1]", "0, mnist[1]"), "is not over items", 8, "every argument"),
         (("percept digit", "percept succ"), "neural predicate succ is also", 2, "own name"),
+        (("negative { pred(mnist[2], mnist[I]) for I in 3..4. }", "negative closed_world"),
+         "closed_world' with", 2, "over items"),
     ],
 )
 def test_located_errors(images, change, message, line, hint) -> None:
