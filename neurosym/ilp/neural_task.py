@@ -107,6 +107,32 @@ def _crisp(task: ILPTask, program: Program, concepts: list[str], device: torch.d
     return out
 
 
+@torch.no_grad()
+def _score(
+    task: ILPTask, fit: JointFit, crisp: Tensor, pix: Tensor, labels: np.ndarray
+) -> tuple[dict[str, float], dict[str, float], dict[int, str]]:
+    """Per group of worlds: the program's accuracy (``crisp`` ``[C]*arity``, items read as their
+    argmax concept) and the encoder's against the classes; class -> concept on the train items."""
+    neural = task.neural
+    concepts, classes = list(neural.concepts), np.array(list(neural.concepts.values()))
+    accuracy, encoder_accuracy, perceived_as = {}, {}, {}
+    for group, worlds in (("train", task.train), ("validation", task.validation)):
+        if not worlds:
+            continue
+        items, y = examples(neural, worlds)
+        percepts = [log_percepts(fit.encoder, pix[items[:, j].to(pix.device)])
+                    for j in range(items.shape[1])]
+        accuracy[group] = symbolic_accuracy(crisp, percepts, y.to(pix.device))
+        seen, first = np.unique(items.t().reshape(-1).numpy(), return_index=True)
+        perceived = torch.cat(percepts).argmax(1).cpu().numpy()[first]  # each image once
+        encoder_accuracy[group] = float((classes[perceived] == labels[seen]).mean())
+        if group == "train":
+            for cls in np.unique(labels[seen]):
+                counts = np.bincount(perceived[labels[seen] == cls], minlength=len(concepts))
+                perceived_as[int(cls)] = concepts[int(counts.argmax())]
+    return accuracy, encoder_accuracy, perceived_as
+
+
 def learn_neural_task(
     task: ILPTask,
     settings: HybridSettings | None = None,
@@ -147,23 +173,7 @@ def learn_neural_task(
     seconds = time.perf_counter() - start
     program, confidence = chosen.ilp.program(chosen.restart)
     crisp = _crisp(task, program, concepts, dev)
-    classes = np.array(list(neural.concepts.values()))
-    accuracy, encoder_accuracy, perceived_as = {}, {}, {}
-    for group, worlds in (("train", task.train), ("validation", task.validation)):
-        if not worlds:
-            continue
-        group_items, group_y = examples(neural, worlds)
-        with torch.no_grad():
-            percepts = [log_percepts(chosen.encoder, pix[group_items[:, j].to(dev)])
-                        for j in range(group_items.shape[1])]
-        accuracy[group] = symbolic_accuracy(crisp, percepts, group_y.to(dev))
-        seen, first = np.unique(group_items.t().reshape(-1).numpy(), return_index=True)
-        perceived = torch.cat(percepts).argmax(1).cpu().numpy()[first]  # each image once
-        encoder_accuracy[group] = float((classes[perceived] == labels[seen]).mean())
-        if group == "train":
-            for cls in np.unique(labels[seen]):
-                counts = np.bincount(perceived[labels[seen] == cls], minlength=len(concepts))
-                perceived_as[int(cls)] = concepts[int(counts.argmax())]
+    accuracy, encoder_accuracy, perceived_as = _score(task, chosen, crisp, pix, labels)
     return NeuralTaskResult(
         task.name, program, confidence, accuracy, encoder_accuracy, seconds, seed, perceived_as,
         [{**a.record(), "chosen": a is chosen} for a in attempts],
