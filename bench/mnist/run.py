@@ -28,15 +28,10 @@ from pathlib import Path
 
 import torch
 
-from neurosym.bench.mnist_bench import (
-    RELATIONS,
-    HybridSettings,
-    RunResult,
-    run_addition,
-    run_relation,
-)
+from neurosym.bench.mnist_bench import RunResult, run_addition, run_relation
+from neurosym.ilp.neural import HybridSettings
 from neurosym.io import atomic_write_json
-from neurosym.tasks.mnist import read_mnist
+from neurosym.tasks.mnist import RELATIONS, read_mnist
 from neurosym.versions import command_line, resolve_device, versions
 
 HERE = Path(__file__).resolve().parent
