@@ -37,11 +37,11 @@ class HybridSettings:
     mean percept (keeps every concept in use; no labels); after every epoch but the last,
     ``repair`` permutes concept rows where that lowers the training loss. Up to ``attempts``
     independent runs (fresh encoder and rules); no further attempt starts once one explains
-    ``good_enough`` of the training examples and, with ``every_concept``, perceives at least half
-    of its share (``1 / (2 C)``) of the training items as each of the ``C`` concepts (two classes
-    merged into one concept leave another nearly unused: the chain laid out in pieces; MNIST's
-    classes are within 15 % of equal shares). Kept: the attempt with the lowest training loss.
-    Both tests read the training labels and images only."""
+    ``good_enough`` of the training examples and, with ``every_concept``, perceives each of the
+    ``C`` concepts in at least ``1 / (2 C)`` of the training items, half an equal share (two
+    classes merged into one concept leave another nearly unused: the chain laid out in pieces;
+    MNIST's classes are within 15 % of equal shares). Kept: the attempt with the lowest training
+    loss. Both tests read the training labels and images only."""
 
     epochs: int = 10
     batch: int = 32
