@@ -28,15 +28,10 @@ from pathlib import Path
 
 import torch
 
-from neurosym.bench.mnist_bench import (
-    RELATIONS,
-    HybridSettings,
-    RunResult,
-    run_addition,
-    run_relation,
-)
+from neurosym.bench.mnist_bench import RunResult, run_addition, run_relation
+from neurosym.ilp.neural import HybridSettings
 from neurosym.io import atomic_write_json
-from neurosym.tasks.mnist import read_mnist
+from neurosym.tasks.mnist import RELATIONS, read_mnist
 from neurosym.versions import command_line, resolve_device, versions
 
 HERE = Path(__file__).resolve().parent
@@ -158,6 +153,11 @@ def main(argv: list[str] | None = None) -> int:
         default=0.97,
         help="relation tasks: no further attempt once one fits this share of the training pairs",
     )
+    ap.add_argument(
+        "--any-concept-use",
+        action="store_true",
+        help="relation tasks: an attempt that leaves a concept unused may still be good enough",
+    )
     ap.add_argument("--no-peers", action="store_true", help="do not run DeepProbLog")
     ap.add_argument("--json", default=None, help="write every result here (atomically)")
     ap.add_argument(
@@ -194,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
                     epochs=args.relation_epochs,
                     attempts=args.attempts,
                     good_enough=args.good_enough,
+                    every_concept=not args.any_concept_use,
                 )
                 found = run_relation(task, seed, images, labels, device=device, settings=cfg)
             for r in found:

@@ -13,8 +13,8 @@ percepts from 8000-9999, :mod:`neurosym.tasks.mnist`):
 The image pair ``(i, j)`` enters as the rule ``t_img(I, J) :- digit(I, C), digit(J, D), t(C, D)``
 with ``digit`` a neural predicate whose values for one item are mutually exclusive (a
 distribution over the concept rows), so ``P(t_img(i, j)) = sum_cd P(i=c) P(j=d) t(c, d)``
-(:func:`perceived_pair`): exact marginalisation over the percepts, with ``t`` the fuzzy
-valuation of the chained program. Baselines: the same CNN on both images followed by an MLP.
+(:func:`~neurosym.ilp.neural.perceived`): exact marginalisation over the percepts, with ``t``
+the fuzzy valuation of the chained program. Baselines: the same CNN on both images, then an MLP.
 """
 
 from __future__ import annotations
@@ -27,44 +27,30 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from neurosym.concepts.percept import (
-    DigitCNN,
-    PerceptEncoder,
-    images_to_tensor,
-    permutation_search,
-    permute_rows,
-)
-from neurosym.concepts.table import ConceptTable
+from neurosym.concepts.percept import DigitCNN, PerceptEncoder, cnn_encoder, images_to_tensor
 from neurosym.errors import NeurosymError
 from neurosym.ilp.module import DifferentiableILP
+from neurosym.ilp.neural import (
+    LOG_EPS,
+    HybridSettings,
+    batches,
+    fit_attempts,
+    fit_joint,
+    log_percepts,
+    symbolic_accuracy,
+)
 from neurosym.lang.datalog import parse_program
 from neurosym.logic.terms import Atom, Const
-from neurosym.tasks.mnist import TEST_RANGE, TRAIN_RANGE, DigitPairs, addition_pairs, relation_pairs
+from neurosym.tasks.mnist import (
+    RELATIONS,
+    TEST_RANGE,
+    TRAIN_RANGE,
+    DigitPairs,
+    addition_pairs,
+    relation_pairs,
+)
 
 DIGITS = [str(d) for d in range(10)]
-RELATIONS = {
-    # relation: (templates of the learned digit relation, steps T, intended program)
-    "less_than": (
-        [(0, False), (1, True)],
-        9,
-        "t(X, Y) :- succ(X, Y). t(X, Y) :- t(X, Z), succ(Z, Y).",
-    ),
-    "predecessor": ([(0, False)], 1, "t(X, Y) :- succ(X, Y)."),
-}
-"""The digit-level relation ``t(C, D)`` each image task asks for (a ``less_than`` image pair has
-``t(digit_i, digit_j)``; ``predecessor(i, j)``: the digit of ``i`` is the predecessor of
-``j``'s)."""
-LOG_EPS = 1e-7
-
-
-def perceived_pair(relation: Tensor, first: Tensor, second: Tensor) -> Tensor:
-    """``P(t(i, j)) = sum_cd first[b, c] * second[b, d] * relation[r, c, d]``.
-
-    relation ``[R, C, C]``; first / second ``[B, C]`` distributions -> ``[B, R]``.
-    """
-    return torch.einsum("rcd,bc,bd->br", relation, first, second)
-
-
 def digit_background() -> list[Atom]:
     return [Atom("zero", (Const("0"),))] + [
         Atom("succ", (Const(str(i)), Const(str(i + 1)))) for i in range(9)
@@ -73,13 +59,13 @@ def digit_background() -> list[Atom]:
 
 def digit_encoder(dim: int = 84) -> PerceptEncoder:
     """The CNN of DeepProbLog's MNIST benchmark, matched against ten learned concept rows."""
-    return PerceptEncoder(DigitCNN(dim), ConceptTable({d: 0 for d in DIGITS}), dim)
+    return cnn_encoder(DIGITS, dim)
 
 
 @torch.no_grad()
 def digit_confusion(encoder: PerceptEncoder, images: Tensor, labels: np.ndarray) -> np.ndarray:
     """``[10, 10]`` counts: row = true digit, column = the encoder's argmax concept."""
-    pred = _log_percepts(encoder, images).argmax(1).cpu()
+    pred = log_percepts(encoder, images).argmax(1).cpu()
     out = np.zeros((10, 10), dtype=np.int64)
     np.add.at(out, (labels.astype(np.int64), pred.numpy()), 1)
     return out
@@ -125,12 +111,6 @@ class RunResult:
         return asdict(self)
 
 
-def _batches(n: int, batch: int, rng: np.random.Generator):
-    order = rng.permutation(n)
-    for i in range(0, n, batch):
-        yield torch.from_numpy(order[i : i + batch])
-
-
 def _pairs_tensors(pairs: DigitPairs, images: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     dev = images.device
     return (
@@ -160,25 +140,6 @@ def _unseen_pairs(
     return relation_pairs(labels, TEST_RANGE, count, seed + 1, relation, exclude=everything - held)
 
 
-@dataclass(frozen=True)
-class HybridSettings:
-    """How a relation task trains: Adam at 1e-3 for the encoder and ``rule_lr`` for the clause
-    weights of ``restarts`` soft programs; ``balance`` weighs the negative entropy of each batch's
-    mean percept (keeps every concept in use; no labels); after every epoch but the last,
-    ``repair`` permutes concept rows where that lowers the training loss. Up to ``attempts``
-    independent runs (fresh encoder and rules); the one with the lowest training loss is kept,
-    and no further attempt starts once one explains ``good_enough`` of the training pairs."""
-
-    epochs: int = 10
-    batch: int = 32
-    restarts: int = 4
-    rule_lr: float = 0.5
-    balance: float = 3.0
-    repair: bool = True
-    attempts: int = 3
-    good_enough: float = 0.97
-
-
 def run_relation(
     relation: str,
     seed: int,
@@ -190,9 +151,10 @@ def run_relation(
     held_out: int = 10,
     device: str = "cpu",
     baseline: bool = True,
-    settings: HybridSettings = HybridSettings(),
+    settings: HybridSettings | None = None,
 ) -> list[RunResult]:
     """∂ILP's hybrid task ``relation`` on MNIST pairs: rules + encoder jointly, and the baseline."""
+    settings = settings or HybridSettings()
     if relation not in RELATIONS:
         raise NeurosymError(f"unknown relation {relation!r}; choose from {', '.join(RELATIONS)}")
     torch.manual_seed(seed)
@@ -212,77 +174,6 @@ def run_relation(
     return out
 
 
-@dataclass
-class _Attempt:
-    """One joint run: the encoder, the soft program, its background, repairs, training fit."""
-
-    encoder: PerceptEncoder
-    ilp: DifferentiableILP
-    v0: Tensor
-    permutations: list[list[int]]
-    restart: int
-    train_loss: float
-    train_accuracy: float
-
-
-def _fit_attempt(
-    relation: str,
-    entropy: list[int],
-    pix: Tensor,
-    train: DigitPairs,
-    cfg: HybridSettings,
-    dev: torch.device,
-) -> _Attempt:
-    templates, steps, _ = RELATIONS[relation]
-    gen = torch.Generator().manual_seed(int(np.random.SeedSequence(entropy).generate_state(1)[0]))
-    torch.manual_seed(int(torch.randint(1 << 30, (1,), generator=gen)))
-    encoder = digit_encoder().to(dev)
-    rule_seed = int(torch.randint(1 << 30, (1,), generator=gen))
-    ilp = DifferentiableILP.from_templates(
-        DIGITS,
-        {"zero": 1, "succ": 2},
-        {"t": 2},
-        {"t": templates},
-        "t",
-        steps,
-        restarts=cfg.restarts,
-        seed=rule_seed,
-    ).to(dev)
-    v0 = ilp.background([digit_background()])
-    a, b, y = _pairs_tensors(train, pix)
-    rng = np.random.default_rng(int(torch.randint(1 << 30, (1,), generator=gen)))
-    permutations: list[list[int]] = []
-    for epoch in range(cfg.epochs):
-        # a fresh optimizer each epoch: the repair below moves concept rows under Adam's state
-        opt = torch.optim.Adam(
-            [
-                {"params": encoder.parameters(), "lr": 1e-3},
-                {"params": ilp.parameters(), "lr": cfg.rule_lr},
-            ]
-        )
-        for idx in _batches(len(train), cfg.batch, rng):
-            idx = idx.to(dev)
-            rel = ilp.relation(ilp(v0))[:, 0]  # [R, 10, 10]
-            pa, pb = encoder.probabilities(a[idx]), encoder.probabilities(b[idx])
-            p = perceived_pair(rel, pa, pb)
-            loss = _cross_entropy(p, y[idx]).mean(0).sum()
-            if cfg.balance:  # keep the batch's mean percept spread over the concepts
-                mean = torch.cat([pa, pb]).mean(0)
-                loss = loss + cfg.balance * (mean * torch.log(mean + LOG_EPS)).sum()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        if cfg.repair and epoch < cfg.epochs - 1:
-            permutations.append(_repair_percepts(ilp, v0, encoder, a, b, y))
-    with torch.no_grad():
-        rel = ilp.relation(ilp(v0))[:, 0]
-        la, lb = _log_percepts(encoder, a), _log_percepts(encoder, b)
-        losses = _relation_losses(rel, la, lb, y) / len(train)
-        best = int(losses.argmin())
-        fit = _relation_accuracy(rel[best], la, lb, y)
-    return _Attempt(encoder, ilp, v0, permutations, best, float(losses[best]), fit)
-
-
 def _train_hybrid(
     relation: str,
     seed: int,
@@ -295,22 +186,39 @@ def _train_hybrid(
     dev: torch.device,
 ) -> RunResult:
     start = time.perf_counter()
-    attempts: list[_Attempt] = []
-    for k in range(cfg.attempts):
-        attempts.append(_fit_attempt(relation, [seed, k], pix, train, cfg, dev))
-        if attempts[-1].train_accuracy >= cfg.good_enough:
-            break
-    chosen = min(attempts, key=lambda at: at.train_loss)
+    templates, steps, _ = RELATIONS[relation]
+
+    def make_ilp(rule_seed: int) -> DifferentiableILP:
+        return DifferentiableILP.from_templates(
+            DIGITS,
+            {"zero": 1, "succ": 2},
+            {"t": 2},
+            {"t": templates},
+            "t",
+            steps,
+            restarts=cfg.restarts,
+            seed=rule_seed,
+        )
+
+    items = torch.from_numpy(np.stack([train.first, train.second], 1))
+    y = torch.from_numpy(train.label)
+    chosen, attempts = fit_attempts(
+        lambda gen: fit_joint(
+            make_ilp, digit_encoder, DIGITS, digit_background(), pix, items, y, cfg, gen
+        ),
+        seed,
+        cfg,
+    )
     seconds = time.perf_counter() - start
-    encoder, ilp, v0, best = chosen.encoder, chosen.ilp, chosen.v0, chosen.restart
+    encoder, best = chosen.encoder, chosen.restart
     with torch.no_grad():
-        rel = ilp.relation(ilp(v0))[best, 0]
-        program, confidence = ilp.program(best)
+        rel = chosen.relation()[best]
+        program, confidence = chosen.ilp.program(best)
         acc = {}
         for name, pairs in (("test", test), ("unseen", unseen)):
             a, b, y = _pairs_tensors(pairs, pix)
-            acc[name] = _relation_accuracy(
-                rel, _log_percepts(encoder, a), _log_percepts(encoder, b), y
+            acc[name] = symbolic_accuracy(
+                rel, [log_percepts(encoder, a), log_percepts(encoder, b)], y
             )
     intended = RELATIONS[relation][2]
     conf = digit_confusion(encoder, pix[8000:], labels[8000:])
@@ -330,66 +238,10 @@ def _train_hybrid(
         extra={
             "restart": best,
             "confusion": conf.tolist(),
-            "attempts": [
-                {
-                    "train_loss": at.train_loss,
-                    "train_accuracy": at.train_accuracy,
-                    "row_permutations": at.permutations,
-                }
-                for at in attempts
-            ],
+            "attempts": [at.record() for at in attempts],
             "chosen_attempt": attempts.index(chosen),
         },
     )
-
-
-@torch.no_grad()
-def _repair_percepts(
-    ilp: DifferentiableILP, v0: Tensor, encoder: PerceptEncoder, a: Tensor, b: Tensor, y: Tensor
-) -> list[int]:
-    """Swap concept rows while that lowers the best restart's training loss
-    (:func:`~neurosym.concepts.percept.permutation_search`); returns the permutation applied."""
-    rel = ilp.relation(ilp(v0))[:, 0]
-    la, lb = _log_percepts(encoder, a), _log_percepts(encoder, b)
-    pa, pb = la.exp(), lb.exp()
-    best = int(_relation_losses(rel, la, lb, y).argmin())
-
-    def loss(perm: Tensor) -> float:
-        return float(
-            _cross_entropy(perceived_pair(rel[best : best + 1], pa[:, perm], pb[:, perm]), y).mean()
-        )
-
-    perm = permutation_search(loss, rel.shape[1])
-    permute_rows(encoder, perm)
-    return perm.tolist()
-
-
-def _log_percepts(encoder: PerceptEncoder, images: Tensor) -> Tensor:
-    """``encoder(images)`` a thousand at a time: log-distributions over the concepts ``[N, C]``."""
-    return torch.cat([encoder(images[i : i + 1000]) for i in range(0, len(images), 1000)])
-
-
-def _cross_entropy(p: Tensor, y: Tensor) -> Tensor:
-    """Binary cross-entropy of predictions ``p`` ``[B, R]`` against labels ``y`` ``[B]``."""
-    t = y.to(p.dtype).unsqueeze(1)
-    return -(t * torch.log(p + LOG_EPS) + (1 - t) * torch.log(1 - p + LOG_EPS))
-
-
-def _relation_losses(rel: Tensor, la: Tensor, lb: Tensor, y: Tensor) -> Tensor:
-    """Training cross-entropy of each restart ``[R]`` (summed over the pairs; picks the restart
-    that is reported) from both images' log-percepts ``[B, C]``."""
-    total = torch.zeros(rel.shape[0], device=rel.device)
-    for i in range(0, len(la), 1000):
-        p = perceived_pair(rel, la[i : i + 1000].exp(), lb[i : i + 1000].exp())
-        total += _cross_entropy(p, y[i : i + 1000]).sum(0)
-    return total
-
-
-def _relation_accuracy(rel: Tensor, la: Tensor, lb: Tensor, y: Tensor) -> float:
-    """Symbolic prediction: argmax concept of each image, then the crisp relation ``rel``
-    ``[C, C]`` (> 0.5)."""
-    pred = (rel[la.argmax(1), lb.argmax(1)] > 0.5).long()
-    return float((pred == y).float().mean())
 
 
 def _same_relation(program, intended: str) -> bool:
@@ -428,7 +280,7 @@ def _train_baseline(task, seed, pix, train, test, unseen, out, epochs, batch, de
     a, b, y = _pairs_tensors(train, pix)
     rng = np.random.default_rng(seed + 1)
     for _ in range(epochs):
-        for idx in _batches(len(train), batch, rng):
+        for idx in batches(len(train), batch, rng):
             idx = idx.to(dev)
             logits = model(a[idx], b[idx])
             loss = (
@@ -493,7 +345,7 @@ def run_addition(
     a, b, y = _pairs_tensors(train, pix)
     rng = np.random.default_rng(seed + 1)
     for _ in range(epochs):
-        for idx in _batches(len(train), batch, rng):
+        for idx in batches(len(train), batch, rng):
             idx = idx.to(dev)
             p = torch.einsum(
                 "cdn,bc,bd->bn", plus, encoder.probabilities(a[idx]), encoder.probabilities(b[idx])

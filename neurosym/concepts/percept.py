@@ -10,7 +10,7 @@ gradient from their losses trains the feature network and the rows together.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -91,6 +91,12 @@ class PerceptEncoder(nn.Module):
     def concepts(self, inputs: Tensor) -> list[str]:
         """The argmax concept name of each input."""
         return [self.table.names[i] for i in self.forward(inputs).argmax(1).tolist()]
+
+
+def cnn_encoder(concepts: Sequence[str], dim: int = 84) -> PerceptEncoder:
+    """The CNN of DeepProbLog's MNIST benchmark (:class:`DigitCNN`) matched against one learned
+    row per concept name (28x28 images -> ``[B, len(concepts)]``)."""
+    return PerceptEncoder(DigitCNN(dim), ConceptTable({c: 0 for c in concepts}), dim)
 
 
 def images_to_tensor(images, device: torch.device | str = "cpu") -> Tensor:

@@ -68,6 +68,12 @@ def register_cli(task_sub: Any = None, ilp_sub: Any = None, scan_sub: Any = None
         help=f"with --out: {LOGGER_HELP} (default: jsonl)",
     )
     p.add_argument(
+        "--percept-epochs",
+        type=int,
+        default=10,
+        help="a task with a neural predicate ('percept' line): epochs of joint training",
+    )
+    p.add_argument(
         "--quiet",
         "--no-progress",
         action="store_true",
@@ -115,6 +121,8 @@ def run_learn(args: argparse.Namespace) -> int:
 
     config = LearnerConfig.from_args(args)
     task, notes = read_ilp_source(args.task)
+    if task.neural is not None:
+        return run_learn_neural(args, task, config)
     learner = RuleLearner(config)
     device = resolve_device(config.device)
     folder = (
@@ -188,6 +196,35 @@ def run_learn(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    return 0
+
+
+def run_learn_neural(args: argparse.Namespace, task: Any, config: Any) -> int:
+    """``ilp learn`` on a task with a neural predicate: rules and encoder trained jointly
+    (:func:`~neurosym.ilp.neural_task.learn_neural_task`); --seed, --device and an int
+    --restarts apply, the other learner settings do not."""
+    from neurosym.ilp.neural import HybridSettings
+    from neurosym.ilp.neural_task import learn_neural_task
+    from neurosym.io import atomic_write_json
+    from neurosym.versions import command_line, device_description, resolve_device, versions
+
+    device = resolve_device(config.device)
+    restarts = config.restarts if isinstance(config.restarts, int) else HybridSettings.restarts
+    settings = HybridSettings(epochs=args.percept_epochs, restarts=restarts)
+    print(task.summary())
+    for flag in ("save", "out"):
+        if getattr(args, flag):
+            print(f"note: --{flag} is not supported for a task with a neural predicate yet")
+    print(f"training the rules and the {task.neural.pred} encoder jointly ({settings.epochs} "
+          f"epochs, {restarts} restarts) on {device_description(device)}")
+    result = learn_neural_task(task, settings, seed=config.seed, device=device)
+    print(f"\n{result.program_text}\n\n{result.summary()}")
+    if args.json:
+        data = result.to_json()
+        data.update(versions=versions(), command=command_line(),
+                    device_description=device_description(device))
+        atomic_write_json(args.json, data)
+        print(f"wrote {args.json}")
     return 0
 
 

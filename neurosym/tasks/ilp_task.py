@@ -21,7 +21,7 @@ from neurosym.lang.datalog import clause_from_tree
 from neurosym.lang.grammar import load_parser, parse_with, position
 from neurosym.logic.terms import Atom, Clause, Const
 from neurosym.resources import find_task
-from neurosym.tasks.ilp_types import ILPTask, RuleTemplate, World
+from neurosym.tasks.ilp_types import ILPTask, NeuralPredicate, RuleTemplate, World, item_name
 from neurosym.tasks.ilp_validate import (
     MAX_GROUND_ATOMS,
     DraftWorld,
@@ -59,6 +59,7 @@ class _Loader:
     def __init__(self, text: str, path: str | None) -> None:
         self.text = text
         self.path = path
+        self.items: list[tuple[str, int, Tree]] = []  # (data set, index, node) of each item
 
     def fail(self, node: object, message: str, hint: str) -> TaskFileError:
         line, column = position(node)
@@ -84,6 +85,10 @@ class _Loader:
                     f"facts are ground: write e.g.  p({name}) for {name} in 0..9.",
                 )
             return env[name]
+        if node.data == "item":
+            dataset, index = str(node.children[0]), int(self.evaluate(node.children[1], env))
+            self.items.append((dataset, index, node))
+            return item_name(dataset, index)
         left, op, right = node.children
         a, b = self.evaluate(left, env), self.evaluate(right, env)
         try:
@@ -227,6 +232,12 @@ class _FileReader(_Loader):
             fallback=Position(path, text, 1, 1), source=Position(path, text), fixes=_FIXES
         )
 
+    def fail_at(self, item: object, message: str, hint: str) -> TaskFileError:
+        """The error at the place ``mark`` recorded for ``item``."""
+        where = self.where.positions[item]
+        return TaskFileError(message, path=self.path, line=where.line, column=where.column,
+                             text=self.text, hint=hint)
+
     def mark(self, item: object, node: object) -> None:
         line, column = position(node)
         self.where.positions[item] = Position(self.path, self.text, line, column)
@@ -259,6 +270,8 @@ class _FileReader(_Loader):
                 solution += stmt.children
             elif kind in ("world", "validation"):
                 worlds.append((kind, stmt, list(stmt.children[1:])))
+            elif kind == "percept":
+                self.percept(stmt)
             else:
                 top.append(stmt)
         draft.constants = constants or None
@@ -269,7 +282,86 @@ class _FileReader(_Loader):
             self.world(str(node.children[0]), kind == "validation", node, stmts, constants)
         if solution:
             draft.solution = tuple(self.clause(i, ct) for i, ct in enumerate(solution))
+        self.check_items(constants)
         return draft, self.where
+
+    def percept(self, stmt: Tree) -> None:
+        """``percept PRED from DATASET {concept: class, ...}``: the task's neural predicate."""
+        from neurosym.tasks.percepts import PERCEPT_DATASETS, dataset_missing
+
+        if self.draft.neural is not None:
+            raise self.fail(stmt, "a second 'percept' line", "a task has one neural predicate")
+        pred, dataset, *entries = stmt.children
+        classes = PERCEPT_DATASETS.get(str(dataset))
+        if classes is None:
+            raise self.fail(dataset, f"percept: unknown data set {str(dataset)!r}",
+                            f"the percept data sets are: {', '.join(PERCEPT_DATASETS)}")
+        why = dataset_missing(str(dataset))
+        if why is not None:
+            raise self.fail(dataset, f"percept: data set {str(dataset)!r} is missing: {why}",
+                            "put the data set where it is looked for")
+        concepts: dict[str, int] = {}
+        for entry in entries:
+            concept, cls = self.constant(entry.children[0]), int(entry.children[1])
+            if concept in concepts:
+                raise self.fail(entry, f"percept: concept {concept} given twice", "give it once")
+            if not 0 <= cls < classes:
+                raise self.fail(entry, f"percept: class {cls} of {concept} is not a class of "
+                                f"{str(dataset)!r}", f"classes are 0 .. {classes - 1}")
+            if cls in concepts.values():
+                raise self.fail(entry, f"percept: class {cls} stands for two concepts",
+                                "give each concept its own class")
+            concepts[concept] = cls
+            self.mark(("concept", concept), entry)
+        self.draft.neural = NeuralPredicate(str(pred), str(dataset), concepts)
+        self.mark(("percept",), stmt)
+
+    def check_items(self, constants: list[str]) -> None:
+        """The neural predicate against the language, every item against its data set, every
+        example over items."""
+        from neurosym.tasks.mnist import load_percept_dataset
+
+        neural, draft = self.draft.neural, self.draft
+        if neural is None:
+            if self.items:
+                dataset, _, node = self.items[0]
+                raise self.fail(node, f"item of data set {dataset!r}, but no 'percept' line",
+                                f"declare the neural predicate:  percept digit from {dataset} "
+                                "{0: 0, 1: 1, ...}")
+            return
+        self.check_neural_names(neural, constants)
+        size = len(load_percept_dataset(neural.dataset)[1])
+        for dataset, index, node in self.items:
+            if dataset != neural.dataset:
+                raise self.fail(node, f"item of data set {dataset!r}; the percept line reads "
+                                f"{neural.dataset!r}", f"write {neural.item(index)}")
+            if not 0 <= index < size:
+                raise self.fail(node, f"item index {index} out of range: {dataset} has {size} "
+                                "items", f"use an index in 0 .. {size - 1}")
+        draft.items = {neural.item(index) for _, index, _ in self.items}
+        for w, world in enumerate(draft.worlds):
+            if world.closed_world:
+                raise self.fail_at(("percept",), "'negative closed_world' with a 'percept' line",
+                                   "list the negative examples over items")
+            for label, atoms in (("positive", world.positives), ("negative", world.negatives)):
+                for i, a in enumerate(atoms):
+                    if a.arity and all(c in draft.items for c in a.ground_tuple()):
+                        continue
+                    raise self.fail_at((label, w, i), f"example {a} is not over items",
+                                       "with a 'percept' line every argument of an example is "
+                                       f"an item, e.g. {draft.target}({neural.item(3)}, ...)")
+
+    def check_neural_names(self, neural: NeuralPredicate, constants: list[str]) -> None:
+        """Its concepts are declared constants; its name is no other predicate's."""
+        draft = self.draft
+        for concept in neural.concepts:
+            if concept not in constants:
+                raise self.fail_at(("concept", concept),
+                                   f"percept: concept {concept} is not a declared constant",
+                                   "add it to the 'constants' line")
+        if neural.pred in {**draft.extensional, **draft.invented, draft.target: 0}:
+            raise self.fail_at(("percept",), f"neural predicate {neural.pred} is also declared "
+                               "as a rule or background predicate", "give it its own name")
 
     def constant_list(self, stmt: Tree) -> list[str]:
         out = []

@@ -23,6 +23,31 @@ class RuleTemplate:
         return f"({self.existentials}, {'yes' if self.intensional else 'no'})"
 
 
+def item_name(dataset: str, index: int) -> str:
+    """The constant that names image ``index`` of a percept data set: ``mnist[12]``."""
+    return f"{dataset}[{index}]"
+
+
+@dataclass(frozen=True)
+class NeuralPredicate:
+    """A neural predicate ``pred(Item, Concept)`` (task file: ``percept pred from dataset {...}``):
+    an item, the constant ``dataset[i]`` (image ``i``), is perceived as one of ``concepts``;
+    ``concepts`` maps each concept constant to the data set class it stands for (used only to
+    score the encoder, never to train it)."""
+
+    pred: str
+    dataset: str
+    concepts: dict[str, int]
+
+    def item(self, index: int) -> str:
+        """The constant that names image ``index`` of the data set."""
+        return item_name(self.dataset, index)
+
+    def index(self, item: str) -> int:
+        """The image index an item constant names (``mnist[12]`` -> 12)."""
+        return int(item[len(self.dataset) + 1 : -1])
+
+
 @dataclass(frozen=True)
 class World:
     """One fact set with its labelled target atoms (closed-world negatives already expanded)."""
@@ -72,6 +97,7 @@ class ILPTask:
     # a larger hypothesis space (other templates) that RuleLearner.fit goes on to when this
     # task's ends unverified (the Popper reader's one long clause)
     fallback: ILPTask | None = None
+    neural: NeuralPredicate | None = None  # examples over items are read through it
 
     def __post_init__(self) -> None:
         """A task learns from examples: without a positive one every program would be
@@ -112,4 +138,6 @@ class ILPTask:
             f"invented {inv}, {len(self.train)} training world(s) with {n_pos} positive / "
             f"{n_neg} negative examples, "
             f"{len(self.validation)} validation world(s), T={self.steps}"
+            + (f", neural predicate {self.neural.pred} from {self.neural.dataset}"
+               if self.neural else "")
         )

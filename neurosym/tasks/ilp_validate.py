@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from neurosym.errors import NeurosymError, TaskFileError
 from neurosym.logic.terms import Atom, Clause, Const, Program
-from neurosym.tasks.ilp_types import ILPTask, RuleTemplate, World
+from neurosym.tasks.ilp_types import ILPTask, NeuralPredicate, RuleTemplate, World
 
 RECURSIVE_STEPS = 4  # T of the Python and Popper front ends when none is given and T > 1 is needed
 Item = Hashable
@@ -61,6 +61,8 @@ class TaskDraft:
     solution: tuple[Clause, ...] | None = None
     types: dict[str, tuple[str, ...]] = field(default_factory=dict)  # argument types, if declared
     singletons: bool = True  # False: no clause with a singleton variable
+    neural: NeuralPredicate | None = None
+    items: set[str] = field(default_factory=set)  # item constants examples may use (neural)
 
 
 @dataclass(frozen=True)
@@ -214,6 +216,7 @@ def build_ilp_task(draft: TaskDraft, where: Locator) -> ILPTask:
         },
         types=dict(draft.types),
         singletons=draft.singletons,
+        neural=draft.neural,
     )
 
 
@@ -325,7 +328,7 @@ def _world(
             if label != "background":
                 _check_example(draft, a, item, where)
             for c in a.ground_tuple():
-                if c not in known:
+                if c not in known and (label == "background" or c not in draft.items):
                     raise where.error(
                         item,
                         "undeclared_constant",

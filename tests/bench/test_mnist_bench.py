@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from neurosym.bench.mnist_bench import addition_relation, perceived_pair, run_addition
+from neurosym.bench.mnist_bench import addition_relation, run_addition
+from neurosym.ilp.neural import perceived
 from neurosym.tasks.mnist import default_mnist_dir, read_mnist, synthetic_digits
 
 
@@ -23,7 +24,7 @@ def test_perceived_pair_is_the_marginal_over_percepts() -> None:
             for i in range(5)
         ]
     )
-    assert torch.allclose(perceived_pair(rel, a, b), loop, atol=1e-6)
+    assert torch.allclose(perceived(rel, a, b), loop, atol=1e-6)
     plus = addition_relation()
     assert plus.sum() == 100 and plus[3, 4, 7] == 1 and plus[3, 4, 6] == 0
 

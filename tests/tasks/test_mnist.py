@@ -17,17 +17,8 @@ from neurosym.tasks.mnist import (
     default_mnist_dir,
     read_mnist,
     relation_pairs,
+    write_idx,
 )
-
-
-def write_idx(folder, images: np.ndarray, labels: np.ndarray) -> None:
-    with gzip.open(folder / IMAGES_FILE, "wb") as f:
-        f.write(
-            (2051).to_bytes(4, "big") + len(images).to_bytes(4, "big") + b"\x00\x00\x00\x1c" * 2
-        )
-        f.write(images.tobytes())
-    with gzip.open(folder / LABELS_FILE, "wb") as f:
-        f.write((2049).to_bytes(4, "big") + len(labels).to_bytes(4, "big") + labels.tobytes())
 
 
 def test_reads_idx_files_and_builds_pairs(tmp_path) -> None:
