@@ -29,28 +29,34 @@ Progress = Callable[[int, int, float], None]  # (step, total steps, loss)
 _EPS = 1e-9
 
 
-def estimate_bytes(entities: int, edges: int, config: KGConfig, batch: int | None = None) -> int:
+def estimate_bytes(entities: int, edges: int, config: KGConfig, batch: int | None = None,
+                   training: bool = True) -> int:
     """Peak bytes of one training step: per rank and step autograd keeps about four dense
-    ``[E, B]`` float tensors; the graph keeps ~10 index/value words per edge."""
+    ``[E, B]`` float tensors (``training=False``, ranking: two, nothing kept for backward); the
+    graph keeps ~10 index/value words per edge."""
     b = config.batch_size if batch is None else batch
-    dense = 4 * entities * b * config.ranks * (config.max_length + 1) * 4
+    kept = 4 if training else 2
+    dense = kept * entities * b * config.ranks * (config.max_length + 1) * 4
     return int(1.5 * (dense + 10 * 8 * edges))
 
 
 def check_memory(entities: int, edges: int, config: KGConfig, device: torch.device,
-                 available: int | None = None) -> None:
-    """Raise :class:`ResourceLimitError` naming the ``--batch-size`` that fits."""
+                 available: int | None = None, training: bool = True) -> None:
+    """Raise :class:`ResourceLimitError` naming the ``--batch-size`` that fits (for a training
+    step, or with ``training=False`` for ranking a batch of queries)."""
     from neurosym.versions import available_bytes
 
     free = available_bytes(device) if available is None else available
-    need = estimate_bytes(entities, edges, config)
+    need = estimate_bytes(entities, edges, config, training=training)
     if free is None or need <= 0.9 * free:
         return
-    per_query = estimate_bytes(entities, 0, config, batch=1)
-    fits = int((0.9 * free - estimate_bytes(entities, edges, config, batch=0)) // per_query)
+    per_query = estimate_bytes(entities, 0, config, batch=1, training=training)
+    fixed = estimate_bytes(entities, edges, config, batch=0, training=training)
+    fits = int((0.9 * free - fixed) // per_query)
     hint = (f"lower --batch-size from {config.batch_size} to at most {fits}" if fits >= 1 else
             "lower --ranks or --max-length")
-    raise ResourceLimitError(f"a training step needs about {need / 2**30:.2f} GiB but {device.type}"
+    what = "a training step" if training else "ranking a batch of queries"
+    raise ResourceLimitError(f"{what} needs about {need / 2**30:.2f} GiB but {device.type}"
                              f" allows {0.9 * free / 2**30:.2f} GiB: {hint}")
 
 
@@ -126,8 +132,9 @@ class ChainRuleLearner:
         """Filtered MRR and Hits@1/3/10 on ``split``, both directions, with facts + train as
         the graph; ties broken as ``ties`` says (:data:`neurosym.kg.metrics.TIES`)."""
         model, kg = self._require()
-        graph = SparseGraph(kg.with_inverses(["facts", "train"]), kg.num_entities,
-                            2 * kg.num_relations, self.device)
+        edges = kg.with_inverses(["facts", "train"])
+        check_memory(kg.num_entities, len(edges), self.config, self.device, training=False)
+        graph = SparseGraph(edges, kg.num_entities, 2 * kg.num_relations, self.device)
         known = kg.with_inverses(list(SPLITS))
         queries = kg.with_inverses(split)
         batches = _batches(queries, self.config.batch_size, None)

@@ -11,7 +11,7 @@ import torch
 from neurosym.cli import main
 from neurosym.errors import ResourceLimitError
 from neurosym.kg import ChainRule, ChainRuleLearner, KGConfig, exact_predictions, rules_program
-from neurosym.kg.learner import check_memory
+from neurosym.kg.learner import check_memory, estimate_bytes
 from neurosym.lang.datalog import parse_clause, parse_program
 from neurosym.logic import Atom, Const, least_model
 
@@ -99,6 +99,18 @@ def test_memory_check_names_the_batch_size() -> None:
     config = KGConfig(batch_size=4096)
     with pytest.raises(ResourceLimitError, match=r"lower --batch-size from 4096 to at most \d+"):
         check_memory(3007, 50_000, config, torch.device("cpu"), available=2**30)
+
+
+def test_ranking_is_checked_for_memory_too(learned: ChainRuleLearner, monkeypatch) -> None:
+    """evaluate() estimates its batches before building anything (no autograd: half a training
+    step's dense tensors) and names the batch size that fits."""
+    import neurosym.versions
+
+    config = KGConfig(batch_size=4096)
+    assert 0 < estimate_bytes(3007, 0, config, training=False) < estimate_bytes(3007, 0, config)
+    monkeypatch.setattr(neurosym.versions, "available_bytes", lambda device: 2**10)
+    with pytest.raises(ResourceLimitError, match=r"ranking a batch of queries needs"):
+        learned.evaluate("test")
 
 
 def test_cli_learn_then_eval(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
