@@ -27,6 +27,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import torch
 from torch import Tensor
@@ -214,8 +215,10 @@ class PerceptConfig(Config):
     epochs: int = option(3, "epochs over all pairs training the encoder with the program fixed",
                          minimum=0)
     batch: int = option(256, "pairs per encoder step with the program fixed", minimum=1)
-    rounds: int = option(2, "rounds of (learn the program from the argmax percepts, train the "
-                         "encoder under it)", minimum=1)
+    RENAMED: ClassVar[dict[str, str]] = {"rounds": "percept_rounds"}  # in older records
+
+    percept_rounds: int = option(2, "rounds of (learn the program from the argmax percepts, "
+                                 "train the encoder under it)", minimum=1)
 
 
 @dataclass
@@ -274,7 +277,7 @@ class PerceptLearner:
                 progress(log[-1])
 
         note({"joint_loss": self._joint(trees, outputs, weights, data)})
-        for round_ in range(self.percept_config.rounds):
+        for round_ in range(self.percept_config.percept_rounds):
             resolved = self._resolve_all(trees, data)
             learner = TemplateLearner(self.table, self.vocabulary, self.config,
                                       device=self.device, seed=self.seed)
