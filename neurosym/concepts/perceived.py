@@ -23,6 +23,7 @@ percept label, then predicts by the argmax candidate per percept and exact execu
 from __future__ import annotations
 
 import itertools
+import math
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -217,8 +218,15 @@ class PerceptConfig(Config):
     batch: int = option(256, "pairs per encoder step with the program fixed", minimum=1)
     RENAMED: ClassVar[dict[str, str]] = {"rounds": "percept_rounds"}  # in older records
 
-    percept_rounds: int = option(2, "rounds of (learn the program from the argmax percepts, "
-                                 "train the encoder under it)", minimum=1)
+    percept_rounds: int = option(3, "rounds at most of (the program from the argmax percepts, "
+                                 "the encoder under it); a round relearns the program only when "
+                                 "more than 'tolerance' of the pairs have no consistent "
+                                 "assignment under the last one", minimum=1)
+    tolerance: float = option(0.005, "stop the rounds once the program explains all but this "
+                              "weight fraction of the pairs from the argmax percepts", minimum=0,
+                              maximum=1)
+    balance: float = option(0.0, "weight of KL(mean encoder distribution || uniform) in the "
+                            "joint phase (keeps two classes off one row)", minimum=0)
 
 
 @dataclass
@@ -262,8 +270,12 @@ class PerceptLearner:
     def fit(self, trees: Sequence[ParseNode], outputs: Sequence[tuple[str, ...]],
             weights: Sequence[float], percepts: Sequence[Tensor],
             progress: Callable[[dict], None] | None = None) -> PerceptResult:
-        """Joint phase (encoder + soft templates on a short subset), then ``rounds`` of: the
-        template learner on the argmax-resolved trees, the encoder on all pairs under that program.
+        """Joint phase (encoder + soft templates on a short subset), the encoder on all pairs
+        under the joint phase's most probable program, then up to ``percept_rounds`` rounds of:
+        the template learner on the argmax-resolved trees (in the first round, and again only
+        when the last program leaves more than ``tolerance`` of the pairs without a consistent
+        assignment), the encoder on all pairs under the program; stops once the program explains
+        all but ``tolerance`` of the pairs from the argmax percepts.
         ``percepts[b]``: ``[k_b, ...]`` one item per perceived leaf of ``trees[b]`` in pre-order;
         ``progress`` receives each phase's log entry as it ends."""
         start = time.perf_counter()
@@ -276,19 +288,26 @@ class PerceptLearner:
             if progress is not None:
                 progress(log[-1])
 
-        note({"joint_loss": self._joint(trees, outputs, weights, data)})
-        for round_ in range(self.percept_config.percept_rounds):
-            resolved = self._resolve_all(trees, data)
-            learner = TemplateLearner(self.table, self.vocabulary, self.config,
-                                      device=self.device, seed=self.seed)
-            result = learner.fit(resolved, outputs, weights)
-            self.program = result.program
+        pc = self.percept_config
+        joint_loss, self.program = self._joint(trees, outputs, weights, data)
+        unusable = self._train_encoder(trees, outputs, data)  # warm-up under the joint program
+        note({"joint_loss": joint_loss, "no_consistent_assignment": unusable,
+              "explained": self._explained(trees, outputs, weights, data)})
+        result = None
+        for round_ in range(pc.percept_rounds):
+            relearn = result is None or unusable > pc.tolerance * len(trees)
+            if relearn:
+                learner = TemplateLearner(self.table, self.vocabulary, self.config,
+                                          device=self.device, seed=self.seed)
+                result = learner.fit(self._resolve_all(trees, data), outputs, weights)
+                self.program = result.program
             unusable = self._train_encoder(trees, outputs, data)
-            note({"round": round_, "explained_before": result.explained_weight,
-                  "no_consistent_assignment": unusable})
-        resolved = self._resolve_all(trees, data)
-        ok = [execute(self.program.templates, t) == tuple(o) for t, o in zip(resolved, outputs)]
-        explained = sum(w for w, good in zip(weights, ok) if good) / float(sum(weights))
+            explained = self._explained(trees, outputs, weights, data)
+            note({"round": round_, "relearned": relearn, "no_consistent_assignment": unusable,
+                  "explained": explained})
+            if explained >= 1 - pc.tolerance:
+                break
+        assert result is not None
         meanings = {c: str(self.program.templates[c]) for c in self.candidates
                     if c in self.program.templates}
         return PerceptResult(self.program, meanings, indistinct(self.program, self.candidates),
@@ -316,15 +335,23 @@ class PerceptLearner:
                                     f"{int(items.shape[0])} percepts")
         return Percepts.from_list(percepts)
 
+    def _explained(self, trees, outputs, weights, data: Percepts) -> float:
+        """Weight fraction of the pairs the program reproduces from the argmax percepts."""
+        assert self.program is not None
+        resolved = self._resolve_all(trees, data)
+        ok = [execute(self.program.templates, t) == tuple(o) for t, o in zip(resolved, outputs)]
+        return sum(w for w, good in zip(weights, ok) if good) / float(sum(weights))
+
     def _resolve_all(self, trees: Sequence[ParseNode], data: Percepts) -> list[ParseNode]:
         self.encoder.eval()
         best = data.argmax(self.encoder, self.device).tolist()
         names = [[self.candidates[best[int(i)]] for i in row if i >= 0] for row in data.index]
         return [resolve(t, self.candidates, w) for t, w in zip(trees, names)]
 
-    def _joint(self, trees, outputs, weights, data: Percepts) -> float:
+    def _joint(self, trees, outputs, weights, data: Percepts) -> tuple[float, Program]:
         """Adam on the encoder and the soft templates together, exact over the perceived leaves,
-        on a short covering subset; returns the last loss (best restart)."""
+        on a short covering subset; returns the last loss and the most probable program of the
+        restart with the lowest loss."""
         pc, lc = self.percept_config, self.config
         masked = [resolve(t, self.candidates, [self.candidates[0]] * data.index.shape[1])
                   for t in trees]  # the words are not read: every perceived leaf looks the same
@@ -342,6 +369,7 @@ class PerceptLearner:
                                                     [weights[b] for b in subset]))
         expansion = expand(sub, self.table, self.candidates, self.device)
         examples = torch.tensor(subset, dtype=torch.long)
+        seen = (data.index[examples] >= 0).to(self.device)  # [B, P] real perceived leaves
         opt = torch.optim.Adam([{"params": model.parameters(), "lr": lc.lr},
                                 {"params": self.encoder.parameters(), "lr": pc.encoder_lr}])
         dtype = getattr(torch, lc.dtype)
@@ -352,10 +380,16 @@ class PerceptLearner:
             ll = perceived_log_likelihood(*model(), space, expansion, out, lengths, log_percepts,
                                           dtype=dtype)
             loss = learner.robust_nll(ll, lengths, w)
+            total = loss.sum()
+            if pc.balance > 0 and bool(seen.any()):
+                mean = log_percepts[seen].exp().mean(0)  # [K] average distribution
+                kl = (mean * mean.clamp_min(1e-12).log()).sum() + math.log(len(mean))
+                total = total + pc.balance * len(loss) * kl
             opt.zero_grad()
-            loss.sum().backward()
+            total.backward()
             opt.step()
-        return float(loss.detach().min())
+        best = int(loss.detach().argmin())
+        return float(loss.detach()[best]), model.map_program(best)
 
     def _train_encoder(self, trees, outputs, data: Percepts) -> int:
         """Adam on the encoder alone, ``-log sum_a P(a) [program(tree_a) == output]`` over all
