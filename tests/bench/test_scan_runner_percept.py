@@ -13,29 +13,15 @@ import torch
 from neurosym.bench.scan_runner import RunSettings, run_scan
 from neurosym.errors import NeurosymError
 from neurosym.tasks import mnist
+from tests.concepts.test_perceived import TINY
 
-TASK = '''task seen
-grammar {
-    command: phrase "and" phrase -> and
-           | phrase "after" phrase -> after
-           | phrase
-    phrase: word "twice" -> twice
-          | word "thrice" -> thrice
-          | word
-    word: "dax" -> dax | "wif" -> wif
-}
-meaning {
-    and(x, y) = x y
-    after(x, y) = y x
-    twice(x) = x x
-    thrice(x) = x x x
-    dax = RED
-    wif = BLUE
-}
-enumerate all
-percept word from mnist {dax: 7, wif: 2}
-split random = random(train=0.8, seed=0)
-'''
+# the tiny grammar with 'after' and 'thrice': 78 commands, enough lines to train the encoder on
+TASK = (TINY.replace("           | phrase\n",
+                     "           | phrase \"after\" phrase -> after\n           | phrase\n")
+        .replace("          | word\n", "          | word \"thrice\" -> thrice\n          | word\n")
+        .replace("    twice(x) = x x\n", "    twice(x) = x x\n    thrice(x) = x x x\n"
+                 "    after(x, y) = y x\n")
+        + "percept word from mnist {dax: 7, wif: 2}\nsplit random = random(train=0.8, seed=0)\n")
 
 
 def _write_idx(path, magic: int, array: np.ndarray) -> None:

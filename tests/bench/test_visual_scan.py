@@ -8,25 +8,10 @@ import torch
 from neurosym.seq2seq.perceived_model import PerceptPool
 from neurosym.tasks.compositional import compositional_task_from_text
 from neurosym.tasks.mnist import synthetic_digits
+from tests.concepts.test_perceived import TINY
 
 SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "neurosym" / "visual_scan.py"
-TASK = '''task seen
-grammar {
-    command: phrase "and" phrase -> and
-           | phrase
-    phrase: word "twice" -> twice
-          | word
-    word: "dax" -> dax | "wif" -> wif
-}
-meaning {
-    and(x, y) = x y
-    twice(x) = x x
-    dax = RED
-    wif = BLUE
-}
-enumerate all
-split random = random(train=0.8, seed=0)
-'''
+TASK = TINY + "split random = random(train=0.8, seed=0)\n"
 
 
 def test_lstm_baseline_runs_on_percept_sequences():
