@@ -26,7 +26,7 @@ import itertools
 import math
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -49,7 +49,7 @@ from neurosym.concepts.templates import Program
 from neurosym.config import Config, option
 from neurosym.errors import NeurosymError
 from neurosym.lang.tree import ParseNode
-from neurosym.tasks.template import execute
+from neurosym.tasks.template import Item, ItemKind, Template, execute
 
 
 # ---- the exact likelihood ---------------------------------------------------------------------
@@ -218,13 +218,12 @@ class PerceptConfig(Config):
     batch: int = option(256, "pairs per encoder step with the program fixed", minimum=1)
     RENAMED: ClassVar[dict[str, str]] = {"rounds": "percept_rounds"}  # in older records
 
-    percept_rounds: int = option(3, "rounds at most of (the program from the argmax percepts, "
-                                 "the encoder under it); a round relearns the program only when "
-                                 "more than 'tolerance' of the pairs have no consistent "
-                                 "assignment under the last one", minimum=1)
-    tolerance: float = option(0.005, "stop the rounds once the program explains all but this "
-                              "weight fraction of the pairs from the argmax percepts", minimum=0,
-                              maximum=1)
+    percept_rounds: int = option(3, "rounds of (the program from the argmax percepts, the "
+                                 "encoder under it); a round after the first relearns the "
+                                 "program only when more than 'tolerance' of the pairs have no "
+                                 "consistent assignment under the last one", minimum=1)
+    tolerance: float = option(0.005, "fraction of the pairs without a consistent assignment "
+                              "above which a round relearns the program", minimum=0, maximum=1)
     balance: float = option(0.0, "weight of KL(mean encoder distribution || uniform) in the "
                             "joint phase (keeps two classes off one row)", minimum=0)
 
@@ -271,11 +270,10 @@ class PerceptLearner:
             weights: Sequence[float], percepts: Sequence[Tensor],
             progress: Callable[[dict], None] | None = None) -> PerceptResult:
         """Joint phase (encoder + soft templates on a short subset), the encoder on all pairs
-        under the joint phase's most probable program, then up to ``percept_rounds`` rounds of:
-        the template learner on the argmax-resolved trees (in the first round, and again only
-        when the last program leaves more than ``tolerance`` of the pairs without a consistent
-        assignment), the encoder on all pairs under the program; stops once the program explains
-        all but ``tolerance`` of the pairs from the argmax percepts.
+        under the joint phase's most probable program, then ``percept_rounds`` rounds of: the
+        template learner on the argmax-resolved trees (in the first round, and again only when
+        the last program leaves more than ``tolerance`` of the pairs without a consistent
+        assignment), the encoder on all pairs under the program.
         ``percepts[b]``: ``[k_b, ...]`` one item per perceived leaf of ``trees[b]`` in pre-order;
         ``progress`` receives each phase's log entry as it ends."""
         start = time.perf_counter()
@@ -305,8 +303,6 @@ class PerceptLearner:
             explained = self._explained(trees, outputs, weights, data)
             note({"round": round_, "relearned": relearn, "no_consistent_assignment": unusable,
                   "explained": explained})
-            if explained >= 1 - pc.tolerance:
-                break
         assert result is not None
         meanings = {c: str(self.program.templates[c]) for c in self.candidates
                     if c in self.program.templates}
@@ -403,9 +399,7 @@ class PerceptLearner:
         for b, tree in enumerate(trees):
             n = int((data.index[b] >= 0).sum())
             product = list(itertools.product(range(k), repeat=n))
-            ok = [execute(self.program.templates,
-                          resolve(tree, self.candidates, [self.candidates[j] for j in a]))
-                  == tuple(outputs[b]) for a in product]
+            ok = consistent(self.program.templates, tree, outputs[b], self.candidates)
             unexplained += not any(ok)
             if n == 0 or not any(ok):
                 continue
@@ -436,6 +430,32 @@ class PerceptLearner:
                 loss.backward()
                 opt.step()
         return unexplained
+
+
+def consistent(templates: Mapping[str, Template], tree: ParseNode, output: Sequence[str],
+               candidates: Sequence[str]) -> list[bool]:
+    """Per assignment of the perceived leaves of ``tree`` (in ``itertools.product`` order): do
+    ``templates`` reproduce ``output``? When every candidate means at most one token (so that
+    ``reverse`` cannot reorder inside it): one execution with each perceived leaf written as a
+    placeholder token, then each assignment substitutes the candidates' meanings; otherwise
+    one execution per assignment."""
+    n = perceived_leaves(tree, candidates)
+    if any(c in templates and len(templates[c].items) > 1 for c in candidates):
+        return [execute(templates, resolve(tree, candidates, [candidates[j] for j in a]))
+                == tuple(output) for a in itertools.product(range(len(candidates)), repeat=n)]
+    markers = [f"\0{i}" for i in range(n)]
+    slot = {m: i for i, m in enumerate(markers)}
+    placeholders = {m: Template(m, 0, (Item(ItemKind.TOKEN, m),)) for m in markers}
+    skeleton = execute({**templates, **placeholders}, resolve(tree, candidates, markers))
+    meaning = [templates[c].execute(()) if c in templates else None for c in candidates]
+    target, ok = tuple(output), []
+    for a in itertools.product(range(len(candidates)), repeat=n):
+        if skeleton is None or any(meaning[j] is None for j in a):
+            ok.append(False)
+            continue
+        got = (t for tok in skeleton for t in (meaning[a[slot[tok]]] if tok in slot else (tok,)))
+        ok.append(tuple(got) == target)
+    return ok
 
 
 def indistinct(program: Program, candidates: Sequence[str]) -> list[tuple[str, ...]]:
