@@ -208,15 +208,15 @@ def resolve(tree: ParseNode, candidates: Sequence[str], words: Sequence[str]) ->
 class PerceptConfig(Config):
     """Settings of :class:`PerceptLearner` beyond the template learner's :class:`LearnConfig`."""
 
-    joint_pairs: int = option(300, "pairs (short, covering) in the joint encoder + template phase",
+    RENAMED: ClassVar[dict[str, str]] = {"rounds": "percept_rounds"}  # in older records
+    joint_pairs: int = option(150, "pairs (short, covering) in the joint encoder + template phase",
                               minimum=1)
-    joint_steps: int = option(200, "Adam steps of the joint phase on the exact soft chart",
+    joint_steps: int = option(100, "Adam steps of the joint phase on the exact soft chart",
                               minimum=0)
     encoder_lr: float = option(3e-3, "Adam learning rate of the encoder", minimum=0)
     epochs: int = option(3, "epochs over all pairs training the encoder with the program fixed",
                          minimum=0)
     batch: int = option(256, "pairs per encoder step with the program fixed", minimum=1)
-    RENAMED: ClassVar[dict[str, str]] = {"rounds": "percept_rounds"}  # in older records
 
     percept_rounds: int = option(3, "rounds of (the program from the argmax percepts, the "
                                  "encoder under it); a round after the first relearns the "
