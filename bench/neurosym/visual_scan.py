@@ -10,7 +10,11 @@ distribution over the four action concepts given by a :class:`PerceptEncoder`
 (:mod:`neurosym.concepts.perceived`). Reported per split and seed: exact match on the full
 test set (test percepts), the encoder's accuracy on the test images of the four classes after
 the best class-to-concept matching, whether the learned rules equal the task's meanings (the
-four action rows up to that matching), training seconds.
+four action rows up to that matching), training seconds (wall and CPU).
+
+``--baseline lstm`` trains Lake & Baroni's LSTM on the same percept sequences instead (the same
+images for the same seed; each perceived word's image through a ``DigitCNN`` embedding, end to
+end: :mod:`neurosym.seq2seq.perceived_baseline`).
 """
 
 from __future__ import annotations
@@ -23,11 +27,13 @@ import numpy as np
 import torch
 
 from neurosym.concepts.learn import LearnConfig
-from neurosym.concepts.perceived import PerceptConfig, PerceptLearner, matched_accuracy
-from neurosym.concepts.percept import DigitCNN, PerceptEncoder, images_to_tensor
+from neurosym.concepts.perceived import PerceptConfig, PerceptLearner
 from neurosym.concepts.table import ConceptTable
 from neurosym.io import atomic_write_json
+from neurosym.seq2seq.perceived_baseline import perceived_inputs, perceived_recurrent
+from neurosym.seq2seq.perceived_model import PerceptPool, new_encoder
 from neurosym.tasks.compositional import load_compositional_task
+from neurosym.tasks.examples import Example
 from neurosym.tasks.mnist import TEST_RANGE, TRAIN_RANGE, read_mnist
 from neurosym.versions import command_line, device_description, resolve_device, versions
 
@@ -35,66 +41,67 @@ WORD_CLASS = {"walk": 0, "look": 1, "run": 2, "jump": 3}
 """The digit class whose images stand for each action word."""
 
 
-def draw_percepts(trees, labels: np.ndarray, pool: range, pix: torch.Tensor,
-                  rng: np.random.Generator) -> list[torch.Tensor]:
-    """One fresh image (``[k, 1, 28, 28]`` per tree) of the word's class per action leaf."""
-    by_class = {c: np.asarray(pool)[labels[np.asarray(pool)] == c] for c in WORD_CLASS.values()}
-    out = []
-    for tree in trees:
-        words = [n.rule for n in tree.walk() if not n.children and n.rule in WORD_CLASS]
-        out.append(pix[[int(rng.choice(by_class[WORD_CLASS[w]])) for w in words]])
-    return out
-
-
-def run(task: Any, split: str, seed: int, device: torch.device, images: np.ndarray,
-        labels: np.ndarray, pcfg: PerceptConfig) -> dict[str, Any]:
+def run(task: Any, split: str, seed: int, device: torch.device, pool: PerceptPool,
+        pcfg: PerceptConfig) -> dict[str, Any]:
+    """The compositional model with perceived action words on one split and seed."""
     data = task.split(split)
-    pix = images_to_tensor(images)
     rng = np.random.default_rng(seed)
     train_trees = [task.parse(ex.input) for ex in data.train]
-    train_percepts = draw_percepts(train_trees, labels, TRAIN_RANGE, pix, rng)
+    train_percepts = pool.draw(train_trees, TRAIN_RANGE, rng)
     outputs = [tuple(ex.output) for ex in data.train]
     vocabulary = sorted({t for o in outputs for t in o})
     torch.manual_seed(seed)
-    encoder = PerceptEncoder(DigitCNN(84), ConceptTable({w: 0 for w in WORD_CLASS}), 84)
+    encoder = new_encoder(pool.words)
     learner = PerceptLearner(ConceptTable(task.alternatives), vocabulary, encoder, LearnConfig(),
                              pcfg, device=device, seed=seed)
-    start = time.perf_counter()
+    cpu, start = time.process_time(), time.perf_counter()
     result = learner.fit(train_trees, outputs, [1.0] * len(outputs), train_percepts,
                          progress=lambda e: print(f"  {split} seed {seed}: {e}", flush=True))
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 
     test_trees = [task.parse(ex.input) for ex in data.test]
-    test_percepts = draw_percepts(test_trees, labels, TEST_RANGE, pix, rng)
+    test_percepts = pool.draw(test_trees, TEST_RANGE, rng)
     predicted = learner.predict(test_trees, test_percepts)
     exact = float(np.mean([p == tuple(ex.output) for p, ex in zip(predicted, data.test)]))
-
-    test_idx = np.asarray(TEST_RANGE)
-    test_idx = test_idx[np.isin(labels[test_idx], list(WORD_CLASS.values()))]
-    with torch.no_grad():
-        encoder.eval()
-        guess = encoder(pix[test_idx].to(device)).argmax(1).cpu()
-    confusion = torch.zeros(len(WORD_CLASS), len(WORD_CLASS), dtype=torch.long)
-    for true, got in zip(labels[test_idx].tolist(), guess.tolist()):
-        confusion[true, got] += 1
-    accuracy, match = matched_accuracy(confusion)
-    rows = list(WORD_CLASS)
+    report = pool.encoder_report(encoder, result.program, TEST_RANGE, device)
     learned = result.program.templates
-    # class c (word w) -> row match[c] -> that row's meaning, against the task's meaning of w
-    assignment = {f"{w} (class {c})": f"{rows[match[c]]}: {learned[rows[match[c]]]}"
-                  if rows[match[c]] in learned else rows[match[c]]
-                  for w, c in WORD_CLASS.items()}
-    actions_ok = all(rows[match[c]] in learned
-                     and learned[rows[match[c]]].items == task.templates[w].items
-                     for w, c in WORD_CLASS.items())
-    others_ok = all(learned.get(n) == t for n, t in task.templates.items() if n not in WORD_CLASS)
-    return {"split": split, "seed": seed, "train_lines": len(outputs),
+    # word w's class reached row match[w]: that row's rule must be the task's meaning of w
+    actions_ok = all(row in learned and learned[row].items == task.templates[w].items
+                     for w, row in report["match"].items())
+    others_ok = all(learned.get(n) == t for n, t in task.templates.items()
+                    if n not in pool.classes)
+    return {"split": split, "seed": seed, "model": "neurosym", "train_lines": len(outputs),
             "test_lines": len(data.test), "exact_match": round(100 * exact, 2),
-            "encoder_accuracy": round(100 * accuracy, 2), "test_images": len(test_idx),
+            "encoder_accuracy": round(100 * report["encoder_accuracy"], 2),
+            "test_images": report["test_images"],
             "rules_equal_meanings": bool(actions_ok and others_ok),
-            "assignment": assignment, "indistinct": result.indistinct,
+            "assignment": report["assignment"], "indistinct": result.indistinct,
             "explained_train": round(result.explained, 4), "train_seconds": round(seconds, 1),
-            "rules": result.program.rules(), "log": result.log}
+            "train_cpu_seconds": round(cpu, 1), "rules": result.program.rules(),
+            "log": result.log}
+
+
+def run_baseline(task: Any, split: str, seed: int, device: torch.device, pool: PerceptPool,
+                 steps: int | None, options: dict[str, Any]) -> dict[str, Any]:
+    """The LSTM on the same percept sequences (the same draws as :func:`run`), CNN end to end."""
+    data = task.split(split)
+    rng = np.random.default_rng(seed)
+    train_picks = pool.pick([task.parse(ex.input) for ex in data.train], TRAIN_RANGE, rng)
+    test_picks = pool.pick([task.parse(ex.input) for ex in data.test], TEST_RANGE, rng)
+    words = sorted({w for ex in data.train for w in ex.input if w not in pool.classes})
+    learner = perceived_recurrent(words, pool.items, options, device=device, seed=seed)
+    train = [Example(i, tuple(ex.output)) for i, ex in zip(
+        perceived_inputs([ex.input for ex in data.train], train_picks, pool.words), data.train)]
+    cpu, start = time.process_time(), time.perf_counter()
+    report = learner.fit(train, steps=steps)
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    test_inputs = perceived_inputs([ex.input for ex in data.test], test_picks, pool.words)
+    predicted = learner.predict(test_inputs)
+    exact = float(np.mean([p == tuple(ex.output) for p, ex in zip(predicted, data.test)]))
+    return {"split": split, "seed": seed, "model": "lstm", "train_lines": len(train),
+            "test_lines": len(data.test), "exact_match": round(100 * exact, 2),
+            "steps": report.steps, "options": options, "train_seconds": round(seconds, 1),
+            "train_cpu_seconds": round(cpu, 1)}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -104,21 +111,32 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json", default=None)
+    parser.add_argument("--baseline", choices=["lstm"], default=None,
+                        help="train the LSTM on the same percept sequences instead")
+    parser.add_argument("--steps", type=int, default=None,
+                        help="LSTM optimizer steps (default: 100000 examples / batch 32)")
+    parser.add_argument("--option", "-o", action="append", default=[], metavar="KEY=VALUE",
+                        help="an LSTM option, e.g. -o hidden=100")
     PerceptConfig.add_arguments(parser)
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
     pcfg = PerceptConfig.from_args(args)
+    options = dict(o.split("=", 1) for o in args.option)
     task = load_compositional_task("scan/scan")
-    images, labels = read_mnist()
+    pool = PerceptPool(*read_mnist(), WORD_CLASS)
     records = []
     for split in args.splits.split(","):
         for seed in (int(s) for s in args.seeds.split(",")):
-            rec = run(task, split, seed, device, images, labels, pcfg)
+            if args.baseline:
+                rec = run_baseline(task, split, seed, device, pool, args.steps, options)
+            else:
+                rec = run(task, split, seed, device, pool, pcfg)
             records.append(rec)
-            print(f"{split} seed {seed}: exact {rec['exact_match']}%  encoder "
-                  f"{rec['encoder_accuracy']}%  rules=meanings {rec['rules_equal_meanings']}  "
-                  f"{rec['train_seconds']} s  {rec['assignment']}", flush=True)
+            print(f"{split} seed {seed} {rec['model']}: exact {rec['exact_match']}%  encoder "
+                  f"{rec.get('encoder_accuracy', '-')}%  rules=meanings "
+                  f"{rec.get('rules_equal_meanings', '-')}  {rec['train_seconds']} s "
+                  f"({rec['train_cpu_seconds']} s CPU)  {rec.get('assignment', '')}", flush=True)
             if args.json:
                 atomic_write_json(args.json, {
                     "command": command_line(), "device": device_description(device),

@@ -541,6 +541,31 @@ def print_rules(results: Sequence[dict[str, Any]]) -> None:
             print(text, end="")
 
 
+def check_perceived(task: Any, model: str) -> None:
+    """A task with a ``percept`` line needs the model that reads percepts (never silently the
+    words)."""
+    perceived = getattr(task, "perceived", ())
+    if perceived and model != "neurosym":
+        raise NeurosymError(
+            f"task {task.name!r} perceives words ({perceived[0]}); model {model!r} reads words "
+            "only: use --model neurosym (the LSTM on the same percepts: "
+            "bench/neurosym/visual_scan.py --baseline lstm)"
+        )
+
+
+def print_percepts(result: dict[str, Any]) -> None:
+    """A perceived-word run's encoder accuracy and learned assignment (nothing for others)."""
+    extra = result.get("fit_extra") or {}
+    if "encoder_accuracy" in extra:
+        print(
+            f"  seed {result['seed']}: encoder accuracy {100 * extra['encoder_accuracy']:.2f}% on "
+            f"{extra['test_images']} test images (best class-to-row matching); assignment: "
+            + "; ".join(f"{k} -> {v}" for k, v in extra["assignment"].items())
+            + "".join(f"; indistinct: {', '.join(g)}" for g in extra["indistinct"]),
+            flush=True,
+        )
+
+
 # ------------------------------------------------------------------------------ the runner
 def summarize(
     settings: RunSettings,
@@ -631,6 +656,7 @@ def run_scan(settings: RunSettings) -> dict[str, Any]:
             "--split is required (e.g. --split simple); see 'neurosym scan run --help'"
         )
     task = load_task(settings.task)
+    check_perceived(task, settings.model)
     train, test, info = load_split(task, settings.split, settings.data, settings.dedupe_train)
     print(
         f"scan run: split {settings.split} ({info['train_size']} train, {info['test_size']} test; "
@@ -655,6 +681,7 @@ def run_scan(settings: RunSettings) -> dict[str, Any]:
             f"training, {r['eval_seconds']:.0f} s evaluation)",
             flush=True,
         )
+        print_percepts(r)
         return r
 
     seeds = list(range(settings.first_seed, settings.first_seed + settings.seeds))

@@ -26,8 +26,9 @@ import itertools
 import math
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import torch
 from torch import Tensor
@@ -49,7 +50,7 @@ from neurosym.concepts.templates import Program
 from neurosym.config import Config, option
 from neurosym.errors import NeurosymError, ResourceLimitError
 from neurosym.lang.tree import ParseNode
-from neurosym.tasks.template import execute
+from neurosym.tasks.template import Item, ItemKind, Template, execute
 
 
 # ---- the exact likelihood ---------------------------------------------------------------------
@@ -228,16 +229,24 @@ def resolve(tree: ParseNode, candidates: Sequence[str], words: Sequence[str]) ->
 class PerceptConfig(Config):
     """Settings of :class:`PerceptLearner` beyond the template learner's :class:`LearnConfig`."""
 
-    joint_pairs: int = option(300, "pairs (short, covering) in the joint encoder + template phase",
+    RENAMED: ClassVar[dict[str, str]] = {"rounds": "percept_rounds"}  # in older records
+    joint_pairs: int = option(150, "pairs (short, covering) in the joint encoder + template phase",
                               minimum=1)
-    joint_steps: int = option(200, "Adam steps of the joint phase on the exact soft chart",
+    joint_steps: int = option(100, "Adam steps of the joint phase on the exact soft chart",
                               minimum=0)
     encoder_lr: float = option(3e-3, "Adam learning rate of the encoder", minimum=0)
     epochs: int = option(3, "epochs over all pairs training the encoder with the program fixed",
                          minimum=0)
     batch: int = option(256, "pairs per encoder step with the program fixed", minimum=1)
-    rounds: int = option(2, "rounds of (learn the program from the argmax percepts, train the "
-                         "encoder under it)", minimum=1)
+
+    percept_rounds: int = option(3, "rounds of (the program from the argmax percepts, the "
+                                 "encoder under it); a round after the first relearns the "
+                                 "program only when more than 'tolerance' of the pairs have no "
+                                 "consistent assignment under the last one", minimum=1)
+    tolerance: float = option(0.005, "fraction of the pairs without a consistent assignment "
+                              "above which a round relearns the program", minimum=0, maximum=1)
+    balance: float = option(0.0, "weight of KL(mean encoder distribution || uniform) in the "
+                            "joint phase (keeps two classes off one row)", minimum=0)
 
 
 @dataclass
@@ -281,8 +290,11 @@ class PerceptLearner:
     def fit(self, trees: Sequence[ParseNode], outputs: Sequence[tuple[str, ...]],
             weights: Sequence[float], percepts: Sequence[Tensor],
             progress: Callable[[dict], None] | None = None) -> PerceptResult:
-        """Joint phase (encoder + soft templates on a short subset), then ``rounds`` of: the
-        template learner on the argmax-resolved trees, the encoder on all pairs under that program.
+        """Joint phase (encoder + soft templates on a short subset), the encoder on all pairs
+        under the joint phase's most probable program, then ``percept_rounds`` rounds of: the
+        template learner on the argmax-resolved trees (in the first round, and again only when
+        the last program leaves more than ``tolerance`` of the pairs without a consistent
+        assignment), the encoder on all pairs under the program.
         ``percepts[b]``: ``[k_b, ...]`` one item per perceived leaf of ``trees[b]`` in pre-order;
         ``progress`` receives each phase's log entry as it ends."""
         start = time.perf_counter()
@@ -296,19 +308,24 @@ class PerceptLearner:
             if progress is not None:
                 progress(log[-1])
 
-        note({"joint_loss": self._joint(trees, outputs, weights, data)})
-        for round_ in range(self.percept_config.rounds):
-            resolved = self._resolve_all(trees, data)
-            learner = TemplateLearner(self.table, self.vocabulary, self.config,
-                                      device=self.device, seed=self.seed)
-            result = learner.fit(resolved, outputs, weights)
-            self.program = result.program
+        pc = self.percept_config
+        joint_loss, self.program = self._joint(trees, outputs, weights, data)
+        unusable = self._train_encoder(trees, outputs, data)  # warm-up under the joint program
+        note({"joint_loss": joint_loss, "no_consistent_assignment": unusable,
+              "explained": self._explained(trees, outputs, weights, data)})
+        result = None
+        for round_ in range(pc.percept_rounds):
+            relearn = result is None or unusable > pc.tolerance * len(trees)
+            if relearn:
+                learner = TemplateLearner(self.table, self.vocabulary, self.config,
+                                          device=self.device, seed=self.seed)
+                result = learner.fit(self._resolve_all(trees, data), outputs, weights)
+                self.program = result.program
             unusable = self._train_encoder(trees, outputs, data)
-            note({"round": round_, "explained_before": result.explained_weight,
-                  "no_consistent_assignment": unusable})
-        resolved = self._resolve_all(trees, data)
-        ok = [execute(self.program.templates, t) == tuple(o) for t, o in zip(resolved, outputs)]
-        explained = sum(w for w, good in zip(weights, ok) if good) / float(sum(weights))
+            explained = self._explained(trees, outputs, weights, data)
+            note({"round": round_, "relearned": relearn, "no_consistent_assignment": unusable,
+                  "explained": explained})
+        assert result is not None
         meanings = {c: str(self.program.templates[c]) for c in self.candidates
                     if c in self.program.templates}
         return PerceptResult(self.program, meanings, indistinct(self.program, self.candidates),
@@ -336,15 +353,23 @@ class PerceptLearner:
                                     f"{int(items.shape[0])} percepts")
         return Percepts.from_list(percepts)
 
+    def _explained(self, trees, outputs, weights, data: Percepts) -> float:
+        """Weight fraction of the pairs the program reproduces from the argmax percepts."""
+        assert self.program is not None
+        resolved = self._resolve_all(trees, data)
+        ok = [execute(self.program.templates, t) == tuple(o) for t, o in zip(resolved, outputs)]
+        return sum(w for w, good in zip(weights, ok) if good) / float(sum(weights))
+
     def _resolve_all(self, trees: Sequence[ParseNode], data: Percepts) -> list[ParseNode]:
         self.encoder.eval()
         best = data.argmax(self.encoder, self.device).tolist()
         names = [[self.candidates[best[int(i)]] for i in row if i >= 0] for row in data.index]
         return [resolve(t, self.candidates, w) for t, w in zip(trees, names)]
 
-    def _joint(self, trees, outputs, weights, data: Percepts) -> float:
+    def _joint(self, trees, outputs, weights, data: Percepts) -> tuple[float, Program]:
         """Adam on the encoder and the soft templates together, exact over the perceived leaves,
-        on a short covering subset; returns the last loss (best restart)."""
+        on a short covering subset; returns the last loss and the most probable program of the
+        restart with the lowest loss."""
         pc, lc = self.percept_config, self.config
         masked = [resolve(t, self.candidates, [self.candidates[0]] * data.index.shape[1])
                   for t in trees]  # the words are not read: every perceived leaf looks the same
@@ -366,6 +391,7 @@ class PerceptLearner:
                            pairs=len(subset), longest=out.shape[1], dtype=dtype,
                            device=self.device, fraction=lc.memory_fraction)
         examples = torch.tensor(subset, dtype=torch.long)
+        seen = (data.index[examples] >= 0).to(self.device)  # [B, P] real perceived leaves
         opt = torch.optim.Adam([{"params": model.parameters(), "lr": lc.lr},
                                 {"params": self.encoder.parameters(), "lr": pc.encoder_lr}])
         loss = torch.zeros(1)
@@ -375,10 +401,16 @@ class PerceptLearner:
             ll = perceived_log_likelihood(*model(), space, expansion, out, lengths, log_percepts,
                                           dtype=dtype)
             loss = learner.robust_nll(ll, lengths, w)
+            total = loss.sum()
+            if pc.balance > 0 and bool(seen.any()):
+                mean = log_percepts[seen].exp().mean(0)  # [K] average distribution
+                kl = (mean * mean.clamp_min(1e-12).log()).sum() + math.log(len(mean))
+                total = total + pc.balance * len(loss) * kl
             opt.zero_grad()
-            loss.sum().backward()
+            total.backward()
             opt.step()
-        return float(loss.detach().min())
+        best = int(loss.detach().argmin())
+        return float(loss.detach()[best]), model.map_program(best)
 
     def _train_encoder(self, trees, outputs, data: Percepts) -> int:
         """Adam on the encoder alone, ``-log sum_a P(a) [program(tree_a) == output]`` over all
@@ -392,9 +424,7 @@ class PerceptLearner:
         for b, tree in enumerate(trees):
             n = int((data.index[b] >= 0).sum())
             product = list(itertools.product(range(k), repeat=n))
-            ok = [execute(self.program.templates,
-                          resolve(tree, self.candidates, [self.candidates[j] for j in a]))
-                  == tuple(outputs[b]) for a in product]
+            ok = consistent(self.program.templates, tree, outputs[b], self.candidates)
             unexplained += not any(ok)
             if n == 0 or not any(ok):
                 continue
@@ -425,6 +455,32 @@ class PerceptLearner:
                 loss.backward()
                 opt.step()
         return unexplained
+
+
+def consistent(templates: Mapping[str, Template], tree: ParseNode, output: Sequence[str],
+               candidates: Sequence[str]) -> list[bool]:
+    """Per assignment of the perceived leaves of ``tree`` (in ``itertools.product`` order): do
+    ``templates`` reproduce ``output``? When every candidate means at most one token (so that
+    ``reverse`` cannot reorder inside it): one execution with each perceived leaf written as a
+    placeholder token, then each assignment substitutes the candidates' meanings; otherwise
+    one execution per assignment."""
+    n = perceived_leaves(tree, candidates)
+    if any(c in templates and len(templates[c].items) > 1 for c in candidates):
+        return [execute(templates, resolve(tree, candidates, [candidates[j] for j in a]))
+                == tuple(output) for a in itertools.product(range(len(candidates)), repeat=n)]
+    markers = [f"\0{i}" for i in range(n)]
+    slot = {m: i for i, m in enumerate(markers)}
+    placeholders = {m: Template(m, 0, (Item(ItemKind.TOKEN, m),)) for m in markers}
+    skeleton = execute({**templates, **placeholders}, resolve(tree, candidates, markers))
+    meaning = [templates[c].execute(()) if c in templates else None for c in candidates]
+    target, ok = tuple(output), []
+    for a in itertools.product(range(len(candidates)), repeat=n):
+        if skeleton is None or any(meaning[j] is None for j in a):
+            ok.append(False)
+            continue
+        got = (t for tok in skeleton for t in (meaning[a[slot[tok]]] if tok in slot else (tok,)))
+        ok.append(tuple(got) == target)
+    return ok
 
 
 def indistinct(program: Program, candidates: Sequence[str]) -> list[tuple[str, ...]]:

@@ -29,6 +29,7 @@ import torch
 
 from neurosym.concepts.composition import SoftTemplates, TemplateSpace
 from neurosym.concepts.learn import LearnConfig, TemplateLearner
+from neurosym.concepts.perceived import PerceptConfig
 from neurosym.concepts.table import ConceptTable
 from neurosym.concepts.templates import Program
 from neurosym.config import apply_overrides
@@ -36,6 +37,7 @@ from neurosym.errors import NeurosymError
 from neurosym.io import atomic_write, atomic_write_json
 from neurosym.lang.tree import ParseNode
 from neurosym.seq2seq.base import FitReport, ProgressCallback, read_checkpoint, register_learner
+from neurosym.seq2seq.perceived_model import PerceivedLearner
 from neurosym.tasks.examples import Example
 from neurosym.tasks.template import Template, execute
 
@@ -278,11 +280,20 @@ class NeurosymLearner:
             self.model = model
 
 
-@register_learner("neurosym", defaults=(LearnConfig(),))
+@register_learner("neurosym", defaults=(LearnConfig(), PerceptConfig()))
 def make_neurosym_learner(
     *, task: Any, device: torch.device, seed: int = 0, **options: Any
-) -> NeurosymLearner:
+) -> NeurosymLearner | PerceivedLearner:
     """Factory for ``--model neurosym``; ``options`` override :class:`LearnConfig` fields
-    (e.g. restarts=4)."""
-    (config,) = apply_overrides(options, LearnConfig(), what="the neurosym model")
+    (e.g. restarts=4), and :class:`PerceptConfig` fields for a task with a ``percept`` line
+    (then the model is a :class:`~neurosym.seq2seq.perceived_model.PerceivedLearner`)."""
+    config, percept = apply_overrides(
+        options, LearnConfig(), PerceptConfig(), what="the neurosym model"
+    )
+    if getattr(task, "perceived", ()):
+        return PerceivedLearner(task, device, seed, config, percept)
+    if percept != PerceptConfig():
+        raise NeurosymError(
+            "percept options (joint_pairs, ...) need a task with a 'percept' line"
+        )
     return NeurosymLearner(task, device, seed, config)

@@ -251,8 +251,12 @@ class NeuralSeq2Seq:
         train_config: TrainConfig,
         device: torch.device,
         seed: int,
+        src_tokens: Sequence[str] | None = None,
     ) -> None:
+        """``src_tokens``: the input vocabulary fixed in advance (default: the tokens of the
+        first training inputs)."""
         self.name = name
+        self.src_tokens = src_tokens
         self._build = build
         self.model_config = model_config
         self.train_config = train_config
@@ -334,7 +338,9 @@ class NeuralSeq2Seq:
         tc = self.train_config
         if self.net is None:
             self._create(
-                TokenVocab.from_sequences([e.input for e in train]),
+                TokenVocab(self.src_tokens)
+                if self.src_tokens is not None
+                else TokenVocab.from_sequences([e.input for e in train]),
                 TokenVocab.from_sequences([e.output for e in train]),
             )
         assert self.net is not None and self.opt is not None and self.src_vocab and self.tgt_vocab
@@ -473,9 +479,11 @@ def neural_learner(
     *,
     device: torch.device,
     seed: int,
+    src_tokens: Sequence[str] | None = None,
 ) -> NeuralSeq2Seq:
     """A baseline learner: ``options`` override the frozen network and training configs (checked),
-    and ``build(src_vocab_size, tgt_vocab_size, config)`` makes the network."""
+    and ``build(src_vocab_size, tgt_vocab_size, config)`` makes the network; ``src_tokens`` as for
+    :class:`NeuralSeq2Seq`."""
     net, tc = apply_overrides(options, model_config, train_config, what=f"the {name} model")
     return NeuralSeq2Seq(
         name=name,
@@ -484,4 +492,5 @@ def neural_learner(
         train_config=tc,
         device=device,
         seed=seed,
+        src_tokens=src_tokens,
     )

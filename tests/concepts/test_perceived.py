@@ -3,12 +3,14 @@
 import itertools
 import random
 
+import pytest
 import torch
 
 from neurosym.concepts.batching import batch_trees
 from neurosym.concepts.chart import root_probabilities
 from neurosym.concepts.composition import SoftTemplates, TemplateSpace
 from neurosym.concepts.perceived import (
+    consistent,
     expand,
     indistinct,
     matched_accuracy,
@@ -19,7 +21,7 @@ from neurosym.concepts.perceived import (
 from neurosym.concepts.table import ConceptTable
 from neurosym.concepts.templates import Program
 from neurosym.lang.tree import ParseNode
-from neurosym.tasks.template import Item, ItemKind, Template
+from neurosym.tasks.template import Item, ItemKind, Template, execute
 
 TABLE = ConceptTable({"f": 1, "g": 2, "a": 0, "b": 0, "c": 0, "d": 0})
 CANDIDATES = ("a", "b", "c")  # "d" is a crisp leaf
@@ -77,6 +79,28 @@ def test_expansion_shares_subtrees_without_perceived_leaves():
     # d and f(d) once, a in 3 copies, the root in 3 copies
     assert [lvl.size for lvl in e.batch.levels] == [4, 1, 3]
     assert e.roots.tolist() == [[0, 1, 2]] and e.leaves.tolist() == [1]
+
+
+@pytest.mark.parametrize("b_means", [("W",), ("X", "Y")])  # one token each, or not
+def test_consistent_assignments_equal_execution_of_each_assignment(b_means):
+    def tok(*ts: str) -> tuple[Item, ...]:
+        return tuple(Item(ItemKind.TOKEN, t) for t in ts)
+
+    templates = {"f": Template("f", 1, (Item(ItemKind.CHILD, 0), *tok("Z"),
+                                        Item(ItemKind.REVERSE, 0))),
+                 "g": Template("g", 2, (Item(ItemKind.CHILD, 1), Item(ItemKind.CHILD, 0))),
+                 "a": Template("a", 0, tok("X")), "b": Template("b", 0, tok(*b_means)),
+                 "d": Template("d", 0, tok("Y"))}  # "c" has no meaning: never consistent
+    rng = random.Random(3)
+    for _ in range(30):
+        tree = random_tree(rng, 3)
+        n = perceived_leaves(tree, CANDIDATES)
+        truth = [rng.choice(["a", "b"]) for _ in range(n)]
+        output = execute(templates, resolve(tree, CANDIDATES, truth))
+        want = [execute(templates, resolve(tree, CANDIDATES, [CANDIDATES[j] for j in a]))
+                == output for a in itertools.product(range(3), repeat=n)]
+        got = consistent(templates, tree, output, CANDIDATES)
+        assert got == want and any(got), tree
 
 
 def test_indistinct_and_matching():
