@@ -39,16 +39,18 @@ from safetensors.torch import save_file
 from torch import nn
 
 from neurosym.config import Config, apply_overrides, option
-from neurosym.errors import NeurosymError
+from neurosym.errors import NeurosymError, ResourceLimitError
 from neurosym.io import atomic_write, atomic_write_json
 from neurosym.seq2seq.base import FitReport, ProgressCallback, read_checkpoint
 from neurosym.tasks.examples import Example
+from neurosym.versions import available_bytes
 
 PAD, SOS, EOS, UNK = 0, 1, 2, 3
 SPECIALS = ("<pad>", "<sos>", "<eos>", "<unk>")
 CHECKPOINT_FILE = "checkpoint.safetensors"
 CHECKPOINT_JSON = "checkpoint.json"
 FORMAT_VERSION = 1
+MEMORY_FRACTION = 0.9  # of the device's free memory a training step may plan to use
 
 
 class TokenVocab:
@@ -346,6 +348,7 @@ class NeuralSeq2Seq:
         assert self.net is not None and self.opt is not None and self.src_vocab and self.tgt_vocab
         self.state.max_train_out = max(self.state.max_train_out, max(len(e.output) for e in train))
         data = EncodedSet(train, self.src_vocab, self.tgt_vocab)
+        self._check_memory(data)
         total = tc.default_steps() if steps is None else steps
         start_step, start_seconds = self.state.step, self.state.seconds
         t0 = time.perf_counter()
@@ -385,6 +388,29 @@ class NeuralSeq2Seq:
                 "examples_seen": self.state.step * tc.batch_size,
                 "parameters": self.num_parameters(),
             },
+        )
+
+    def _check_memory(self, data: EncodedSet) -> None:
+        """Refuse before training when a step over the longest examples would not fit: the
+        network's ``activation_bytes`` at ``batch_size`` plus weights, gradients and Adam's two
+        moments; the message names the batch size that fits."""
+        estimate = getattr(self.net, "activation_bytes", None)
+        free = available_bytes(self.device)
+        if estimate is None or free is None:
+            return
+        S, T, b = int(data.src_len.max()), int(data.tgt_len.max()), self.train_config.batch_size
+        fixed = 4 * 4 * self.num_parameters()
+        need = estimate(b, S, T) + fixed
+        budget = MEMORY_FRACTION * free
+        if need <= budget:
+            return
+        fits = int((budget - fixed) // estimate(1, S, T))
+        hint = (f"lower batch_size from {b} to at most {fits} (-o batch_size={fits})" if fits >= 1
+                else f"shorten the longest output ({T - 1} tokens) or input ({S} tokens)")
+        raise ResourceLimitError(
+            f"a training step of the {self.name} model over the longest examples (input {S}, "
+            f"output {T - 1} tokens, batch {b}) needs about {need / 2**30:.2f} GiB but "
+            f"{self.device.type} allows {budget / 2**30:.2f} GiB: {hint}"
         )
 
     # ---------------------------------------------------------------- predict
