@@ -367,12 +367,11 @@ class RuleLearner:
             last = task.fallback is None or asked_to_stop
             share = left if left is None or last else left * FALLBACK_SHARE
             result = self._fit(task, relay, Deadline(share, self.clock))
-            offset = self.clock() - started - result.seconds
-            result.seconds += offset
+            result.seconds = self.clock() - started
             if result.ttv_seconds is not None:
-                result.ttv_seconds += offset
+                result.ttv_seconds += phase_began
             result.fallbacks_tried = tried
-            out_of_time = limit is not None and self.clock() - started >= limit
+            out_of_time = limit is not None and result.seconds >= limit
             if result.verified or task.fallback is None or asked_to_stop or out_of_time:
                 return result
             task, tried = task.fallback, tried + 1

@@ -80,18 +80,20 @@ def repair(
     program = extract_program(clause_sets, current, target)
     scores = score_program(program, worlds, stores)
     seen: dict[Program, Scores] = {program: scores}
+
+    def spent() -> bool:  # the candidate budget or the time is used up
+        return len(seen) >= budget or (stop_at is not None and time.perf_counter() > stop_at)
+
     swaps = 0
     for _ in range(rounds):
-        if scores.contradicted <= allowed or len(seen) >= budget:
-            break
-        if stop_at is not None and time.perf_counter() > stop_at:
+        if scores.contradicted <= allowed or spent():
             break
         best: tuple[Choice, Program, Scores] | None = None
         for candidate in neighbours(clause_sets, current):
             cand_program = extract_program(clause_sets, candidate, target)
             cand_scores = seen.get(cand_program)
             if cand_scores is None:
-                if len(seen) >= budget or (stop_at is not None and time.perf_counter() > stop_at):
+                if spent():
                     break
                 cand_scores = seen[cand_program] = score_program(cand_program, worlds, stores)
             if best is None or cand_scores.contradicted < best[2].contradicted:

@@ -239,13 +239,6 @@ class FitLayout:
         )
 
 
-def grounds_sparsely(config: LearnerConfig) -> bool:
-    """Whether fits and predictions with ``config`` use sparse grounding
-    (:mod:`neurosym.ilp.support`): asked for, and a ``max`` existential."""
-    existential = get_preset(config.preset).existential.strip().lower()
-    return config.grounding == "sparse" and existential == "max"
-
-
 def fit_layout(config: LearnerConfig, task: ILPTask) -> FitLayout:
     """The :class:`FitLayout` of fitting ``task`` with ``config``; ``fit_layout(learner.config,
     task).estimate(R)`` is the estimate the learner checks before it allocates anything."""
@@ -264,7 +257,7 @@ def chaining_layout(config: LearnerConfig, clause_sets: dict[str, tuple[ClauseSe
     builds the :class:`Support` here, before any tensor."""
     operators = get_preset(config.preset)
     pair_kernel = operators.clause_combination.strip().lower() in ("max", "godel", "probsum")
-    if grounds_sparsely(config):
+    if config.grounding == "sparse" and operators.existential.strip().lower() == "max":
         support = Support(index, clause_sets, backgrounds, steps)
         shapes = sparse_shapes(clause_sets, support, pair_kernel)
         index = support.index
