@@ -45,13 +45,15 @@ def test_registered():
 
 
 def test_ci_sized_addprim_jump_reaches_100_percent_within_a_minute(scan):
+    """A minute of this process's CPU time (all its threads): a wall-clock bound failed on a
+    machine shared with other jobs while the fit itself took 11 s of CPU."""
     split = scan.split("addprim_jump")
     jump = [e for e in split.train if e.input == ("jump",)]
     train = _reduced([e for e in split.train if e.input != ("jump",)], 400) + jump[:10]
     learner = make_learner("neurosym", task=scan, device="cpu", seed=0, **FAST)
-    start = time.perf_counter()
+    start = time.process_time()
     report = learner.fit(train)
-    assert time.perf_counter() - start < 60
+    assert time.process_time() - start < 60
     preds = learner.predict([e.input for e in split.test])
     assert exact_match(preds, [e.output for e in split.test]) == 1.0
     assert report.extra["unexplained_count"] == 0 and report.extra["explained_lines"] == 1.0
