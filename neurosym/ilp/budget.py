@@ -71,20 +71,24 @@ def planned_restarts(choices: Sequence[int], probe: int, step_seconds: float, st
 @dataclass
 class Sized:
     """The trainer a fit goes on with and the ``steps_done`` it has already taken (the probe's,
-    when the probe is kept)."""
+    when the probe is kept). ``grow``, when set, builds the larger batch that the time allows
+    (None when memory allows none): the fit first checks the probe, whose restarts are the first
+    of the larger batch, and grows only when none of them is verified."""
 
     trainer: Trainer
     steps_done: int = 0
+    grow: Callable[[], Sized | None] | None = None
 
 
 def size_restarts(build: Callable[[int], Trainer], choices: Sequence[int], steps: int,
-                  deadline: Deadline) -> Sized:
+                  deadline: Deadline, *, check_first: bool = False) -> Sized:
     """``restarts="auto"``: a probe of the fewest ``choices`` restarts (``build(R)``) takes
     :data:`PROBE_STEPS` steps (fewer when ``steps`` is smaller); the fastest after the first gives
     the step time, and the most restarts whose ``steps`` steps fit the time left
     (:func:`planned_restarts`) are built afresh, stepping down while ``build`` says they do not
     fit in memory (:class:`ResourceLimitError`). The probe itself, with its steps, is kept when
-    no more restarts fit."""
+    no more restarts fit. ``check_first``: the larger batch is not built yet but left to
+    ``Sized.grow`` (planned from the time left when it is called)."""
     probe = build(choices[0])
     times = []
     for _ in range(min(PROBE_STEPS, steps - 1)):
@@ -93,10 +97,19 @@ def size_restarts(build: Callable[[int], Trainer], choices: Sequence[int], steps
         times.append(deadline.clock() - start)
     if not times:
         return Sized(probe)
-    want = planned_restarts(choices, choices[0], min(times[1:] or times), steps, deadline.left())
-    for count in sorted((r for r in choices if choices[0] < r <= want), reverse=True):
-        try:
-            return Sized(build(count))
-        except ResourceLimitError:
-            continue
-    return Sized(probe, len(times))
+    step_seconds = min(times[1:] or times)
+
+    def grow() -> Sized | None:
+        want = planned_restarts(choices, choices[0], step_seconds, steps, deadline.left())
+        for count in sorted((r for r in choices if choices[0] < r <= want), reverse=True):
+            try:
+                return Sized(build(count))
+            except ResourceLimitError:
+                continue
+        return None
+
+    if planned_restarts(choices, choices[0], step_seconds, steps, deadline.left()) == choices[0]:
+        return Sized(probe, len(times))
+    if check_first:
+        return Sized(probe, len(times), grow)
+    return grow() or Sized(probe, len(times))

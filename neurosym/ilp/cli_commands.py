@@ -156,6 +156,7 @@ def run_learn(args: argparse.Namespace) -> int:
             folder.append_metrics(
                 {
                     "step": p.step,
+                    "restarts": len(p.losses),
                     "loss": min(p.losses),
                     "mean_loss": sum(p.losses) / len(p.losses),
                     "best_contradicted": p.best_contradicted,

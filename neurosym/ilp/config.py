@@ -162,7 +162,7 @@ class LearnerConfig(Config):
     restarts: int | Literal["auto"] = option(
         AUTO, f"restarts trained together, or auto: {describe_auto()}, the most whose planned "
         "steps fit --time-limit at the step time measured on a few probe steps (and that fit in "
-        "memory)",
+        "memory); with early stopping the probe is checked first",
         check=_restarts_check, read=restarts_value)
     steps: int = option(2000, "maximum optimizer steps", minimum=1, maximum=MAX_STEPS)
     lr: float | None = option(

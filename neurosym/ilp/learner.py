@@ -216,6 +216,23 @@ def _peak_rss() -> int:
     return peak if sys.platform == "darwin" else peak * 1024  # macOS reports bytes, Linux KiB
 
 
+@dataclass
+class _Run:
+    """Where :meth:`RuleLearner._train` left a trainer: the last step, the last check and the
+    best program so far, the first verification ``(seconds, step)``, and whether training
+    ``stopped`` (verified, converged, out of time, the last step, or the callback said so)."""
+
+    trainer: Trainer
+    tracker: RestartTracker
+    allowed: int
+    step: int = 0
+    best: Best | None = None
+    check: Check | None = None
+    ttv: tuple[float, int] | None = None
+    out_of_time: bool = False
+    stopped: bool = False
+
+
 class RuleLearner:
     """Differentiable ILP learner (Evans & Grefenstette 2018), batched over restarts and worlds.
 
@@ -234,8 +251,9 @@ class RuleLearner:
             on the CPU 64, 32 or 16, on a GPU 512 down to 32: a probe of the fewest takes a few
             steps, and the most whose ``steps`` steps fit ``time_limit`` at the measured step time
             (counted per restart) are trained, fewer if the memory estimate says so
-            (:func:`neurosym.ilp.budget.size_restarts`). The count depends on the machine's
-            speed: pass a number to repeat a run exactly.
+            (:func:`neurosym.ilp.budget.size_restarts`); with ``stop_early`` the probe trains
+            to its first check before they are built, and an easy task stops there. The count
+            depends on the machine's speed: pass a number to repeat a run exactly.
         steps: maximum number of optimizer steps.
         time_limit: seconds a fit may take (None: no limit); training stops at the first step
             past it (``LearnResult.stopped_on_time``).
@@ -304,7 +322,9 @@ class RuleLearner:
         :meth:`fit`; benchmarks time :meth:`Trainer.step <neurosym.ilp.training.Trainer.step>`).
         With ``restarts="auto"`` the trainer may have taken the steps of the probe that timed it
         (:func:`~neurosym.ilp.budget.size_restarts`)."""
-        return self._size(task, Deadline(self.config.time_limit, self.clock)).trainer
+        sized = self._size(task, Deadline(self.config.time_limit, self.clock))
+        grown = sized.grow() if sized.grow is not None else None
+        return (grown or sized).trainer
 
     def _size(self, task: ILPTask, deadline: Deadline) -> Sized:
         """The trainer of ``task``: ``restarts`` of them, or for ``"auto"`` the most of
@@ -327,7 +347,8 @@ class RuleLearner:
 
         if cfg.restarts != AUTO:
             return Sized(build(int(cfg.restarts)))
-        return size_restarts(build, auto_choices(device.type), cfg.steps, deadline)
+        return size_restarts(build, auto_choices(device.type), cfg.steps, deadline,
+                             check_first=cfg.stop_early)
 
     def fit(self, task: ILPTask, callback: Callable[[Progress], Any] | None = None) -> LearnResult:
         """Learn a program for ``task``; returns (and stores as ``result_``) a :class:`LearnResult`.
@@ -378,46 +399,69 @@ class RuleLearner:
 
     def _fit(self, task: ILPTask, callback: Callable[[Progress], Any] | None,
              deadline: Deadline) -> LearnResult:
-        """Train until ``deadline``; at every check of the schedule (and at the time limit):
-        check, repair, track, redraw the stuck restarts."""
+        """Train until ``deadline`` (:meth:`_train`). With ``restarts="auto"`` and early stopping,
+        the probe trains on to its first check before the larger batch the time allows is built:
+        its restarts are the larger batch's first ones, so an easy task stops at the probe's
+        cost."""
         cfg = self.config
         device = resolve_device(cfg.device)
         if device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(device)
         sized = self._size(task, deadline)
+        checks = check_schedule(cfg.first_check, cfg.check_every, cfg.steps)
+        if sized.grow is None:
+            run = self._train(task, sized, checks, callback, deadline)
+        else:
+            first = min((c for c in checks if c > sized.steps_done), default=cfg.steps)
+            run = self._train(task, sized, checks, callback, deadline, until=first)
+            if not run.stopped:
+                grown = sized.grow() or Sized(run.trainer, run.step)
+                run = self._train(task, grown, checks, callback, deadline)
+        assert run.best is not None and run.check is not None
+        result = self._finish(task, run.trainer, device, run.best, run.check,
+                              run.tracker.attempts, run.step, run.allowed, deadline)
+        if run.ttv is not None:
+            result.ttv_seconds, result.ttv_step = run.ttv
+        result.stopped_on_time = run.out_of_time
+        return result
+
+    def _train(self, task: ILPTask, sized: Sized, checks: Sequence[int],
+               callback: Callable[[Progress], Any] | None, deadline: Deadline,
+               until: int | None = None) -> _Run:
+        """Train ``sized.trainer`` until ``deadline``, the last step, a stop, or step ``until``;
+        at every step of ``checks`` (and at the time limit): check, repair, track, redraw the
+        stuck restarts."""
+        cfg = self.config
         tr, trained_from, training_began = sized.trainer, sized.steps_done, deadline.elapsed()
         # verified on the stated examples (assumed closed-world negatives only train)
         worlds = [w.stated() for w in (*task.train, *task.validation)]
         allowed = cfg.allowed(sum(len(w.positives) + len(w.negatives) for w in worlds))
         checker = ProgramCheck(tr, task.target, worlds, allowed, cfg.repair_rounds)
-        tracker = RestartTracker.start(tr.restarts, cfg)
-        checks = set(check_schedule(cfg.first_check, cfg.check_every, cfg.steps))
-        best: Best | None = None
-        ttv: tuple[float, int] | None = None
-        step, out_of_time = trained_from, False
-        for step in range(trained_from + 1, cfg.steps + 1):
+        run = _Run(tr, RestartTracker.start(tr.restarts, cfg), allowed, step=trained_from)
+        for step in range(trained_from + 1, (until or cfg.steps) + 1):
+            run.step = step
             losses = tr.step()
-            out_of_time = deadline.passed()
-            if step not in checks and not out_of_time:
+            run.out_of_time = deadline.passed()
+            if step not in checks and not run.out_of_time:
                 continue
             # convergence is judged on the weights' own loss (the training loss carries the noise)
             losses = (tr.clean_losses() if tr.gumbel_scale > 0 else losses).cpu().double()
-            final = out_of_time or step == cfg.steps
-            check = self._check(tr, checker, tracker, step, losses, best, final)
-            best = check.best
-            if check.succeeded and ttv is None:
-                ttv = (deadline.elapsed(), step)
-            stop = out_of_time or (
-                cfg.stop_early and (check.succeeded > 0 or tracker.converged(step))
+            final = run.out_of_time or step == cfg.steps
+            check = self._check(tr, checker, run.tracker, step, losses, run.best, final)
+            run.best, run.check = check.best, check
+            if check.succeeded and run.ttv is None:
+                run.ttv = (deadline.elapsed(), step)
+            run.stopped = final or (
+                cfg.stop_early and (check.succeeded > 0 or run.tracker.converged(step))
             )
             if callback is not None:
-                a = tracker.attempts
+                a = run.tracker.attempts
                 per_step = (deadline.elapsed() - training_began) / (step - trained_from)
                 info = Progress(
                     step,
                     cfg.steps,
                     losses.tolist(),
-                    best.scores.contradicted,
+                    check.best.scores.contradicted,
                     check.succeeded,
                     a.made,
                     a.verified,
@@ -427,19 +471,13 @@ class RuleLearner:
                     planned=int(min(cfg.steps, step + deadline.left() / max(per_step, 1e-9))),
                     seconds=deadline.elapsed(),
                 )
-                stop = bool(callback(info)) or stop
-            if check.stuck and not stop and step < cfg.steps:
+                run.stopped = bool(callback(info)) or run.stopped
+            if check.stuck and not run.stopped and step < cfg.steps:
                 tr.reinitialise(check.stuck)
-                tracker.redraw(check.stuck, step)
-            if stop:
+                run.tracker.redraw(check.stuck, step)
+            if run.stopped:
                 break
-        assert best is not None
-        result = self._finish(task, tr, device, best, check, tracker.attempts, step, allowed,
-                              deadline)
-        if ttv is not None:
-            result.ttv_seconds, result.ttv_step = ttv
-        result.stopped_on_time = out_of_time
-        return result
+        return run
 
     def _check(
         self,

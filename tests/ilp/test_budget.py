@@ -131,7 +131,8 @@ class ProbeTrainer:
         self.steps += 1
 
 
-def probe_sizes(per_restart: float, limit: float, steps: int = 1000, fits: int = 64):
+def probe_sizes(per_restart: float, limit: float, steps: int = 1000, fits: int = 64,
+                check_first: bool = False):
     clock, built = FakeTime(per_restart), []
 
     def build(restarts: int) -> ProbeTrainer:
@@ -140,7 +141,11 @@ def probe_sizes(per_restart: float, limit: float, steps: int = 1000, fits: int =
             raise ResourceLimitError(f"{restarts} restarts do not fit")
         return ProbeTrainer(restarts, clock)
 
-    sized = size_restarts(build, (16, 32, 64), steps, Deadline(limit, clock))
+    sized = size_restarts(build, (16, 32, 64), steps, Deadline(limit, clock),
+                          check_first=check_first)
+    if sized.grow is not None:  # the probe goes first; the larger batch only when asked for
+        assert (sized.trainer.restarts, sized.steps_done, built) == (16, 3, [16])
+        sized = sized.grow() or sized
     return sized.trainer.restarts, sized.steps_done, built
 
 
@@ -152,6 +157,33 @@ def test_auto_restarts_are_the_most_whose_steps_fit_the_time_limit():
     assert probe_sizes(1e-3, limit=100.0, fits=32) == (32, 0, [16, 64, 32])  # memory says 32
     assert probe_sizes(1e-3, limit=100.0, steps=1) == (16, 0, [16])  # no step to time
     assert probe_sizes(1.0, limit=None) == (64, 0, [16, 64])  # no limit: as many as fit
+
+
+def test_a_probe_checked_first_grows_into_the_same_batch_when_asked():
+    assert probe_sizes(1e-3, limit=100.0, check_first=True) == (64, 0, [16, 64])
+    assert probe_sizes(1e-3, limit=100.0, fits=32, check_first=True) == (32, 0, [16, 64, 32])
+    assert probe_sizes(1e-2, limit=100.0, check_first=True) == (16, 3, [16])  # nothing to grow
+
+
+def test_an_easy_task_stops_with_the_probe_and_a_hard_one_grows(fake_time):
+    fake_time.per_restart = 1e-3  # 64 restarts fit the time limit
+    seen: list[Progress] = []
+    easy = RuleLearner(device="cpu", steps=1000, time_limit=100.0, seed=0)
+    result = easy.fit(load_ilp_task("ilp/predecessor"), callback=seen.append)
+    assert result.verified and result.restarts == 16 and result.ttv_step == 5
+    assert [(p.step, len(p.losses)) for p in seen] == [(5, 16)]
+    # without early stopping every planned restart trains: no probe check
+    full = RuleLearner(device="cpu", steps=6, time_limit=100.0, seed=0, stop_early=False)
+    assert full.fit(load_ilp_task("ilp/predecessor")).restarts == 64
+    seen.clear()
+    fake_time.now = 0.0
+    hard = RuleLearner(device="cpu", steps=1000, time_limit=100.0, seed=0)
+    result = hard.fit(load_ilp_task("ilp/even"), callback=seen.append)
+    assert result.verified and result.restarts == 64
+    assert [len(p.losses) for p in seen] == [16] + [64] * (len(seen) - 1)
+    # TTV counts the probe's 5 steps (16 ms each) before the larger batch's (64 ms each)
+    assert seen[1].step == 5
+    assert result.ttv_seconds == pytest.approx(5 * 0.016 + result.ttv_step * 0.064)
 
 
 def test_the_learner_sizes_auto_restarts_by_the_step_time(fake_time):
