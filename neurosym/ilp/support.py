@@ -144,6 +144,37 @@ def _join(body: Body, width: int, relations: Relations, n: int, ordered: bool) -
     return out[np.lexsort(out.T[::-1])] if ordered and len(out) > 1 else out
 
 
+DENSE_HEADS_ENTRIES = 1 << 24
+""":func:`_heads` multiplies dense 0/1 tensors when each body atom's tensor (``n ** variables``)
+has at most this many entries (64 MiB in float32) ..."""
+DENSE_HEADS_WORK = 1 << 31
+"""... and the product's work (``n ** variables of the body``) is at most this: a few seconds of
+one CPU thread, against minutes of joining rows on a dense relation (imdb3 of the Popper
+examples)."""
+
+
+def _dense_heads(body: Body, width: int, relations: Relations, n: int,
+                 arity: int) -> np.ndarray | None:
+    """The head atoms of ``body`` (head variables ``0..arity-1``, the rest summed out) as bool
+    ``[n ** arity]`` by code, from a product of dense 0/1 tensors of the body relations
+    (``np.einsum``; a chain is a matrix product); None when those tensors are too large."""
+    spans = [len(set(cols)) for _, cols in body]
+    if n ** max(spans) > DENSE_HEADS_ENTRIES or n ** width > DENSE_HEADS_WORK:
+        return None
+    letters, operands, inputs = "abcdefghijklmnop", [], []
+    for pred, cols in body:
+        variables, values = _bind(relations[pred], cols)
+        dense = np.zeros((n,) * len(variables), dtype=np.float32)
+        if variables:
+            dense[tuple(values.T)] = 1.0
+        else:  # a nullary atom: 1 when it holds
+            dense[()] = float(len(values) > 0)
+        operands.append(dense)
+        inputs.append("".join(letters[v] for v in variables))
+    product = np.einsum(",".join(inputs) + "->" + letters[:arity], *operands, optimize=True)
+    return np.asarray(product).reshape(-1) > 0
+
+
 def _lone(body: Body, arity: int, width: int) -> set[int]:
     """Existential variable columns that occur in one body atom only."""
     return {c for c in range(arity, width) if sum(c in cols for _, cols in body) == 1}
@@ -151,18 +182,25 @@ def _lone(body: Body, arity: int, width: int) -> set[int]:
 
 def _heads(clause: Clause, relations: Relations, n: int, derived: np.ndarray) -> None:
     """Mark in ``derived`` (bool ``[n ** arity]``, by head code) the head atoms ``clause``
-    derives from ``relations`` (lone existential variables projected out first, the join taken
-    in chunks; stops once every atom is marked)."""
+    derives from ``relations`` (lone existential variables projected out first; then a dense
+    product where it is small (:func:`_dense_heads`), else the join taken in chunks, stopping
+    once every atom is marked)."""
     width, body = _columns(clause)
     arity = clause.head.arity
     lone = _lone(body, arity, width)
-    local, reduced = {}, []
+    projected, reduced = {}, []  # projected rows may repeat: dense tensors do not mind
     for i, (pred, cols) in enumerate(body):
         variables, values = _bind(relations[pred], cols)
         keep = [j for j, v in enumerate(variables) if v not in lone]
-        local[f"#{i}"] = _distinct(values[:, keep], n)
+        projected[f"#{i}"] = values[:, keep]
         reduced.append((f"#{i}", tuple(variables[j] for j in keep)))
     width, reduced = _renumbered(reduced, lone, width)
+    dense = (_dense_heads(reduced, width, projected, n, arity)
+             if len(set(clause.head.args)) == arity else None)
+    if dense is not None:
+        derived |= dense
+        return
+    local = {name: _distinct(rows, n) for name, rows in projected.items()}
     for rows in _join_chunks(reduced, width, local, n):
         derived[_code(rows[:, :arity], n)] = True
         if derived.all():

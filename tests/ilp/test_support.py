@@ -18,6 +18,7 @@ import pytest
 import torch
 from test_forward_exact import chosen_clauses, random_problem
 
+import neurosym.ilp.support as support_module
 from neurosym.ilp.clauses import task_clause_sets
 from neurosym.ilp.forward import ForwardChainer
 from neurosym.ilp.grounding import AtomIndex
@@ -67,11 +68,20 @@ def test_join_equals_a_loop_over_every_substitution(seed):
             rows = np.concatenate(chunks) if chunks else np.zeros((0, width), dtype=np.int64)
             assert sorted(map(tuple, rows.tolist())) == sorted(expected), "in chunks"
             assert join_size(body, relations, n) == len(expected)
+            heads = support_module._dense_heads(body, width, relations, n, clause.head.arity)
+            if len(set(clause.head.args)) == clause.head.arity:
+                codes = support_module._code(np.array(expected, dtype=np.int64).reshape(
+                    len(expected), width)[:, :clause.head.arity], n)
+                assert set(np.flatnonzero(heads).tolist()) == set(codes.tolist()), "dense"
             assert got.tolist() == sorted(got.tolist()), "rows sorted by (head, substitution)"
 
 
+@pytest.mark.parametrize("dense_heads", [True, False], ids=["dense-heads", "joined-heads"])
 @pytest.mark.parametrize("seed", range(8))
-def test_possible_atoms_are_the_least_model_of_every_generated_clause(seed):
+def test_possible_atoms_are_the_least_model_of_every_generated_clause(seed, dense_heads,
+                                                                      monkeypatch):
+    if not dense_heads:  # every head found by joining rows, as for a large set of constants
+        monkeypatch.setattr(support_module, "DENSE_HEADS_ENTRIES", 0)
     index, clause_sets, backgrounds, _ = random_problem(random.Random(seed))
     clauses = [c for sets in clause_sets.values() for s in sets for c in s.clauses]
     support = Support(index, clause_sets, backgrounds, steps=100)
