@@ -67,6 +67,7 @@ def child(task_path: str, device: str, seed: int, limit: float, options: dict[st
         print(MARK + json.dumps(record), flush=True)
 
     done: dict[str, Any] = {"event": "done", "versions": versions(), "ttv": None}
+    reading = now()
     try:
         from neurosym.ilp import RuleLearner
         from neurosym.tasks.ilp_task import load_ilp_task
@@ -94,7 +95,8 @@ def child(task_path: str, device: str, seed: int, limit: float, options: dict[st
     except Exception as err:  # noqa: BLE001 - a refusal or a load error is this run's result
         refused = any(c.__name__ == "ResourceLimitError" for c in type(err).__mro__)
         done.update(status="refused" if refused else "error",
-                    error=f"{type(err).__name__}: {err}".strip())
+                    error=f"{type(err).__name__}: {err}".strip(),
+                    ended_after=now() - reading)  # seconds from reading the task to the error
     emit(**done)
 
 
@@ -332,8 +334,10 @@ def main(argv: list[str] | None = None) -> int:
                 run = run_child(tree, path, args, options)
                 meta["versions"].setdefault(side, run.pop("versions", None))
                 record[side] = run
-                print(f"{name} ({side}): {run['status']}, TTV {ttv_cell(run, args.time_limit)}",
-                      file=sys.stderr, flush=True)
+                ended = (f" after {run['ended_after']:.1f} s (reading included)"
+                         if "ended_after" in run else "")
+                print(f"{name} ({side}): {run['status']}{ended}, TTV "
+                      f"{ttv_cell(run, args.time_limit)}", file=sys.stderr, flush=True)
             record["constants"] = record["new"].get("constants") or record["old"].get("constants")
             records.append(record)
             atomic_write_json(out, {**meta, "records": records})

@@ -97,3 +97,4 @@ def test_a_child_run_at_this_checkout_measures_ttv(ttv):
         assert run["restarts"] == 2 and run["versions"]["neurosym"]
     bad = ttv.run_child(root, root / "no_such.task", args, {})
     assert bad["status"] == "error" and "no_such" in bad["error"]
+    assert 0 <= bad["ended_after"] < 60  # the time from reading the task to the error
