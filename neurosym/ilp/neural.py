@@ -56,7 +56,7 @@ class HybridSettings:
     restarts: int = 4
     lr: float = 1e-3
     rule_lr: float = 0.5
-    decay_epochs: int = 0
+    decay_epochs: int = 2
     balance: float = 3.0
     split: bool = True
     repair: bool = True
@@ -267,9 +267,10 @@ def split_merged(
     """Revive concepts that (nearly) no image is perceived as, in the spirit of a k-means or VQ
     codebook reset: while some concept holds under ``share`` of an equal share of ``images``
     ``[N, ...]`` and the most used one ``1 + share`` to ``2 + share`` shares (two classes merged
-    into one concept; more is a collapse of an untrained encoder, left to training), split the most used concept's images in two by 2-means on the encoder's normalised
-    features and point the two rows at the halves' centres. No label is read. Returns the
-    ``(split, revived)`` concept pairs."""
+    into one concept; more is a collapse of an untrained encoder, left to training), split the
+    most used concept's images in two by 2-means on the encoder's normalised features and point
+    the two rows at the halves' centres. No label is read. Returns the ``(split, revived)``
+    concept pairs."""
     feats = F.normalize(
         torch.cat([encoder.features(images[i : i + 1000]) for i in range(0, len(images), 1000)]),
         dim=1,
