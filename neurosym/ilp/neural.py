@@ -41,15 +41,16 @@ class HybridSettings:
     """How rules and an encoder train: Adam at ``lr`` for the encoder and ``rule_lr`` for the
     clause weights of ``restarts`` soft programs, both a tenth as large for the last
     ``decay_epochs``; ``balance`` weighs the negative entropy of each batch's mean percept (keeps
-    every concept in use; no labels); after every epoch before the decay, ``split`` gives each
-    (nearly) unused concept half of the most used concept's items (:func:`split_merged`) and
-    ``repair`` permutes concept rows where that lowers the training loss. Up to ``attempts``
-    independent runs (fresh encoder and rules); no further attempt starts once one explains
-    ``good_enough`` of the training examples and, with ``every_concept``, perceives each of the
-    ``C`` concepts in at least ``1 / (2 C)`` of the training items, half an equal share (two
-    classes merged into one concept leave another nearly unused: the chain laid out in pieces;
-    MNIST's classes are within 15 % of equal shares). Kept: the attempt with the lowest training
-    loss. Both tests read the training labels and images only."""
+    every concept in use; no labels); after each epoch but the last and the decay's, ``split``
+    gives each (nearly) unused concept half of the most used concept's items
+    (:func:`split_merged`) and ``repair`` permutes concept rows where that lowers the training
+    loss. Up to ``attempts`` independent runs (fresh encoder and rules); no further attempt starts
+    once one explains ``good_enough`` of the training examples and, with ``every_concept``,
+    perceives each of the ``C`` concepts in at least ``1 / (2 C)`` of the distinct training
+    images, half an equal share (two classes merged into one concept leave another nearly unused:
+    the chain laid out in pieces; MNIST's classes are within 15 % of equal shares). Kept: the
+    attempt with the lowest training loss. Both tests read the training labels and images
+    only."""
 
     epochs: int = 10
     batch: int = 32
@@ -110,8 +111,8 @@ class JointFit:
     """One joint run: the encoder, the soft program with its background ``v0`` ``[A, 1]``, the
     language positions of the encoder's concepts, the row permutations the repair applied, the
     restart with the lowest training loss, that loss (per example), its symbolic accuracy, the
-    smallest share of the training items perceived as one concept, times the number of concepts
-    (1: every concept equally often; 0: a concept unused), and the concepts split by
+    smallest share of the distinct training images perceived as one concept, times the number of
+    concepts (1: every concept equally often; 0: a concept unused), and the concepts split by
     :func:`split_merged` (``(epoch, split, revived)``)."""
 
     encoder: PerceptEncoder
@@ -285,8 +286,6 @@ def split_merged(
         if counts[dead] >= share * even or not 1 + share <= counts[crowded] / even <= 2 + share:
             break  # no concept (nearly) unused, or no merge of about two: a collapse, not a merge
         mine = (owner == crowded).nonzero()[:, 0]
-        if len(mine) < 2:
-            break
         halves, centres = two_means(feats[mine], gen)
         norm = rows[crowded].norm()
         rows[crowded], rows[dead] = centres[0] * norm, centres[1] * norm
