@@ -33,6 +33,7 @@ def register_cli(task_sub: Any = None, ilp_sub: Any = None, scan_sub: Any = None
         return
     from neurosym.bench.run_folder import LOGGER_HELP, LOGGERS
     from neurosym.ilp.config import LearnerConfig
+    from neurosym.ilp.neural import HybridSettings
 
     p = ilp_sub.add_parser(
         "learn",
@@ -70,8 +71,9 @@ def register_cli(task_sub: Any = None, ilp_sub: Any = None, scan_sub: Any = None
     p.add_argument(
         "--percept-epochs",
         type=int,
-        default=10,
-        help="a task with a neural predicate ('percept' line): epochs of joint training",
+        default=HybridSettings.epochs,
+        help="a task with a neural predicate ('percept' line): epochs of joint training "
+        f"(default {HybridSettings.epochs})",
     )
     p.add_argument(
         "--quiet",
