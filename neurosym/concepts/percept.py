@@ -125,21 +125,30 @@ def neighbours(perm: Tensor) -> list[Tensor]:
     return out
 
 
-def permutation_search(loss: Callable[[Tensor], float], size: int, rounds: int = 50) -> Tensor:
+def position_moves(size: int) -> Tensor:
+    """Every move of :func:`neighbours` as a permutation of positions, int64 ``[K, size]``: the
+    neighbours of ``perm`` are the rows of ``perm[moves]``."""
+    return torch.stack(neighbours(torch.arange(size)))
+
+
+def permutation_search(
+    loss: Callable[[Tensor], float], size: int, rounds: int = 50, start: Tensor | None = None
+) -> Tensor:
     """Hill-climb over permutations of ``size`` concept rows (:func:`neighbours`).
 
     ``loss(perm)`` scores a permutation (int64 ``[size]``; new row ``c`` = old row ``perm[c]``,
-    so percept probabilities become ``p[:, perm]``). Each round takes the move that lowers the
-    loss most; stops when none does (or after ``rounds``). Returns the best permutation found.
-    Gradient descent cannot move a percept from one concept row to another far away when the
-    rules tie the rows together (a chain ``succ``); such a move can, as clause swaps repair a
-    settled program.
+    so percept probabilities become ``p[:, perm]``). From ``start`` (default: the identity), each
+    round takes the move that lowers the loss most; stops when none does (or after ``rounds``).
+    Returns the best permutation found. Gradient descent cannot move a percept from one concept
+    row to another far away when the rules tie the rows together (a chain ``succ``); such a move
+    can, as clause swaps repair a settled program.
     """
-    perm = torch.arange(size)
+    perm = torch.arange(size) if start is None else start
+    moves = position_moves(size)
     best = loss(perm)
     for _ in range(rounds):
         found = None
-        for trial in neighbours(perm):
+        for trial in perm[moves]:
             value = loss(trial)
             if value < best - 1e-9:
                 best, found = value, trial
@@ -147,6 +156,43 @@ def permutation_search(loss: Callable[[Tensor], float], size: int, rounds: int =
             break
         perm = found
     return perm
+
+
+def linear_permutation_search(
+    evidence: Tensor, relation: Tensor, starts: int = 32, seed: int = 0, rounds: int = 50
+) -> Tensor:
+    """The permutation ``perm`` ``[C]`` found to minimise ``sum_cd evidence[perm[c], perm[d]] *
+    relation[c, d]`` (``relation`` ``[C, C]``, ``evidence`` ``[C, C]``; unary: both ``[C]``).
+
+    ``evidence[c, d]``: how much the items perceived as ``(c, d)`` count against the relation
+    holding there (+ per negative, - per positive example), so the sum is a linear stand-in for
+    the training loss, cheap enough to hill-climb (:func:`neighbours`) from the identity and
+    ``starts - 1`` random permutations at once: it escapes the local minima of
+    :func:`permutation_search` where two moves are needed (a chain in three misplaced pieces).
+    """
+    size = relation.shape[0]
+    gen = torch.Generator().manual_seed(seed)
+    moves = position_moves(size)
+    evidence, relation = evidence.cpu(), relation.cpu()
+
+    def score(perms: Tensor) -> Tensor:  # [..., C] -> [...]
+        if relation.dim() == 1:
+            return (evidence[perms] * relation).sum(-1)
+        return (evidence[perms.unsqueeze(-1), perms.unsqueeze(-2)] * relation).sum((-2, -1))
+
+    perms = torch.stack(
+        [torch.arange(size)] + [torch.randperm(size, generator=gen) for _ in range(starts - 1)]
+    )
+    best = score(perms)
+    for _ in range(rounds):
+        trials = perms[:, moves]  # [S, K, C]
+        value, k = score(trials).min(1)
+        better = value < best - 1e-6
+        if not better.any():
+            break
+        perms = torch.where(better[:, None], trials[torch.arange(len(perms)), k], perms)
+        best = torch.where(better, value, best)
+    return perms[int(best.argmin())]
 
 
 @torch.no_grad()

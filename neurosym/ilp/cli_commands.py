@@ -33,6 +33,7 @@ def register_cli(task_sub: Any = None, ilp_sub: Any = None, scan_sub: Any = None
         return
     from neurosym.bench.run_folder import LOGGER_HELP, LOGGERS
     from neurosym.ilp.config import LearnerConfig
+    from neurosym.ilp.neural import HybridSettings
 
     p = ilp_sub.add_parser(
         "learn",
@@ -70,8 +71,9 @@ def register_cli(task_sub: Any = None, ilp_sub: Any = None, scan_sub: Any = None
     p.add_argument(
         "--percept-epochs",
         type=int,
-        default=10,
-        help="a task with a neural predicate ('percept' line): epochs of joint training",
+        default=HybridSettings.epochs,
+        help="a task with a neural predicate ('percept' line): epochs of joint training "
+        f"(default {HybridSettings.epochs})",
     )
     p.add_argument(
         "--quiet",
@@ -200,47 +202,80 @@ def run_learn(args: argparse.Namespace) -> int:
     return 0
 
 
+SAVE_NEURAL = (
+    "--save writes a RuleLearner for 'ilp predict', which has no encoder; a task with a neural "
+    "predicate ('percept' line) cannot be saved from the command line yet. Use --out DIR "
+    "(rules.txt, result.json, metrics.jsonl: one line per attempt) or --json PATH, or train from "
+    "Python with "
+    "neurosym.ilp.neural_task.learn_neural_task"
+)
+
+
 def run_learn_neural(args: argparse.Namespace, task: Any, config: Any) -> int:
     """``ilp learn`` on a task with a neural predicate: rules and encoder trained jointly
-    (:func:`~neurosym.ilp.neural_task.learn_neural_task`); --seed, --device and an int
-    --restarts apply, the other learner settings do not."""
+    (:func:`~neurosym.ilp.neural_task.learn_neural_task`); --seed, --device, an int --restarts,
+    --json and --out apply, the other learner settings do not; --save is refused before training."""
+    from dataclasses import asdict
+
+    from neurosym.bench.run_folder import RunFolder
+    from neurosym.errors import NeurosymError
     from neurosym.ilp.neural import HybridSettings
     from neurosym.ilp.neural_task import learn_neural_task
     from neurosym.io import atomic_write_json
     from neurosym.versions import command_line, device_description, resolve_device, versions
 
+    if args.save:
+        raise NeurosymError(SAVE_NEURAL)
     device = resolve_device(config.device)
     restarts = config.restarts if isinstance(config.restarts, int) else HybridSettings.restarts
     settings = HybridSettings(epochs=args.percept_epochs, restarts=restarts)
+    folder = None if args.out is None else RunFolder.create(
+        args.out,
+        {"task": args.task, "task_path": str(task.path), "seed": config.seed,
+         "device": str(device), "settings": asdict(settings)},
+        args.logger,
+    )
     print(task.summary())
-    for flag in ("save", "out"):
-        if getattr(args, flag):
-            print(f"note: --{flag} is not supported for a task with a neural predicate yet")
     print(f"training the rules and the {task.neural.pred} encoder jointly ({settings.epochs} "
           f"epochs, {restarts} restarts) on {device_description(device)}")
     result = learn_neural_task(task, settings, seed=config.seed, device=device)
     print(f"\n{result.program_text}\n\n{result.summary()}")
+    data = result.to_json()
+    data.update(versions=versions(), command=command_line(),
+                device_description=device_description(device))
     if args.json:
-        data = result.to_json()
-        data.update(versions=versions(), command=command_line(),
-                    device_description=device_description(device))
         atomic_write_json(args.json, data)
         print(f"wrote {args.json}")
+    if folder is not None:
+        for k, attempt in enumerate(result.attempts):
+            folder.append_metrics({"attempt": k, **{key: attempt[key] for key in (
+                "train_loss", "train_accuracy", "least_used", "chosen")}})
+        accuracy = ", ".join(f"{g} accuracy {100 * a:.1f}%" for g, a in result.accuracy.items())
+        _write_rules(folder, f"% {result.task}: {accuracy}, confidence {result.confidence:.3f}\n",
+                     result.program_text, data)
+        print(f"wrote the run folder {folder.path}")
     return 0
+
+
+def _write_rules(folder: Any, header: str, program_text: str, data: dict[str, Any]) -> None:
+    """rules.txt (a ``%`` comment ``header``, then Datalog that parse_program reads back) and
+    result.json."""
+    from neurosym.io import atomic_write_text
+
+    atomic_write_text(folder.rules_path, header + program_text + "\n")
+    folder.write_result(data)
 
 
 def _finish_run_folder(folder: Any, result: Any, data: dict[str, Any]) -> None:
     """rules.txt (Datalog that parse_program reads back), result.json and the loss plot."""
     from neurosym.bench.run_folder import PLOT_MISSING
-    from neurosym.io import atomic_write_text
 
     status = "verified" if result.verified else "not verified"
     header = (
         f"% {result.task}: {status}, confidence {result.confidence:.3f}, "
         f"{result.clauses_dropped} clause(s) that never fire dropped\n"
     )
-    atomic_write_text(folder.rules_path, header + result.program_text + "\n")
-    folder.write_result(data)
+    _write_rules(folder, header, result.program_text, data)
     note = folder.plot_learning_curve(f"ilp learn {result.task} (lowest restart loss)")
     print(
         f"wrote the run folder {folder.path}"

@@ -360,6 +360,12 @@ class RuleLearner:
                 f"fit takes an ILPTask, got {type(task).__name__}; load one with "
                 "load_ilp_task('ilp/even') or build one with make_task(...)"
             )
+        if task.neural is not None:
+            raise NeurosymError(
+                f"task {task.name} has a neural predicate ({task.neural.pred} from "
+                f"{task.neural.dataset}): RuleLearner learns symbolic tasks only; learn it with "
+                "neurosym.ilp.neural_task.learn_neural_task(task) or 'neurosym ilp learn TASKFILE'"
+            )
         previous_threads = torch.get_num_threads()
         try:
             return self._fit_with_fallbacks(task, callback)

@@ -9,8 +9,10 @@ import torch
 
 from neurosym.cli import main
 from neurosym.errors import NeurosymError
+from neurosym.ilp.learner import RuleLearner
 from neurosym.ilp.neural import HybridSettings, JointFit, fit_attempts, perceived
 from neurosym.ilp.neural_task import examples, learn_neural_task
+from neurosym.lang.datalog import parse_program
 from neurosym.tasks.ilp_task import load_ilp_task, parse_ilp_task
 from neurosym.tasks.mnist import (
     MNIST_DATA_ENV,
@@ -69,12 +71,20 @@ def test_examples_are_image_indices_with_labels(synthetic) -> None:
 def test_ilp_learn_trains_rules_and_encoder_from_pair_labels(synthetic, tmp_path, capsys) -> None:
     path = tmp_path / "pred.task"
     path.write_text(relation_task_text(synthetic, "predecessor", 400, 200, 0))
-    out = tmp_path / "result.json"
-    code = main(["ilp", "learn", str(path), "--percept-epochs", "10", "--json", str(out)])
+    out, run = tmp_path / "result.json", tmp_path / "run"
+    code = main(["ilp", "learn", str(path), "--percept-epochs", "10", "--json", str(out),
+                 "--out", str(run)])
     assert code == 0
     printed = capsys.readouterr().out
     assert "training the rules and the digit encoder jointly" in printed
     result = json.loads(out.read_text())
+    # the run folder: the program as Datalog, the result, one metrics line per attempt
+    assert json.loads((run / "config.json").read_text())["settings"]["epochs"] == 10
+    assert parse_program((run / "rules.txt").read_text()) == parse_program(result["program"])
+    assert json.loads((run / "result.json").read_text())["program"] == result["program"]
+    lines = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [m["attempt"] for m in lines] == list(range(len(result["attempts"])))
+    assert sum(m["chosen"] for m in lines) == 1
     assert result["accuracy"]["train"] >= 0.95 and result["accuracy"]["validation"] >= 0.9
     # the labels cannot tell the digits from their mirror image (d -> 9 - d, succ reversed)
     seen = [result["perceived_as"][d] for d in DIGITS]
@@ -83,6 +93,19 @@ def test_ilp_learn_trains_rules_and_encoder_from_pair_labels(synthetic, tmp_path
     else:
         assert result["program"] == "predecessor(X, Y) :- succ(Y, X)."
         assert seen == DIGITS[::-1] and result["encoder_accuracy"]["validation"] < 0.1
+
+
+def test_save_is_refused_before_training_and_rule_learner_names_the_entry_point(
+    synthetic, tmp_path, capsys
+) -> None:
+    path = tmp_path / "pred.task"
+    path.write_text(relation_task_text(synthetic, "predecessor", 20, 10, 0))
+    assert main(["ilp", "learn", str(path), "--save", str(tmp_path / "m.safetensors")]) == 1
+    captured = capsys.readouterr()
+    assert "--save" in captured.err and "learn_neural_task" in captured.err
+    assert "training" not in captured.out and not (tmp_path / "m.safetensors").exists()
+    with pytest.raises(NeurosymError, match=r"neural predicate \(digit.*learn_neural_task"):
+        RuleLearner().fit(parse_ilp_task(path.read_text()))
 
 
 def test_a_task_without_a_percept_line_is_refused() -> None:
