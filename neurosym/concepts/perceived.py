@@ -26,7 +26,7 @@ import itertools
 import math
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -457,18 +457,30 @@ class PerceptLearner:
 
     def _train_encoder(self, trees, outputs, data: Percepts) -> int:
         """Adam on the encoder alone, ``-log sum_a P(a) [program(tree_a) == output]`` over all
-        pairs (exact with the program fixed); returns how many pairs no assignment explains
-        (left out, as are pairs without percepts)."""
+        pairs (exact with the program fixed); returns how many pairs no assignment explains.
+        A candidate without a rule (no percept was resolved to it) may mean any one token no
+        other candidate means: the pairs only it explains train the encoder (a class merged
+        into another row can move to the free one) but count as unexplained, so that the next
+        round relearns the program. Pairs no assignment explains are left out, as are pairs
+        without percepts."""
         assert self.program is not None
         pc = self.percept_config
         k = len(self.candidates)
         width = data.index.shape[1]
+        templates = self.program.templates
+        meant = {t.items for c, t in templates.items() if c in self.candidates}
+        free = {v for v in self.vocabulary if (Item(ItemKind.TOKEN, v),) not in meant}
+        if all(c in templates for c in self.candidates):
+            free = set()
         rows, choices, masks, unexplained = [], [], [], 0
         for b, tree in enumerate(trees):
             n = int((data.index[b] >= 0).sum())
             product = list(itertools.product(range(k), repeat=n))
-            ok = consistent(self.program.templates, tree, outputs[b], self.candidates)
-            unexplained += not any(ok)
+            ok = consistent(templates, tree, outputs[b], self.candidates)
+            if not any(ok):
+                unexplained += 1
+                if free:
+                    ok = consistent(templates, tree, outputs[b], self.candidates, free=free)
             if n == 0 or not any(ok):
                 continue
             rows.append(b)
@@ -511,12 +523,14 @@ def reset_parameters(module: torch.nn.Module, seed: int) -> None:
 
 
 def consistent(templates: Mapping[str, Template], tree: ParseNode, output: Sequence[str],
-               candidates: Sequence[str]) -> list[bool]:
+               candidates: Sequence[str], free: Collection[str] = ()) -> list[bool]:
     """Per assignment of the perceived leaves of ``tree`` (in ``itertools.product`` order): do
     ``templates`` reproduce ``output``? When every candidate means at most one token (so that
     ``reverse`` cannot reorder inside it): one execution with each perceived leaf written as a
     placeholder token, then each assignment substitutes the candidates' meanings; otherwise
-    one execution per assignment."""
+    one execution per assignment. A candidate without a template matches nothing, or, when
+    ``free`` tokens are given (one-token meanings only), any one of them (the same one
+    wherever the assignment uses it)."""
     n = perceived_leaves(tree, candidates)
     if any(c in templates and len(templates[c].items) > 1 for c in candidates):
         return [execute(templates, resolve(tree, candidates, [candidates[j] for j in a]))
@@ -526,14 +540,33 @@ def consistent(templates: Mapping[str, Template], tree: ParseNode, output: Seque
     placeholders = {m: Template(m, 0, (Item(ItemKind.TOKEN, m),)) for m in markers}
     skeleton = execute({**templates, **placeholders}, resolve(tree, candidates, markers))
     meaning = [templates[c].execute(()) if c in templates else None for c in candidates]
-    target, ok = tuple(output), []
-    for a in itertools.product(range(len(candidates)), repeat=n):
-        if skeleton is None or any(meaning[j] is None for j in a):
-            ok.append(False)
-            continue
-        got = (t for tok in skeleton for t in (meaning[a[slot[tok]]] if tok in slot else (tok,)))
-        ok.append(tuple(got) == target)
-    return ok
+    if skeleton is None:
+        return [False] * len(candidates) ** n
+    return [_fits(skeleton, tuple(output), a, slot, meaning, free)
+            for a in itertools.product(range(len(candidates)), repeat=n)]
+
+
+def _fits(skeleton: Sequence[str], target: tuple[str, ...], assignment: Sequence[int],
+          slot: Mapping[str, int], meaning: Sequence[tuple[str, ...] | None],
+          free: Collection[str]) -> bool:
+    """Does ``skeleton``, each placeholder ``p`` written as the meaning of candidate
+    ``assignment[slot[p]]``, equal ``target``? A ``None`` meaning stands for one token of
+    ``free``, the same wherever its candidate is used (read off ``target`` where it falls)."""
+    bound: dict[int, str] = {}
+    out: list[str] = []
+    for tok in skeleton:
+        c = assignment[slot[tok]] if tok in slot else None
+        if c is None:
+            out.append(tok)
+        elif meaning[c] is not None:
+            out.extend(meaning[c])
+        elif len(out) < len(target) and target[len(out)] in free:
+            if bound.setdefault(c, target[len(out)]) != target[len(out)]:
+                return False
+            out.append(target[len(out)])
+        else:
+            return False
+    return tuple(out) == target
 
 
 def indistinct(program: Program, candidates: Sequence[str]) -> list[tuple[str, ...]]:

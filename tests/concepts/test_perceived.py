@@ -103,6 +103,40 @@ def test_consistent_assignments_equal_execution_of_each_assignment(b_means):
         assert got == want and any(got), tree
 
 
+def test_a_candidate_without_a_template_may_mean_one_free_token():
+    """Against brute force: an assignment fits when some free token for each template-less
+    candidate it uses (one per candidate) makes execution reproduce the output."""
+    def tok(*ts: str) -> tuple[Item, ...]:
+        return tuple(Item(ItemKind.TOKEN, t) for t in ts)
+
+    templates = {"f": Template("f", 1, (Item(ItemKind.CHILD, 0), *tok("Z"),
+                                        Item(ItemKind.CHILD, 0))),
+                 "g": Template("g", 2, (Item(ItemKind.CHILD, 1), Item(ItemKind.CHILD, 0))),
+                 "a": Template("a", 0, tok("X")), "d": Template("d", 0, tok("Y"))}
+    free = ("Q", "W")  # "b" and "c" have no template
+    truth = {**templates, "b": Template("b", 0, tok("Q")), "c": Template("c", 0, tok("W"))}
+    rng = random.Random(4)
+    fitting = 0
+    for _ in range(40):
+        tree = random_tree(rng, 3)
+        n = perceived_leaves(tree, CANDIDATES)
+        output = execute(truth, resolve(tree, CANDIDATES, [rng.choice(CANDIDATES)
+                                                         for _ in range(n)]))
+        want = []
+        for a in itertools.product(range(3), repeat=n):
+            crisp = resolve(tree, CANDIDATES, [CANDIDATES[j] for j in a])
+            want.append(any(execute({**templates, "b": Template("b", 0, tok(p)),
+                                     "c": Template("c", 0, tok(q))}, crisp) == output
+                            for p in free for q in free))
+        got = consistent(templates, tree, output, CANDIDATES, free=free)
+        assert got == want and any(got), tree
+        assert consistent(templates, tree, output, CANDIDATES) == [
+            execute(templates, resolve(tree, CANDIDATES, [CANDIDATES[j] for j in a])) == output
+            for a in itertools.product(range(3), repeat=n)]
+        fitting += sum(got) > sum(consistent(templates, tree, output, CANDIDATES))
+    assert fitting > 5  # the free tokens made some pairs consistent
+
+
 def test_indistinct_and_matching():
     same = Template("a", 0, (Item(ItemKind.TOKEN, "X"),))
     program = Program({"a": same, "b": Template("b", 0, same.items),
