@@ -252,8 +252,11 @@ class PerceptConfig(Config):
                                  "consistent assignment under the last one", minimum=1)
     tolerance: float = option(0.005, "fraction of the pairs without a consistent assignment "
                               "above which a round relearns the program", minimum=0, maximum=1)
-    balance: float = option(0.0, "weight of KL(mean encoder distribution || uniform) in the "
+    balance: float = option(0.5, "weight of KL(mean encoder distribution || uniform) in the "
                             "joint phase (keeps two classes off one row)", minimum=0)
+    sharpness: float = option(0.5, "weight of the encoder distributions' mean entropy in the "
+                              "joint phase (keeps the encoder from giving every input one "
+                              "distribution)", minimum=0)
     lead: bool = option(True, "the encoder's gradient in the joint phase comes from the restart "
                         "with the lowest loss (False: from every restart)")
     attempts: int = option(3, "joint phases at most: another one (fresh encoder, next seed) "
@@ -443,10 +446,12 @@ class PerceptLearner:
                                           dtype=dtype, share=share)
             loss = learner.robust_nll(ll, lengths, w)
             total = loss.sum()
-            if pc.balance > 0 and bool(seen.any()):
-                mean = log_percepts[seen].exp().mean(0)  # [K] average distribution
+            if (pc.balance > 0 or pc.sharpness > 0) and bool(seen.any()):
+                seen_log = log_percepts[seen]  # [N, K]
+                mean = seen_log.exp().mean(0)  # [K] average distribution
                 kl = (mean * mean.clamp_min(1e-12).log()).sum() + math.log(len(mean))
-                total = total + pc.balance * len(loss) * kl
+                entropy = -(seen_log.exp() * seen_log).sum(1).mean()
+                total = total + len(loss) * (pc.balance * kl + pc.sharpness * entropy)
             opt.zero_grad()
             total.backward()
             opt.step()
