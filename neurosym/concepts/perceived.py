@@ -385,8 +385,8 @@ class PerceptLearner:
                   note: Callable[[dict], None]) -> int:
         """Joint phase + warm-up, again from a fresh encoder with the next seed while the
         argmax percepts explain fewer than ``accept`` of the pairs (a label-free sign that the
-        joint phase merged classes); keeps the attempt that explains the most. Returns its pairs
-        without a consistent assignment."""
+        joint phase merged classes or killed the encoder); keeps the attempt that explains the
+        most. Returns its pairs without a consistent assignment."""
         pc = self.percept_config
         kept: tuple[float, int, Program, dict] | None = None
         for attempt in range(pc.attempts):
