@@ -10,7 +10,8 @@ distribution over the four action concepts given by a :class:`PerceptEncoder`
 (:mod:`neurosym.concepts.perceived`). Reported per split and seed: exact match on the full
 test set (test percepts), the encoder's accuracy on the test images of the four classes after
 the best class-to-concept matching, whether the learned rules equal the task's meanings (the
-four action rows up to that matching), training seconds (wall and CPU).
+four action rows up to that matching), training seconds (wall and CPU) and the machine's load
+average (``os.getloadavg``) when the run started and ended.
 
 ``--baseline lstm`` trains Lake & Baroni's LSTM on the same percept sequences instead (the same
 images for the same seed; each perceived word's image through a ``DigitCNN`` embedding, end to
@@ -20,6 +21,7 @@ end: :mod:`neurosym.seq2seq.perceived_baseline`).
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from typing import Any
 
@@ -128,10 +130,12 @@ def main(argv: list[str] | None = None) -> None:
     records = []
     for split in args.splits.split(","):
         for seed in (int(s) for s in args.seeds.split(",")):
+            load = os.getloadavg()[0]
             if args.baseline:
                 rec = run_baseline(task, split, seed, device, pool, args.steps, options)
             else:
                 rec = run(task, split, seed, device, pool, pcfg)
+            rec["load_average"] = {"start_1min": load, "end_1_5_15min": os.getloadavg()}
             records.append(rec)
             print(f"{split} seed {seed} {rec['model']}: exact {rec['exact_match']}%  encoder "
                   f"{rec.get('encoder_accuracy', '-')}%  rules=meanings "

@@ -26,7 +26,7 @@ import itertools
 import math
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -157,19 +157,26 @@ def assignment_log_prob(log_percepts: Tensor, choice: Tensor, leaves: Tensor) ->
 
 def perceived_log_likelihood(log_len: Tensor, log_choice: Tensor, space: TemplateSpace,
                              expansion: Expansion, outputs: Tensor, lengths: Tensor,
-                             log_percepts: Tensor, *, dtype: torch.dtype = torch.float32) -> Tensor:
+                             log_percepts: Tensor, *, dtype: torch.dtype = torch.float32,
+                             share: Tensor | None = None) -> Tensor:
     """``[R, B]`` log P(output_b | tree_b, percepts_b), exact over the perceived leaves.
 
     log_len / log_choice as for :func:`~neurosym.concepts.chart.root_probabilities`;
     outputs ``[B, L]``, lengths ``[B]``; log_percepts ``[B, P, K]`` log P(candidate) of each
-    example's perceived leaves in pre-order.
+    example's perceived leaves in pre-order. ``share`` ``[R]`` (optional): each restart's share
+    of the gradient that reaches ``log_percepts`` (the values are unchanged; by default every
+    restart's full gradient).
     """
     lengths = lengths.to(expansion.root_example.device)
     p = root_probabilities(log_len, log_choice, space, expansion.batch, outputs,
                            lengths[expansion.root_example], dtype=dtype)  # [R, B']
     log_root = torch.log(p.clamp_min(torch.finfo(p.dtype).tiny)).double()
     log_a = assignment_log_prob(log_percepts.double(), expansion.choice, expansion.leaves)
-    terms = log_root[:, expansion.roots.clamp(min=0)] + log_a[None]  # [R, B, A]
+    log_a = log_a.expand(log_root.shape[0], *log_a.shape)  # [R, B, A]
+    if share is not None:
+        share = share.to(log_a).view(-1, 1, 1)
+        log_a = share * log_a + (1 - share) * log_a.detach()
+    terms = log_root[:, expansion.roots.clamp(min=0)] + log_a  # [R, B, A]
     terms = terms.masked_fill((expansion.roots < 0)[None], float("-inf"))
     return torch.logsumexp(terms, dim=-1)
 
@@ -235,7 +242,7 @@ class PerceptConfig(Config):
     joint_steps: int = option(100, "Adam steps of the joint phase on the exact soft chart",
                               minimum=0)
     encoder_lr: float = option(3e-3, "Adam learning rate of the encoder", minimum=0)
-    epochs: int = option(3, "epochs over all pairs training the encoder with the program fixed",
+    epochs: int = option(6, "epochs over all pairs training the encoder with the program fixed",
                          minimum=0)
     batch: int = option(256, "pairs per encoder step with the program fixed", minimum=1)
 
@@ -245,8 +252,18 @@ class PerceptConfig(Config):
                                  "consistent assignment under the last one", minimum=1)
     tolerance: float = option(0.005, "fraction of the pairs without a consistent assignment "
                               "above which a round relearns the program", minimum=0, maximum=1)
-    balance: float = option(0.0, "weight of KL(mean encoder distribution || uniform) in the "
+    balance: float = option(0.5, "weight of KL(mean encoder distribution || uniform) in the "
                             "joint phase (keeps two classes off one row)", minimum=0)
+    sharpness: float = option(0.5, "weight of the encoder distributions' mean entropy in the "
+                              "joint phase (keeps the encoder from giving every input one "
+                              "distribution)", minimum=0)
+    lead: bool = option(True, "the encoder's gradient in the joint phase comes from the restart "
+                        "with the lowest loss (False: from every restart)")
+    attempts: int = option(3, "joint phases at most: another one (fresh encoder, next seed) "
+                           "while fewer than 'accept' of the pairs are explained after the "
+                           "warm-up; the attempt explaining the most is kept", minimum=1)
+    accept: float = option(0.5, "weight fraction of the pairs the argmax percepts must explain "
+                           "after an attempt's warm-up to stop attempting", minimum=0, maximum=1)
 
 
 @dataclass
@@ -291,10 +308,11 @@ class PerceptLearner:
             weights: Sequence[float], percepts: Sequence[Tensor],
             progress: Callable[[dict], None] | None = None) -> PerceptResult:
         """Joint phase (encoder + soft templates on a short subset), the encoder on all pairs
-        under the joint phase's most probable program, then ``percept_rounds`` rounds of: the
-        template learner on the argmax-resolved trees (in the first round, and again only when
-        the last program leaves more than ``tolerance`` of the pairs without a consistent
-        assignment), the encoder on all pairs under the program.
+        under the joint phase's most probable program (both again, up to ``attempts`` times,
+        while too few pairs are explained: :meth:`_attempts`), then ``percept_rounds`` rounds
+        of: the template learner on the argmax-resolved trees (in the first round, and again
+        only when the last program leaves more than ``tolerance`` of the pairs without a
+        consistent assignment), the encoder on all pairs under the program.
         ``percepts[b]``: ``[k_b, ...]`` one item per perceived leaf of ``trees[b]`` in pre-order;
         ``progress`` receives each phase's log entry as it ends."""
         start = time.perf_counter()
@@ -309,10 +327,7 @@ class PerceptLearner:
                 progress(log[-1])
 
         pc = self.percept_config
-        joint_loss, self.program = self._joint(trees, outputs, weights, data)
-        unusable = self._train_encoder(trees, outputs, data)  # warm-up under the joint program
-        note({"joint_loss": joint_loss, "no_consistent_assignment": unusable,
-              "explained": self._explained(trees, outputs, weights, data)})
+        unusable = self._attempts(trees, outputs, weights, data, note)
         result = None
         for round_ in range(pc.percept_rounds):
             relearn = result is None or unusable > pc.tolerance * len(trees)
@@ -366,7 +381,35 @@ class PerceptLearner:
         names = [[self.candidates[best[int(i)]] for i in row if i >= 0] for row in data.index]
         return [resolve(t, self.candidates, w) for t, w in zip(trees, names)]
 
-    def _joint(self, trees, outputs, weights, data: Percepts) -> tuple[float, Program]:
+    def _attempts(self, trees, outputs, weights, data: Percepts,
+                  note: Callable[[dict], None]) -> int:
+        """Joint phase + warm-up, again from a fresh encoder with the next seed while the
+        argmax percepts explain fewer than ``accept`` of the pairs (a label-free sign that the
+        joint phase merged classes or killed the encoder); keeps the attempt that explains the
+        most. Returns its pairs without a consistent assignment."""
+        pc = self.percept_config
+        kept: tuple[float, int, Program, dict] | None = None
+        for attempt in range(pc.attempts):
+            seed = self.seed + attempt
+            if attempt:
+                reset_parameters(self.encoder, seed)
+            joint_loss, self.program = self._joint(trees, outputs, weights, data, seed)
+            unusable = self._train_encoder(trees, outputs, data)  # warm-up under its program
+            explained = self._explained(trees, outputs, weights, data)
+            note({"attempt": attempt, "joint_loss": joint_loss,
+                  "no_consistent_assignment": unusable, "explained": explained})
+            if kept is None or explained > kept[0]:
+                state = {k: v.detach().clone() for k, v in self.encoder.state_dict().items()}
+                kept = (explained, unusable, self.program, state)
+            if explained >= pc.accept:
+                break
+        assert kept is not None
+        _, unusable, self.program, state = kept
+        self.encoder.load_state_dict(state)
+        return unusable
+
+    def _joint(self, trees, outputs, weights, data: Percepts,
+               seed: int) -> tuple[float, Program]:
         """Adam on the encoder and the soft templates together, exact over the perceived leaves,
         on a short covering subset; returns the last loss and the most probable program of the
         restart with the lowest loss."""
@@ -374,12 +417,12 @@ class PerceptLearner:
         masked = [resolve(t, self.candidates, [self.candidates[0]] * data.index.shape[1])
                   for t in trees]  # the words are not read: every perceived leaf looks the same
         subset = select_subset(masked, outputs, weights, size=pc.joint_pairs,
-                               coverage=lc.coverage, rng=random.Random(self.seed))
+                               coverage=lc.coverage, rng=random.Random(seed))
         learner = TemplateLearner(self.table, self.vocabulary, lc, device=self.device,
-                                  seed=self.seed)
+                                  seed=seed)
         longest = max(len(outputs[b]) for b in subset)
         learner._build(max(1, min(lc.max_length, longest)), reverse=lc.reverse == "on",
-                       gen=torch.Generator().manual_seed(self.seed))
+                       gen=torch.Generator().manual_seed(seed))
         model, space = learner.model, learner.space
         assert model is not None and space is not None
         sub = [trees[b] for b in subset]
@@ -395,37 +438,54 @@ class PerceptLearner:
         opt = torch.optim.Adam([{"params": model.parameters(), "lr": lc.lr},
                                 {"params": self.encoder.parameters(), "lr": pc.encoder_lr}])
         loss = torch.zeros(1)
+        share = None
         self.encoder.train()
         for _ in range(pc.joint_steps):
             log_percepts = data.log_probs(self.encoder, examples, self.device)
             ll = perceived_log_likelihood(*model(), space, expansion, out, lengths, log_percepts,
-                                          dtype=dtype)
+                                          dtype=dtype, share=share)
             loss = learner.robust_nll(ll, lengths, w)
             total = loss.sum()
-            if pc.balance > 0 and bool(seen.any()):
-                mean = log_percepts[seen].exp().mean(0)  # [K] average distribution
+            if (pc.balance > 0 or pc.sharpness > 0) and bool(seen.any()):
+                seen_log = log_percepts[seen]  # [N, K]
+                mean = seen_log.exp().mean(0)  # [K] average distribution
                 kl = (mean * mean.clamp_min(1e-12).log()).sum() + math.log(len(mean))
-                total = total + pc.balance * len(loss) * kl
+                entropy = -(seen_log.exp() * seen_log).sum(1).mean()
+                total = total + len(loss) * (pc.balance * kl + pc.sharpness * entropy)
             opt.zero_grad()
             total.backward()
             opt.step()
+            if pc.lead:  # one encoder for all restarts: it follows the one with the lowest loss
+                share = torch.nn.functional.one_hot(loss.detach().argmin(), len(loss))
         best = int(loss.detach().argmin())
         return float(loss.detach()[best]), model.map_program(best)
 
     def _train_encoder(self, trees, outputs, data: Percepts) -> int:
         """Adam on the encoder alone, ``-log sum_a P(a) [program(tree_a) == output]`` over all
-        pairs (exact with the program fixed); returns how many pairs no assignment explains
-        (left out, as are pairs without percepts)."""
+        pairs (exact with the program fixed); returns how many pairs no assignment explains.
+        A candidate without a rule (no percept was resolved to it) may mean any one token no
+        other candidate means: the pairs only it explains train the encoder (a class merged
+        into another row can move to the free one) but count as unexplained, so that the next
+        round relearns the program. Pairs no assignment explains are left out, as are pairs
+        without percepts."""
         assert self.program is not None
         pc = self.percept_config
         k = len(self.candidates)
         width = data.index.shape[1]
+        templates = self.program.templates
+        meant = {t.items for c, t in templates.items() if c in self.candidates}
+        free = {v for v in self.vocabulary if (Item(ItemKind.TOKEN, v),) not in meant}
+        if all(c in templates for c in self.candidates):
+            free = set()
         rows, choices, masks, unexplained = [], [], [], 0
         for b, tree in enumerate(trees):
             n = int((data.index[b] >= 0).sum())
             product = list(itertools.product(range(k), repeat=n))
-            ok = consistent(self.program.templates, tree, outputs[b], self.candidates)
-            unexplained += not any(ok)
+            ok = consistent(templates, tree, outputs[b], self.candidates)
+            if not any(ok):
+                unexplained += 1
+                if free:
+                    ok = consistent(templates, tree, outputs[b], self.candidates, free=free)
             if n == 0 or not any(ok):
                 continue
             rows.append(b)
@@ -457,13 +517,25 @@ class PerceptLearner:
         return unexplained
 
 
+def reset_parameters(module: torch.nn.Module, seed: int) -> None:
+    """Fresh initial weights for every submodule that can reset them, drawn from ``seed`` (the
+    global random state is left as it was)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        for m in module.modules():
+            if m is not module and hasattr(m, "reset_parameters"):
+                m.reset_parameters()
+
+
 def consistent(templates: Mapping[str, Template], tree: ParseNode, output: Sequence[str],
-               candidates: Sequence[str]) -> list[bool]:
+               candidates: Sequence[str], free: Collection[str] = ()) -> list[bool]:
     """Per assignment of the perceived leaves of ``tree`` (in ``itertools.product`` order): do
     ``templates`` reproduce ``output``? When every candidate means at most one token (so that
     ``reverse`` cannot reorder inside it): one execution with each perceived leaf written as a
     placeholder token, then each assignment substitutes the candidates' meanings; otherwise
-    one execution per assignment."""
+    one execution per assignment. A candidate without a template matches nothing, or, when
+    ``free`` tokens are given (one-token meanings only), any one of them (the same one
+    wherever the assignment uses it)."""
     n = perceived_leaves(tree, candidates)
     if any(c in templates and len(templates[c].items) > 1 for c in candidates):
         return [execute(templates, resolve(tree, candidates, [candidates[j] for j in a]))
@@ -473,14 +545,33 @@ def consistent(templates: Mapping[str, Template], tree: ParseNode, output: Seque
     placeholders = {m: Template(m, 0, (Item(ItemKind.TOKEN, m),)) for m in markers}
     skeleton = execute({**templates, **placeholders}, resolve(tree, candidates, markers))
     meaning = [templates[c].execute(()) if c in templates else None for c in candidates]
-    target, ok = tuple(output), []
-    for a in itertools.product(range(len(candidates)), repeat=n):
-        if skeleton is None or any(meaning[j] is None for j in a):
-            ok.append(False)
-            continue
-        got = (t for tok in skeleton for t in (meaning[a[slot[tok]]] if tok in slot else (tok,)))
-        ok.append(tuple(got) == target)
-    return ok
+    if skeleton is None:
+        return [False] * len(candidates) ** n
+    return [_fits(skeleton, tuple(output), a, slot, meaning, free)
+            for a in itertools.product(range(len(candidates)), repeat=n)]
+
+
+def _fits(skeleton: Sequence[str], target: tuple[str, ...], assignment: Sequence[int],
+          slot: Mapping[str, int], meaning: Sequence[tuple[str, ...] | None],
+          free: Collection[str]) -> bool:
+    """Does ``skeleton``, each placeholder ``p`` written as the meaning of candidate
+    ``assignment[slot[p]]``, equal ``target``? A ``None`` meaning stands for one token of
+    ``free``, the same wherever its candidate is used (read off ``target`` where it falls)."""
+    bound: dict[int, str] = {}
+    out: list[str] = []
+    for tok in skeleton:
+        c = assignment[slot[tok]] if tok in slot else None
+        if c is None:
+            out.append(tok)
+        elif meaning[c] is not None:
+            out.extend(meaning[c])
+        elif len(out) < len(target) and target[len(out)] in free:
+            if bound.setdefault(c, target[len(out)]) != target[len(out)]:
+                return False
+            out.append(target[len(out)])
+        else:
+            return False
+    return tuple(out) == target
 
 
 def indistinct(program: Program, candidates: Sequence[str]) -> list[tuple[str, ...]]:

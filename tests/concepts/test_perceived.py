@@ -103,6 +103,40 @@ def test_consistent_assignments_equal_execution_of_each_assignment(b_means):
         assert got == want and any(got), tree
 
 
+def test_a_candidate_without_a_template_may_mean_one_free_token():
+    """Against brute force: an assignment fits when some free token for each template-less
+    candidate it uses (one per candidate) makes execution reproduce the output."""
+    def tok(*ts: str) -> tuple[Item, ...]:
+        return tuple(Item(ItemKind.TOKEN, t) for t in ts)
+
+    templates = {"f": Template("f", 1, (Item(ItemKind.CHILD, 0), *tok("Z"),
+                                        Item(ItemKind.CHILD, 0))),
+                 "g": Template("g", 2, (Item(ItemKind.CHILD, 1), Item(ItemKind.CHILD, 0))),
+                 "a": Template("a", 0, tok("X")), "d": Template("d", 0, tok("Y"))}
+    free = ("Q", "W")  # "b" and "c" have no template
+    truth = {**templates, "b": Template("b", 0, tok("Q")), "c": Template("c", 0, tok("W"))}
+    rng = random.Random(4)
+    fitting = 0
+    for _ in range(40):
+        tree = random_tree(rng, 3)
+        n = perceived_leaves(tree, CANDIDATES)
+        output = execute(truth, resolve(tree, CANDIDATES, [rng.choice(CANDIDATES)
+                                                         for _ in range(n)]))
+        want = []
+        for a in itertools.product(range(3), repeat=n):
+            crisp = resolve(tree, CANDIDATES, [CANDIDATES[j] for j in a])
+            want.append(any(execute({**templates, "b": Template("b", 0, tok(p)),
+                                     "c": Template("c", 0, tok(q))}, crisp) == output
+                            for p in free for q in free))
+        got = consistent(templates, tree, output, CANDIDATES, free=free)
+        assert got == want and any(got), tree
+        assert consistent(templates, tree, output, CANDIDATES) == [
+            execute(templates, resolve(tree, CANDIDATES, [CANDIDATES[j] for j in a])) == output
+            for a in itertools.product(range(3), repeat=n)]
+        fitting += sum(got) > sum(consistent(templates, tree, output, CANDIDATES))
+    assert fitting > 5  # the free tokens made some pairs consistent
+
+
 def test_indistinct_and_matching():
     same = Template("a", 0, (Item(ItemKind.TOKEN, "X"),))
     program = Program({"a": same, "b": Template("b", 0, same.items),
@@ -130,45 +164,158 @@ enumerate all
 '''
 
 
-def test_two_perceived_words_learn_classes_and_meanings():
-    """Images of two synthetic digit classes stand for dax and wif; no percept label is used."""
+CLASSES = {"dax": 7, "wif": 2}
+
+
+def tiny_draw():
+    """The TINY task and ``draw(pool, copies)``: every example ``copies`` times, each perceived
+    word a fresh synthetic digit of its class from the image indices ``pool``."""
     import numpy as np
 
-    from neurosym.concepts.learn import LearnConfig
-    from neurosym.concepts.perceived import PerceptConfig, PerceptLearner
-    from neurosym.concepts.percept import DigitCNN, PerceptEncoder, images_to_tensor
+    from neurosym.concepts.percept import images_to_tensor
     from neurosym.tasks.compositional import compositional_task_from_text
     from neurosym.tasks.mnist import synthetic_digits
 
     task = compositional_task_from_text(TINY)
     images, labels = synthetic_digits(0, 2000)
     pix = images_to_tensor(images)
-    classes = {"dax": 7, "wif": 2}
     rng = np.random.default_rng(0)
 
     def draw(pool, copies):
         trees, outputs, percepts = [], [], []
         for _ in range(copies):
             for ex, tree in zip(task.examples, task.trees):
-                words = [n.rule for n in tree.walk() if n.rule in classes]
-                idx = [int(rng.choice(pool[(labels[pool] == classes[w])])) for w in words]
+                words = [n.rule for n in tree.walk() if n.rule in CLASSES]
+                idx = [int(rng.choice(pool[(labels[pool] == CLASSES[w])])) for w in words]
                 trees.append(tree)
                 outputs.append(ex.output)
                 percepts.append(pix[idx])
         return trees, outputs, percepts
 
-    train_pool, test_pool = np.arange(0, 1500), np.arange(1500, 2000)
-    trees, outputs, percepts = draw(train_pool, 4)
+    return task, draw
+
+
+def tiny_learner(task, **percept_options):
+    from neurosym.concepts.learn import LearnConfig
+    from neurosym.concepts.perceived import PerceptConfig, PerceptLearner
+    from neurosym.concepts.percept import DigitCNN, PerceptEncoder
+
     torch.manual_seed(0)
     encoder = PerceptEncoder(DigitCNN(32), ConceptTable({"dax": 0, "wif": 0}), 32)
-    learner = PerceptLearner(ConceptTable(task.alternatives), ("RED", "BLUE"), encoder,
-                             LearnConfig(restarts=4),
-                             PerceptConfig(joint_pairs=60, joint_steps=60, epochs=2, batch=32))
+    config = PerceptConfig(joint_pairs=60, joint_steps=60, epochs=2, batch=32, **percept_options)
+    return PerceptLearner(ConceptTable(task.alternatives), ("RED", "BLUE"), encoder,
+                          LearnConfig(restarts=4), config)
+
+
+def test_two_perceived_words_learn_classes_and_meanings():
+    """Images of two synthetic digit classes stand for dax and wif; no percept label is used."""
+    import numpy as np
+
+    task, draw = tiny_draw()
+    trees, outputs, percepts = draw(np.arange(0, 1500), 4)
+    learner = tiny_learner(task)
     result = learner.fit(trees, outputs, [1.0] * len(trees), percepts)
     assert result.explained == 1.0 and result.indistinct == []
     assert result.program.rules()["and"] == "and(x, y) = x y"
     assert result.program.rules()["twice"] == "twice(x) = x x"
     # which row holds which class is arbitrary; the two rows must mean the two colours
-    assert sorted(result.program.templates[w].tokens for w in classes) == [("BLUE",), ("RED",)]
-    test_trees, test_outputs, test_percepts = draw(test_pool, 2)
+    assert sorted(result.program.templates[w].tokens for w in CLASSES) == [("BLUE",), ("RED",)]
+    test_trees, test_outputs, test_percepts = draw(np.arange(1500, 2000), 2)
     assert learner.predict(test_trees, test_percepts) == [tuple(o) for o in test_outputs]
+
+
+def meaning_program(task, dax: str, wif: str) -> Program:
+    """The task's meanings with ``dax``/``wif`` meaning the given tokens."""
+    templates = dict(task.templates)
+    for word, token in (("dax", dax), ("wif", wif)):
+        templates[word] = Template(word, 0, (Item(ItemKind.TOKEN, token),))
+    return Program(templates)
+
+
+def test_a_joint_phase_that_merges_the_classes_is_attempted_again():
+    """Attempt 0's program gives both rows one meaning (a merged class: under half the pairs
+    explained); attempt 1, from a fresh encoder and the next seed, is kept and the fit ends
+    right. With accept 0 the first attempt stands."""
+    import numpy as np
+
+    task, draw = tiny_draw()
+    trees, outputs, percepts = draw(np.arange(0, 1500), 4)
+    programs = {0: meaning_program(task, "RED", "RED"), 1: meaning_program(task, "RED", "BLUE")}
+    learner = tiny_learner(task)
+    seeds = []
+
+    def joint(trees, outputs, weights, data, seed):
+        seeds.append(seed)
+        return 1.0, programs[seed]
+
+    learner._joint = joint
+    first = learner.encoder.features.head[0].weight.detach().clone()
+    log = []
+    result = learner.fit(trees, outputs, [1.0] * len(trees), percepts, progress=log.append)
+    attempts = [e for e in log if "attempt" in e]
+    assert seeds == [0, 1] and [e["attempt"] for e in attempts] == [0, 1]
+    assert attempts[0]["explained"] < 0.5 <= attempts[1]["explained"]
+    assert result.explained == 1.0
+    assert not torch.equal(first, learner.encoder.features.head[0].weight)
+
+    learner, seeds = tiny_learner(task, accept=0.0), []
+    learner._joint = joint
+    learner.fit(trees, outputs, [1.0] * len(trees), percepts)
+    assert seeds == [0]
+
+
+def test_the_attempt_explaining_most_is_kept():
+    """No attempt reaches accept: the program and encoder of the best one are kept."""
+    import numpy as np
+
+    task, draw = tiny_draw()
+    trees, outputs, percepts = draw(np.arange(0, 1500), 2)
+    right = meaning_program(task, "RED", "BLUE")
+    programs = {0: right, 1: meaning_program(task, "BLUE", "BLUE")}
+    learner = tiny_learner(task, accept=1.0, attempts=2)
+    learner._joint = lambda trees, outputs, weights, data, seed: (1.0, programs[seed])
+    log = []
+    learner._attempts(trees, outputs, [1.0] * len(trees), learner._check(trees, percepts),
+                      log.append)
+    assert [e["attempt"] for e in log] == [0, 1] and log[0]["explained"] > log[1]["explained"]
+    assert learner.program is right
+    data = learner._check(trees, percepts)
+    assert learner._explained(trees, outputs, [1.0] * len(trees), data) == log[0]["explained"]
+
+
+def test_share_routes_the_percept_gradient_and_keeps_the_values():
+    torch.manual_seed(0)
+    space = TemplateSpace(3, 2, ("X", "Y", "Z"))
+    model = SoftTemplates(TABLE, space, restarts=2, composite_token_bias=0.0,
+                          generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    trees = [ParseNode("g", (ParseNode("a"), ParseNode("f", (ParseNode("b"),)))),
+             ParseNode("f", (ParseNode("c"),))]
+    out, lengths = torch.tensor([[0, 1, 2], [1, 3, 3]]), torch.tensor([3, 1])
+    expansion = expand(trees, TABLE, CANDIDATES)
+    log_p = torch.log_softmax(torch.randn(2, 2, 3, dtype=torch.float64), -1).requires_grad_()
+
+    def ll(share=None):
+        return perceived_log_likelihood(*model(), space, expansion, out, lengths, log_p,
+                                        dtype=torch.float64, share=share)
+
+    grads = [torch.autograd.grad(ll()[r].sum(), log_p)[0] for r in range(2)]
+    share = torch.tensor([0.25, 0.75])
+    assert torch.equal(ll(share), ll())
+    got = torch.autograd.grad(ll(share).sum(), log_p)[0]
+    assert torch.allclose(got, 0.25 * grads[0] + 0.75 * grads[1])
+    assert not torch.allclose(grads[0], grads[1])
+
+
+def test_reset_parameters_is_seeded_and_leaves_the_global_random_state():
+    from neurosym.concepts.perceived import reset_parameters
+    from neurosym.concepts.percept import DigitCNN
+
+    net = DigitCNN(8)
+    state = torch.random.get_rng_state()
+    reset_parameters(net, 5)
+    first = [p.detach().clone() for p in net.parameters()]
+    assert torch.equal(torch.random.get_rng_state(), state)
+    reset_parameters(net, 6)
+    assert not torch.equal(first[0], next(net.parameters()))
+    reset_parameters(net, 5)
+    assert all(torch.equal(a, b) for a, b in zip(first, net.parameters()))
