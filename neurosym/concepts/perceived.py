@@ -302,6 +302,7 @@ class PerceptLearner:
                 raise NeurosymError(f"perceived concept {name!r} must be a lexical concept of the "
                                     f"grammar ({', '.join(table.names)})")
         self.program: Program | None = None
+        self.freed: list[str] = []  # rows the last encoder phase freed (shared meanings)
 
     # ---- public ---------------------------------------------------------------------------------
     def fit(self, trees: Sequence[ParseNode], outputs: Sequence[tuple[str, ...]],
@@ -339,7 +340,7 @@ class PerceptLearner:
             unusable = self._train_encoder(trees, outputs, data)
             explained = self._explained(trees, outputs, weights, data)
             note({"round": round_, "relearned": relearn, "no_consistent_assignment": unusable,
-                  "explained": explained})
+                  "freed": self.freed, "explained": explained})
         assert result is not None
         meanings = {c: str(self.program.templates[c]) for c in self.candidates
                     if c in self.program.templates}
@@ -397,7 +398,8 @@ class PerceptLearner:
             unusable = self._train_encoder(trees, outputs, data)  # warm-up under its program
             explained = self._explained(trees, outputs, weights, data)
             note({"attempt": attempt, "joint_loss": joint_loss,
-                  "no_consistent_assignment": unusable, "explained": explained})
+                  "no_consistent_assignment": unusable, "freed": self.freed,
+                  "explained": explained})
             if kept is None or explained > kept[0]:
                 state = {k: v.detach().clone() for k, v in self.encoder.state_dict().items()}
                 kept = (explained, unusable, self.program, state)
@@ -480,6 +482,7 @@ class PerceptLearner:
                for b, tree in enumerate(trees)]
         unexplained = sum(1 for ok in oks if not any(ok))
         freed = self._shared_rows(data) if unexplained > pc.tolerance * len(trees) else set()
+        self.freed = sorted(freed)
         templates = {c: t for c, t in templates.items() if c not in freed}
         meant = {t.items for c, t in templates.items() if c in self.candidates}
         free = {v for v in self.vocabulary if (Item(ItemKind.TOKEN, v),) not in meant}

@@ -346,6 +346,7 @@ def test_rows_that_share_a_meaning_are_freed_while_pairs_are_unexplained():
     assert learner._shared_rows(data) == {"wif"}
     unexplained = learner._train_encoder(trees, outputs, data)
     assert unexplained == sum(1 for o in outputs if "BLUE" in o)
+    assert learner.freed == ["wif"]
     words = [n.rule for t in trees for n in t.walk() if n.rule in CLASSES]
     rows = data.argmax(learner.encoder, learner.device).tolist()
     right = sum(learner.candidates[r] == w for r, w in zip(rows, words))
@@ -353,3 +354,4 @@ def test_rows_that_share_a_meaning_are_freed_while_pairs_are_unexplained():
     learner.program = meaning_program(task, "RED", "BLUE")  # all explained: nothing is freed
     assert learner._shared_rows(data) == set()
     assert learner._train_encoder(trees, outputs, data) == 0
+    assert learner.freed == []
