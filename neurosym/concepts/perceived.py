@@ -302,6 +302,7 @@ class PerceptLearner:
                 raise NeurosymError(f"perceived concept {name!r} must be a lexical concept of the "
                                     f"grammar ({', '.join(table.names)})")
         self.program: Program | None = None
+        self.freed: list[str] = []  # rows the last encoder phase freed (shared meanings)
 
     # ---- public ---------------------------------------------------------------------------------
     def fit(self, trees: Sequence[ParseNode], outputs: Sequence[tuple[str, ...]],
@@ -339,7 +340,7 @@ class PerceptLearner:
             unusable = self._train_encoder(trees, outputs, data)
             explained = self._explained(trees, outputs, weights, data)
             note({"round": round_, "relearned": relearn, "no_consistent_assignment": unusable,
-                  "explained": explained})
+                  "freed": self.freed, "explained": explained})
         assert result is not None
         meanings = {c: str(self.program.templates[c]) for c in self.candidates
                     if c in self.program.templates}
@@ -397,7 +398,8 @@ class PerceptLearner:
             unusable = self._train_encoder(trees, outputs, data)  # warm-up under its program
             explained = self._explained(trees, outputs, weights, data)
             note({"attempt": attempt, "joint_loss": joint_loss,
-                  "no_consistent_assignment": unusable, "explained": explained})
+                  "no_consistent_assignment": unusable, "freed": self.freed,
+                  "explained": explained})
             if kept is None or explained > kept[0]:
                 state = {k: v.detach().clone() for k, v in self.encoder.state_dict().items()}
                 kept = (explained, unusable, self.program, state)
@@ -466,26 +468,33 @@ class PerceptLearner:
         A candidate without a rule (no percept was resolved to it) may mean any one token no
         other candidate means: the pairs only it explains train the encoder (a class merged
         into another row can move to the free one) but count as unexplained, so that the next
-        round relearns the program. Pairs no assignment explains are left out, as are pairs
-        without percepts."""
+        round relearns the program. While more than ``tolerance`` of the pairs are unexplained,
+        rows that share a meaning are freed the same way, all but the one most percepts resolve
+        to (:meth:`_shared_rows`): a class merged onto a row whose meaning another row has can
+        move to a freed row, and the images of the kept meaning gather on the kept row. Pairs
+        no assignment explains are left out, as are pairs without percepts."""
         assert self.program is not None
         pc = self.percept_config
         k = len(self.candidates)
         width = data.index.shape[1]
         templates = self.program.templates
+        oks = [consistent(templates, tree, outputs[b], self.candidates)
+               for b, tree in enumerate(trees)]
+        unexplained = sum(1 for ok in oks if not any(ok))
+        freed = self._shared_rows(data) if unexplained > pc.tolerance * len(trees) else set()
+        self.freed = sorted(freed)
+        templates = {c: t for c, t in templates.items() if c not in freed}
         meant = {t.items for c, t in templates.items() if c in self.candidates}
         free = {v for v in self.vocabulary if (Item(ItemKind.TOKEN, v),) not in meant}
         if all(c in templates for c in self.candidates):
             free = set()
-        rows, choices, masks, unexplained = [], [], [], 0
+        rows, choices, masks = [], [], []
         for b, tree in enumerate(trees):
             n = int((data.index[b] >= 0).sum())
             product = list(itertools.product(range(k), repeat=n))
-            ok = consistent(templates, tree, outputs[b], self.candidates)
-            if not any(ok):
-                unexplained += 1
-                if free:
-                    ok = consistent(templates, tree, outputs[b], self.candidates, free=free)
+            ok = oks[b]
+            if free and (freed or not any(ok)):
+                ok = consistent(templates, tree, outputs[b], self.candidates, free=free)
             if n == 0 or not any(ok):
                 continue
             rows.append(b)
@@ -515,6 +524,23 @@ class PerceptLearner:
                 loss.backward()
                 opt.step()
         return unexplained
+
+    def _shared_rows(self, data: Percepts) -> set[str]:
+        """Of each group of candidates whose rules write the same output, all but the one the
+        most percepts resolve to (the first such on a tie): the rows to free while pairs are
+        unexplained. Label-free: only the program and the encoder's argmax are read."""
+        assert self.program is not None
+        groups = indistinct(self.program, self.candidates)
+        if not groups:
+            return set()
+        counts = torch.bincount(data.argmax(self.encoder, self.device),
+                                minlength=len(self.candidates)).tolist()
+        where = {c: i for i, c in enumerate(self.candidates)}
+        freed: set[str] = set()
+        for group in groups:
+            kept = max(group, key=lambda c: (counts[where[c]], -where[c]))
+            freed.update(c for c in group if c != kept)
+        return freed
 
 
 def reset_parameters(module: torch.nn.Module, seed: int) -> None:
