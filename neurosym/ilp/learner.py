@@ -414,7 +414,7 @@ class RuleLearner:
         if device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(device)
         sized = self._size(task, deadline)
-        checks = check_schedule(cfg.first_check, cfg.check_every, cfg.steps)
+        checks = set(check_schedule(cfg.first_check, cfg.check_every, cfg.steps))
         if sized.grow is None:
             run = self._train(task, sized, checks, callback, deadline)
         else:
@@ -431,7 +431,7 @@ class RuleLearner:
         result.stopped_on_time = run.out_of_time
         return result
 
-    def _train(self, task: ILPTask, sized: Sized, checks: Sequence[int],
+    def _train(self, task: ILPTask, sized: Sized, checks: set[int],
                callback: Callable[[Progress], Any] | None, deadline: Deadline,
                until: int | None = None) -> _Run:
         """Train ``sized.trainer`` until ``deadline``, the last step, a stop, or step ``until``;
