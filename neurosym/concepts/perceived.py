@@ -450,9 +450,10 @@ class PerceptLearner:
             total = loss.sum()
             if (pc.balance > 0 or pc.sharpness > 0) and bool(seen.any()):
                 seen_log = log_percepts[seen]  # [N, K]
-                mean = seen_log.exp().mean(0)  # [K] average distribution
+                seen_p = seen_log.exp()
+                mean = seen_p.mean(0)  # [K] average distribution
                 kl = (mean * mean.clamp_min(1e-12).log()).sum() + math.log(len(mean))
-                entropy = -(seen_log.exp() * seen_log).sum(1).mean()
+                entropy = -(seen_p * seen_log).sum(1).mean()
                 total = total + len(loss) * (pc.balance * kl + pc.sharpness * entropy)
             opt.zero_grad()
             total.backward()
@@ -484,10 +485,10 @@ class PerceptLearner:
         freed = self._shared_rows(data) if unexplained > pc.tolerance * len(trees) else set()
         self.freed = sorted(freed)
         templates = {c: t for c, t in templates.items() if c not in freed}
-        meant = {t.items for c, t in templates.items() if c in self.candidates}
-        free = {v for v in self.vocabulary if (Item(ItemKind.TOKEN, v),) not in meant}
-        if all(c in templates for c in self.candidates):
-            free = set()
+        free: set[str] = set()  # tokens a candidate without a rule may stand for
+        if any(c not in templates for c in self.candidates):
+            meant = {t.items for c, t in templates.items() if c in self.candidates}
+            free = {v for v in self.vocabulary if (Item(ItemKind.TOKEN, v),) not in meant}
         rows, choices, masks = [], [], []
         for b, tree in enumerate(trees):
             n = int((data.index[b] >= 0).sum())
