@@ -563,10 +563,12 @@ def select_subset(
     return chosen
 
 
-def _features(tree: ParseNode) -> set[tuple]:
+def _features(tree: ParseNode) -> list[tuple]:
+    """The tree's concepts ``(rule,)`` and edges ``(rule, position, child rule)``, sorted (a
+    set's order would follow ``PYTHONHASHSEED``, and with it the subset)."""
     out: set[tuple] = set()
     for node in tree.walk():
         out.add((node.rule,))
         for j, child in enumerate(node.children):
             out.add((node.rule, j, child.rule))
-    return out
+    return sorted(out)

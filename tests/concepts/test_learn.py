@@ -8,6 +8,7 @@ from neurosym.concepts.learn import LearnConfig, TemplateLearner, select_subset
 from neurosym.concepts.table import ConceptTable
 from neurosym.concepts.templates import Program
 from neurosym.lang.tree import ParseNode as N
+from neurosym.tasks import default_scan_data_dir
 from neurosym.tasks.meaning import parse_template
 
 TABLE = ConceptTable({"pair": 2, "back": 1, "a": 0, "b": 0, "c": 0})
@@ -55,3 +56,30 @@ def test_subset_covers_every_parent_child_combination_with_short_pairs():
         (n.rule, j, ch.rule) for t in trees for n in t.walk() for j, ch in enumerate(n.children)
     }
     assert combos == everything
+
+
+
+
+@pytest.mark.skipif(default_scan_data_dir() is None, reason="official SCAN files not found "
+                    "(../shared/scan next to the repository, or $NEUROSYM_SCAN_DATA)")
+def test_subset_does_not_depend_on_the_string_hash_seed():
+    """Set iteration order follows PYTHONHASHSEED; the subset (and so a whole fit) must not.
+    On these SCAN lines features that tie on rarity once came in hash order (the subsets of
+    hash seeds 0 and 1 differed)."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import random; from neurosym.concepts.learn import select_subset; "
+        "from neurosym.tasks.compositional import load_compositional_task; "
+        "task = load_compositional_task('scan/scan'); "
+        "lines = task.split('simple').train[:1500]; "
+        "trees = [task.parse(ex.input) for ex in lines]; "
+        "print(select_subset(trees, [tuple(ex.output) for ex in lines], [1.0] * len(trees), "
+        "size=40, coverage=3, rng=random.Random(0)))"
+    )
+    seen = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           check=True, env={**os.environ, "PYTHONHASHSEED": h}).stdout
+            for h in ("0", "1", "2")}
+    assert len(seen) == 1, seen
