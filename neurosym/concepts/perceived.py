@@ -44,7 +44,7 @@ from neurosym.concepts.learn import (
     select_subset,
 )
 from neurosym.concepts.memory import check_chart_memory
-from neurosym.concepts.percept import PerceptEncoder
+from neurosym.concepts.percept import PerceptEncoder, random_shift
 from neurosym.concepts.table import ConceptTable
 from neurosym.concepts.templates import Program
 from neurosym.config import Config, option
@@ -201,14 +201,16 @@ class Percepts:
             start += n
         return cls(torch.cat(list(percepts)), index)
 
-    def log_probs(self, encoder: PerceptEncoder, examples: Tensor, device: torch.device) -> Tensor:
+    def log_probs(self, encoder: PerceptEncoder, examples: Tensor, device: torch.device,
+                  transform: Callable[[Tensor], Tensor] | None = None) -> Tensor:
         """``[len(examples), P, K]`` the encoder's log-distribution of each perceived leaf (zeros
-        for padding)."""
+        for padding); ``transform`` (e.g. an augmentation) maps the items before the encoder."""
         idx = self.index[examples]
         valid = idx >= 0
         out = torch.zeros(*idx.shape, encoder.num_concepts, device=device)
         if valid.any():
-            out[valid.to(device)] = encoder(self.items[idx[valid]].to(device))
+            items = self.items[idx[valid]].to(device)
+            out[valid.to(device)] = encoder(transform(items) if transform else items)
         return out
 
     @torch.no_grad()
@@ -245,6 +247,11 @@ class PerceptConfig(Config):
     epochs: int = option(6, "epochs over all pairs training the encoder with the program fixed",
                          minimum=0)
     batch: int = option(256, "pairs per encoder step with the program fixed", minimum=1)
+    shift: int = option(2, "random translation (pixels along each axis) of image percepts "
+                        "[N, C, H, W] while the encoder trains with the program fixed (0: none)",
+                        minimum=0)
+    decay: bool = option(True, "the encoder's learning rate falls linearly to 0 over each "
+                         "phase with the program fixed")
 
     percept_rounds: int = option(3, "rounds of (the program from the argmax percepts, the "
                                  "encoder under it); a round after the first relearns the "
@@ -473,7 +480,9 @@ class PerceptLearner:
         rows that share a meaning are freed the same way, all but the one most percepts resolve
         to (:meth:`_shared_rows`): a class merged onto a row whose meaning another row has can
         move to a freed row, and the images of the kept meaning gather on the kept row. Pairs
-        no assignment explains are left out, as are pairs without percepts."""
+        no assignment explains are left out, as are pairs without percepts. Image percepts are
+        shifted at random (``shift``) and the learning rate decays to 0 (``decay``): without
+        them the encoder fits its training images and misreads ~0.7 % of unseen ones."""
         assert self.program is not None
         pc = self.percept_config
         k = len(self.candidates)
@@ -512,11 +521,16 @@ class PerceptLearner:
         examples = torch.tensor(rows, dtype=torch.long)
         leaves = (data.index[examples] >= 0).sum(1)
         opt = torch.optim.Adam(self.encoder.parameters(), lr=pc.encoder_lr)
+        total = pc.epochs * math.ceil(len(rows) / pc.batch)
+        schedule = torch.optim.lr_scheduler.LambdaLR(
+            opt, lambda step: 1 - step / total if pc.decay else 1.0)
         gen = torch.Generator().manual_seed(self.seed)
+        images = data.items.dim() == 4 and pc.shift > 0
+        augment = (lambda x: random_shift(x, pc.shift, gen)) if images else None
         self.encoder.train()
         for _ in range(pc.epochs):
             for part in torch.randperm(len(rows), generator=gen).split(pc.batch):
-                log_percepts = data.log_probs(self.encoder, examples[part], self.device)
+                log_percepts = data.log_probs(self.encoder, examples[part], self.device, augment)
                 log_a = assignment_log_prob(log_percepts, choice[part].to(self.device),
                                             leaves[part].to(self.device))
                 log_a = log_a.masked_fill(~allowed[part].to(self.device), float("-inf"))
@@ -524,6 +538,7 @@ class PerceptLearner:
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
+                schedule.step()
         return unexplained
 
     def _shared_rows(self, data: Percepts) -> set[str]:

@@ -202,7 +202,10 @@ def tiny_learner(task, **percept_options):
 
     torch.manual_seed(0)
     encoder = PerceptEncoder(DigitCNN(32), ConceptTable({"dax": 0, "wif": 0}), 32)
-    options = {"joint_pairs": 60, "joint_steps": 60, "epochs": 2, "batch": 32, **percept_options}
+    options = {"joint_pairs": 60, "joint_steps": 60, "epochs": 2, "batch": 32,
+               "shift": 0,  # synthetic digits are random pixel patterns: shifted, another one
+               "decay": False,  # two short epochs: a decaying rate learns too little
+               **percept_options}
     config = PerceptConfig(**options)
     return PerceptLearner(ConceptTable(task.alternatives), ("RED", "BLUE"), encoder,
                           LearnConfig(restarts=4), config)

@@ -12,6 +12,7 @@ from neurosym.concepts.percept import (
     neighbours,
     permutation_search,
     permute_rows,
+    random_shift,
 )
 from neurosym.concepts.table import ConceptTable
 from neurosym.errors import NeurosymError
@@ -55,3 +56,18 @@ def test_neighbours_are_permutations_and_search_repairs_a_chain_laid_out_in_piec
     found = permutation_search(broken_links, 10)
     assert broken_links(found) == 0.0
     assert pieces[found].tolist() == list(range(10))
+
+
+def test_random_shift_moves_each_image_by_its_own_offset_within_the_bound() -> None:
+    images = torch.rand(64, 2, 9, 11)
+    shifted = random_shift(images, 2, torch.Generator().manual_seed(0))
+    assert shifted.shape == images.shape
+    padded = torch.nn.functional.pad(images, (2, 2, 2, 2))
+    offsets = set()
+    for i in range(len(images)):  # the reference: every window of the padded image, a loop
+        found = [(dy, dx) for dy in range(5) for dx in range(5)
+                 if torch.equal(shifted[i], padded[i, :, dy:dy + 9, dx:dx + 11])]
+        assert found, f"image {i} is not a shift of at most 2 pixels"
+        offsets.update(found)
+    assert len(offsets) > 10  # offsets differ between images
+    assert random_shift(images, 0, torch.Generator()) is images
