@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/neurosym/visual_scan.py --device cpu \
         --splits simple,addprim_jump,length --seeds 0 --json bench/neurosym/results-visual.json
+    .venv/bin/python bench/neurosym/visual_scan.py --table bench/neurosym/results-visual.json
 
 Every occurrence of ``walk``/``look``/``run``/``jump`` in a command is a fresh image of digit
 class 0/1/2/3 (:data:`WORD_CLASS`): training images from MNIST 0-7999, test images from
@@ -21,8 +22,10 @@ end: :mod:`neurosym.seq2seq.perceived_baseline`).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -106,6 +109,30 @@ def run_baseline(task: Any, split: str, seed: int, device: torch.device, pool: P
             "train_cpu_seconds": round(cpu, 1)}
 
 
+def table(records: list[dict[str, Any]]) -> str:
+    """One markdown row per split: exact match per seed and the lowest, encoder accuracy per
+    seed, rules = meanings, attempts and template-learner runs (most), CPU and wall seconds."""
+    header = ("| split | seeds | test exact match % per seed | min % | encoder acc. % per seed | "
+              "rules = meanings | attempts (max) | template-learner runs (max) | train CPU s "
+              "(mean / max) | train wall s (max) |")
+    lines = [header, "|" + "---|" * 10]
+    for split in dict.fromkeys(r["split"] for r in records):
+        rs = sorted((r for r in records if r["split"] == split), key=lambda r: r["seed"])
+        attempts = [sum(1 for e in r.get("log", []) if "attempt" in e) for r in rs]
+        relearned = [sum(1 for e in r.get("log", []) if e.get("relearned")) for r in rs]
+        exact = [r["exact_match"] for r in rs]
+        encoder = [r["encoder_accuracy"] for r in rs]
+        cpu = [r["train_cpu_seconds"] for r in rs]
+        lines.append(
+            f"| {split} | {','.join(str(r['seed']) for r in rs)} | "
+            f"{' '.join(f'{x:.2f}' for x in exact)} | {min(exact):.2f} | "
+            f"{' '.join(f'{x:.2f}' for x in encoder)} | "
+            f"{sum(r['rules_equal_meanings'] for r in rs)}/{len(rs)} | {max(attempts)} | "
+            f"{max(relearned)} | {sum(cpu) / len(cpu):.1f} / {max(cpu):.1f} | "
+            f"{max(r['train_seconds'] for r in rs):.1f} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--splits", default="simple,addprim_jump,length")
@@ -119,8 +146,14 @@ def main(argv: list[str] | None = None) -> None:
                         help="LSTM optimizer steps (default: 100000 examples / batch 32)")
     parser.add_argument("--option", "-o", action="append", default=[], metavar="KEY=VALUE",
                         help="an LSTM option, e.g. -o hidden=100")
+    parser.add_argument("--table", nargs="+", metavar="JSON", default=None,
+                        help="print the markdown table of these result files and stop")
     PerceptConfig.add_arguments(parser)
     args = parser.parse_args(argv)
+    if args.table:
+        print(table([r for f in args.table for r in json.loads(Path(f).read_text())["records"]
+                     if r["model"] == "neurosym"]))
+        return
     torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
     pcfg = PerceptConfig.from_args(args)

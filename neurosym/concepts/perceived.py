@@ -309,7 +309,7 @@ class PerceptLearner:
                 raise NeurosymError(f"perceived concept {name!r} must be a lexical concept of the "
                                     f"grammar ({', '.join(table.names)})")
         self.program: Program | None = None
-        self.freed: list[str] = []  # rows the last encoder phase freed (shared meanings)
+        self.freed: list[str] = []  # rows the last encoder phase freed (:meth:`_rows_to_free`)
 
     # ---- public ---------------------------------------------------------------------------------
     def fit(self, trees: Sequence[ParseNode], outputs: Sequence[tuple[str, ...]],
@@ -477,9 +477,10 @@ class PerceptLearner:
         other candidate means: the pairs only it explains train the encoder (a class merged
         into another row can move to the free one) but count as unexplained, so that the next
         round relearns the program. While more than ``tolerance`` of the pairs are unexplained,
-        rows that share a meaning are freed the same way, all but the one most percepts resolve
-        to (:meth:`_shared_rows`): a class merged onto a row whose meaning another row has can
-        move to a freed row, and the images of the kept meaning gather on the kept row. Pairs
+        rows no percept resolves to, and of rows that share a meaning all but the one most
+        percepts resolve to, are freed the same way (:meth:`_rows_to_free`): a class merged onto
+        a row whose meaning another row has, or onto a row beside an unused one, can move to a
+        freed row, and the images of the kept meaning gather on the kept row. Pairs
         no assignment explains are left out, as are pairs without percepts. Image percepts are
         shifted at random (``shift``) and the learning rate decays to 0 (``decay``): without
         them the encoder fits its training images and misreads ~0.7 % of unseen ones."""
@@ -491,7 +492,7 @@ class PerceptLearner:
         oks = [consistent(templates, tree, outputs[b], self.candidates)
                for b, tree in enumerate(trees)]
         unexplained = sum(1 for ok in oks if not any(ok))
-        freed = self._shared_rows(data) if unexplained > pc.tolerance * len(trees) else set()
+        freed = self._rows_to_free(data) if unexplained > pc.tolerance * len(trees) else set()
         self.freed = sorted(freed)
         templates = {c: t for c, t in templates.items() if c not in freed}
         free: set[str] = set()  # tokens a candidate without a rule may stand for
@@ -541,19 +542,18 @@ class PerceptLearner:
                 schedule.step()
         return unexplained
 
-    def _shared_rows(self, data: Percepts) -> set[str]:
-        """Of each group of candidates whose rules write the same output, all but the one the
-        most percepts resolve to (the first such on a tie): the rows to free while pairs are
-        unexplained. Label-free: only the program and the encoder's argmax are read."""
+    def _rows_to_free(self, data: Percepts) -> set[str]:
+        """The rows to free while pairs are unexplained: every row with a rule that no percept
+        resolves to (nothing supports its rule: the joint phase gives every row one) and, of each
+        group of rows whose rules write the same output, all but the one the most percepts resolve
+        to (the first such on a tie). Label-free: only the program and the encoder's argmax are
+        read."""
         assert self.program is not None
-        groups = indistinct(self.program, self.candidates)
-        if not groups:
-            return set()
         counts = torch.bincount(data.argmax(self.encoder, self.device),
                                 minlength=len(self.candidates)).tolist()
         where = {c: i for i, c in enumerate(self.candidates)}
-        freed: set[str] = set()
-        for group in groups:
+        freed = {c for c in self.candidates if c in self.program.templates and not counts[where[c]]}
+        for group in indistinct(self.program, self.candidates):
             kept = max(group, key=lambda c: (counts[where[c]], -where[c]))
             freed.update(c for c in group if c != kept)
         return freed

@@ -346,7 +346,7 @@ def test_rows_that_share_a_meaning_are_freed_while_pairs_are_unexplained():
     data = learner._check(trees, percepts)
     assert (data.argmax(learner.encoder, learner.device) == 0).all()
     learner.program = meaning_program(task, "RED", "RED")
-    assert learner._shared_rows(data) == {"wif"}
+    assert learner._rows_to_free(data) == {"wif"}
     unexplained = learner._train_encoder(trees, outputs, data)
     assert unexplained == sum(1 for o in outputs if "BLUE" in o)
     assert learner.freed == ["wif"]
@@ -355,6 +355,37 @@ def test_rows_that_share_a_meaning_are_freed_while_pairs_are_unexplained():
     right = sum(learner.candidates[r] == w for r, w in zip(rows, words))
     assert right / len(words) > 0.95
     learner.program = meaning_program(task, "RED", "BLUE")  # all explained: nothing is freed
-    assert learner._shared_rows(data) == set()
     assert learner._train_encoder(trees, outputs, data) == 0
     assert learner.freed == []
+
+
+def test_a_row_no_percept_resolves_to_is_freed_while_pairs_are_unexplained():
+    """The joint phase gives every row a rule, also one no image resolves to (visual SCAN's
+    template_around_right seed 0: `look = I_TURN_LEFT I_TURN_LEFT I_TURN_LEFT`, no image on it,
+    the jump class merged onto another row). Here wif means BLUE BLUE and every image sits on
+    dax: the BLUE pairs have no consistent assignment, wif is freed, and the blue images move to
+    it. No percept label is used."""
+    import numpy as np
+
+    task, draw = tiny_draw()
+    trees, outputs, percepts = draw(np.arange(0, 1500), 4)
+    learner = tiny_learner(task, epochs=8)
+    items = torch.cat(percepts)
+    opt = torch.optim.Adam(learner.encoder.parameters(), lr=3e-3)
+    while not bool((learner.encoder(items).argmax(1) == 0).all()):  # every image on row 0 (dax)
+        loss = -learner.encoder(items)[:, 0].mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    data = learner._check(trees, percepts)
+    program = meaning_program(task, "RED", "BLUE")
+    wif = Template("wif", 0, (Item(ItemKind.TOKEN, "BLUE"), Item(ItemKind.TOKEN, "BLUE")))
+    learner.program = Program({**program.templates, "wif": wif})
+    assert learner._rows_to_free(data) == {"wif"}
+    unexplained = learner._train_encoder(trees, outputs, data)
+    assert unexplained == sum(1 for o in outputs if "BLUE" in o)
+    assert learner.freed == ["wif"]
+    words = [n.rule for t in trees for n in t.walk() if n.rule in CLASSES]
+    rows = data.argmax(learner.encoder, learner.device).tolist()
+    right = sum(learner.candidates[r] == w for r, w in zip(rows, words))
+    assert right / len(words) > 0.95
