@@ -325,12 +325,9 @@ def test_reset_parameters_is_seeded_and_leaves_the_global_random_state():
     assert all(torch.equal(a, b) for a, b in zip(first, net.parameters()))
 
 
-def test_rows_that_share_a_meaning_are_freed_while_pairs_are_unexplained():
-    """Both rows mean RED and every image sits on the dax row (the wif class merged onto it, as
-    the jump class in visual SCAN's addprim_jump): the BLUE pairs have no consistent assignment,
-    so the wif row, which fewer percepts resolve to, is freed; the blue images move to it, the
-    red ones stay on dax, and the BLUE pairs still count as unexplained (the next round relearns
-    the program). No percept label is used."""
+def everything_on_dax():
+    """The tiny task's learner with every training image on row 0 (dax), as after a joint phase
+    that merged the classes: (task, learner, trees, outputs, percept data)."""
     import numpy as np
 
     task, draw = tiny_draw()
@@ -338,15 +335,17 @@ def test_rows_that_share_a_meaning_are_freed_while_pairs_are_unexplained():
     learner = tiny_learner(task, epochs=8)
     items = torch.cat(percepts)
     opt = torch.optim.Adam(learner.encoder.parameters(), lr=3e-3)
-    while not bool((learner.encoder(items).argmax(1) == 0).all()):  # every image on row 0 (dax)
+    while not bool((learner.encoder(items).argmax(1) == 0).all()):
         loss = -learner.encoder(items)[:, 0].mean()
         opt.zero_grad()
         loss.backward()
         opt.step()
-    data = learner._check(trees, percepts)
-    assert (data.argmax(learner.encoder, learner.device) == 0).all()
-    learner.program = meaning_program(task, "RED", "RED")
-    assert learner._rows_to_free(data) == {"wif"}
+    return task, learner, trees, outputs, learner._check(trees, percepts)
+
+
+def assert_wif_freed_and_the_blue_images_moved(learner, trees, outputs, data):
+    """An encoder phase frees wif; the BLUE pairs still count as unexplained; the images of
+    each class end on their own row."""
     unexplained = learner._train_encoder(trees, outputs, data)
     assert unexplained == sum(1 for o in outputs if "BLUE" in o)
     assert learner.freed == ["wif"]
@@ -354,6 +353,19 @@ def test_rows_that_share_a_meaning_are_freed_while_pairs_are_unexplained():
     rows = data.argmax(learner.encoder, learner.device).tolist()
     right = sum(learner.candidates[r] == w for r, w in zip(rows, words))
     assert right / len(words) > 0.95
+
+
+def test_rows_that_share_a_meaning_are_freed_while_pairs_are_unexplained():
+    """Both rows mean RED and every image sits on the dax row (the wif class merged onto it, as
+    the jump class in visual SCAN's addprim_jump): the BLUE pairs have no consistent assignment,
+    so the wif row, which fewer percepts resolve to, is freed; the blue images move to it, the
+    red ones stay on dax, and the BLUE pairs still count as unexplained (the next round relearns
+    the program). No percept label is used."""
+    task, learner, trees, outputs, data = everything_on_dax()
+    assert (data.argmax(learner.encoder, learner.device) == 0).all()
+    learner.program = meaning_program(task, "RED", "RED")
+    assert learner._rows_to_free(data) == {"wif"}
+    assert_wif_freed_and_the_blue_images_moved(learner, trees, outputs, data)
     learner.program = meaning_program(task, "RED", "BLUE")  # all explained: nothing is freed
     assert learner._train_encoder(trees, outputs, data) == 0
     assert learner.freed == []
@@ -365,27 +377,9 @@ def test_a_row_no_percept_resolves_to_is_freed_while_pairs_are_unexplained():
     the jump class merged onto another row). Here wif means BLUE BLUE and every image sits on
     dax: the BLUE pairs have no consistent assignment, wif is freed, and the blue images move to
     it. No percept label is used."""
-    import numpy as np
-
-    task, draw = tiny_draw()
-    trees, outputs, percepts = draw(np.arange(0, 1500), 4)
-    learner = tiny_learner(task, epochs=8)
-    items = torch.cat(percepts)
-    opt = torch.optim.Adam(learner.encoder.parameters(), lr=3e-3)
-    while not bool((learner.encoder(items).argmax(1) == 0).all()):  # every image on row 0 (dax)
-        loss = -learner.encoder(items)[:, 0].mean()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    data = learner._check(trees, percepts)
+    task, learner, trees, outputs, data = everything_on_dax()
     program = meaning_program(task, "RED", "BLUE")
     wif = Template("wif", 0, (Item(ItemKind.TOKEN, "BLUE"), Item(ItemKind.TOKEN, "BLUE")))
     learner.program = Program({**program.templates, "wif": wif})
     assert learner._rows_to_free(data) == {"wif"}
-    unexplained = learner._train_encoder(trees, outputs, data)
-    assert unexplained == sum(1 for o in outputs if "BLUE" in o)
-    assert learner.freed == ["wif"]
-    words = [n.rule for t in trees for n in t.walk() if n.rule in CLASSES]
-    rows = data.argmax(learner.encoder, learner.device).tolist()
-    right = sum(learner.candidates[r] == w for r, w in zip(rows, words))
-    assert right / len(words) > 0.95
+    assert_wif_freed_and_the_blue_images_moved(learner, trees, outputs, data)
