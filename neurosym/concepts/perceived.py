@@ -44,7 +44,7 @@ from neurosym.concepts.learn import (
     select_subset,
 )
 from neurosym.concepts.memory import check_chart_memory
-from neurosym.concepts.percept import PerceptEncoder, random_shift
+from neurosym.concepts.percept import PerceptEncoder, random_affine
 from neurosym.concepts.table import ConceptTable
 from neurosym.concepts.templates import Program
 from neurosym.config import Config, option
@@ -247,9 +247,9 @@ class PerceptConfig(Config):
     epochs: int = option(6, "epochs over all pairs training the encoder with the program fixed",
                          minimum=0)
     batch: int = option(256, "pairs per encoder step with the program fixed", minimum=1)
-    shift: int = option(2, "random translation (pixels along each axis) of image percepts "
-                        "[N, C, H, W] while the encoder trains with the program fixed (0: none)",
-                        minimum=0)
+    augment: bool = option(True, "image percepts [N, C, H, W] are distorted at random (rotation "
+                           "<= 10 degrees, zoom within 10%, shift <= 2 pixels) while the encoder "
+                           "trains with the program fixed")
     decay: bool = option(True, "the encoder's learning rate falls linearly to 0 over each "
                          "phase with the program fixed")
 
@@ -482,8 +482,9 @@ class PerceptLearner:
         a row whose meaning another row has, or onto a row beside an unused one, can move to a
         freed row, and the images of the kept meaning gather on the kept row. Pairs
         no assignment explains are left out, as are pairs without percepts. Image percepts are
-        shifted at random (``shift``) and the learning rate decays to 0 (``decay``): without
-        them the encoder fits its training images and misreads ~0.7 % of unseen ones."""
+        distorted at random (``augment``: :func:`random_affine`) and the learning rate decays
+        to 0 (``decay``): without them the encoder fits its training images and misreads
+        ~0.7 % of unseen ones."""
         assert self.program is not None
         pc = self.percept_config
         k = len(self.candidates)
@@ -526,8 +527,8 @@ class PerceptLearner:
         schedule = torch.optim.lr_scheduler.LambdaLR(
             opt, lambda step: 1 - step / total if pc.decay else 1.0)
         gen = torch.Generator().manual_seed(self.seed)
-        images = data.items.dim() == 4 and pc.shift > 0
-        augment = (lambda x: random_shift(x, pc.shift, gen)) if images else None
+        images = data.items.dim() == 4 and pc.augment
+        augment = (lambda x: random_affine(x, gen)) if images else None
         self.encoder.train()
         for _ in range(pc.epochs):
             for part in torch.randperm(len(rows), generator=gen).split(pc.batch):

@@ -203,7 +203,7 @@ def tiny_learner(task, **percept_options):
     torch.manual_seed(0)
     encoder = PerceptEncoder(DigitCNN(32), ConceptTable({"dax": 0, "wif": 0}), 32)
     options = {"joint_pairs": 60, "joint_steps": 60, "epochs": 2, "batch": 32,
-               "shift": 0,  # synthetic digits are random pixel patterns: shifted, another one
+               "augment": False,  # synthetic digits are random pixel patterns, not strokes
                "decay": False,  # two short epochs: a decaying rate learns too little
                **percept_options}
     config = PerceptConfig(**options)

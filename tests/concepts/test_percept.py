@@ -12,7 +12,7 @@ from neurosym.concepts.percept import (
     neighbours,
     permutation_search,
     permute_rows,
-    random_shift,
+    random_affine,
 )
 from neurosym.concepts.table import ConceptTable
 from neurosym.errors import NeurosymError
@@ -58,16 +58,38 @@ def test_neighbours_are_permutations_and_search_repairs_a_chain_laid_out_in_piec
     assert pieces[found].tolist() == list(range(10))
 
 
-def test_random_shift_moves_each_image_by_its_own_offset_within_the_bound() -> None:
-    images = torch.rand(64, 2, 9, 11)
-    shifted = random_shift(images, 2, torch.Generator().manual_seed(0))
-    assert shifted.shape == images.shape
-    padded = torch.nn.functional.pad(images, (2, 2, 2, 2))
-    offsets = set()
-    for i in range(len(images)):  # the reference: every window of the padded image, a loop
-        found = [(dy, dx) for dy in range(5) for dx in range(5)
-                 if torch.equal(shifted[i], padded[i, :, dy:dy + 9, dx:dx + 11])]
-        assert found, f"image {i} is not a shift of at most 2 pixels"
-        offsets.update(found)
-    assert len(offsets) > 10  # offsets differ between images
-    assert random_shift(images, 0, torch.Generator()) is images
+def _affine_reference(image: torch.Tensor, angle: float, zoom: float, tx: float,
+                      ty: float) -> torch.Tensor:
+    """One image [C, H, W] through the map, a pixel at a time: output pixel centre (x, y) in
+    [-1, 1] coordinates reads the input, bilinearly, at R(angle) (x, y) / zoom + (tx, ty)."""
+    import math
+
+    _, h, w = image.shape
+    out = torch.zeros_like(image)
+    for i in range(h):
+        for j in range(w):
+            x, y = (2 * j + 1) / w - 1, (2 * i + 1) / h - 1
+            sx = (math.cos(angle) * x - math.sin(angle) * y) / zoom + tx
+            sy = (math.sin(angle) * x + math.cos(angle) * y) / zoom + ty
+            px, py = ((sx + 1) * w - 1) / 2, ((sy + 1) * h - 1) / 2  # input pixel coordinates
+            x0, y0 = math.floor(px), math.floor(py)
+            for yy, xx in ((y0, x0), (y0, x0 + 1), (y0 + 1, x0), (y0 + 1, x0 + 1)):
+                if 0 <= yy < h and 0 <= xx < w:
+                    weight = (1 - abs(px - xx)) * (1 - abs(py - yy))
+                    out[:, i, j] += weight * image[:, yy, xx]
+    return out
+
+
+def test_random_affine_matches_a_pixel_loop_and_stays_within_its_bounds() -> None:
+    import math
+
+    images = torch.rand(3, 2, 9, 11)
+    out = random_affine(images, torch.Generator().manual_seed(0), degrees=10, scale=0.1, pixels=2)
+    u = torch.rand(3, 4, generator=torch.Generator().manual_seed(0)) * 2 - 1  # the same draws
+    for b in range(3):
+        angle, zoom = float(u[b, 0]) * math.radians(10), 1 + float(u[b, 1]) * 0.1
+        tx, ty = float(u[b, 2]) * 4 / 11, float(u[b, 3]) * 4 / 9
+        assert torch.allclose(out[b], _affine_reference(images[b], angle, zoom, tx, ty),
+                              atol=1e-5)
+    same = random_affine(images, torch.Generator(), degrees=0, scale=0, pixels=0)
+    assert torch.allclose(same, images, atol=1e-6)
