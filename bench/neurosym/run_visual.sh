@@ -24,7 +24,8 @@ PY=$(command -v python3 || command -v python)
 mkdir -p "$OUT"
 MODEL_ARGS=()
 TAG=visual
-if [ -n "$BASELINE" ]; then MODEL_ARGS=(--baseline "$BASELINE"); TAG=$BASELINE; fi
+MODEL=neurosym  # the model name in each run's summary line
+if [ -n "$BASELINE" ]; then MODEL_ARGS=(--baseline "$BASELINE"); TAG=$BASELINE; MODEL=$BASELINE; fi
 echo "run_visual: splits [$SPLITS], seeds $SEEDS, device $DEVICE, $PARALLEL at a time, JSON in $OUT"
 for split in $SPLITS; do
   while [ "$(jobs -rp | wc -l)" -ge "$PARALLEL" ]; do sleep 5; done
@@ -33,7 +34,7 @@ for split in $SPLITS; do
     --json "$OUT/$TAG-$split.json" > "$OUT/$TAG-$split.log" 2>&1 &
 done
 wait
-grep -h " $( [ -n "$BASELINE" ] && echo "$BASELINE" || echo neurosym):" "$OUT"/$TAG-*.log
+grep -h " $MODEL:" "$OUT"/$TAG-*.log
 if [ -z "$BASELINE" ]; then
   PYTHONPATH=. "$PY" bench/neurosym/visual_scan.py --table "$OUT"/visual-*.json
 fi

@@ -58,8 +58,6 @@ def test_subset_covers_every_parent_child_combination_with_short_pairs():
     assert combos == everything
 
 
-
-
 @pytest.mark.skipif(default_scan_data_dir() is None, reason="official SCAN files not found "
                     "(../shared/scan next to the repository, or $NEUROSYM_SCAN_DATA)")
 def test_subset_does_not_depend_on_the_string_hash_seed():
