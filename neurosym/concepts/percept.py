@@ -23,22 +23,31 @@ from neurosym.errors import NeurosymError
 
 class DigitCNN(nn.Module):
     """The small MNIST network of the DeepProbLog / Scallop benchmarks (LeNet-5 layout):
-    two 5x5 convolutions (6, 16 channels) with max-pooling, then 256 -> 120 -> 84 -> ``out``.
+    two 5x5 convolutions (``channels``: 6, 16) with max-pooling, then
+    ``16 * channels[1]`` -> ``hidden`` (120) -> ``out``, with dropout ``dropout`` (0) before the
+    last layer. The perceived words of the compositional model use a wider one with dropout
+    (:func:`~neurosym.seq2seq.perceived_model.percept_network`).
 
     images ``[B, 28, 28]`` or ``[B, 1, 28, 28]`` (float in [0, 1]) -> features ``[B, out]``.
     """
 
-    def __init__(self, out: int = 84) -> None:
+    def __init__(self, out: int = 84, channels: tuple[int, int] = (6, 16), hidden: int = 120,
+                 dropout: float = 0.0) -> None:
         super().__init__()
+        if min(out, hidden, *channels) <= 0 or not 0 <= dropout < 1:
+            raise NeurosymError(f"DigitCNN needs sizes > 0 and 0 <= dropout < 1, got out={out}, "
+                                f"channels={channels}, hidden={hidden}, dropout={dropout}")
         self.convolutions = nn.Sequential(
-            nn.Conv2d(1, 6, 5),
+            nn.Conv2d(1, channels[0], 5),
             nn.MaxPool2d(2),
             nn.ReLU(),
-            nn.Conv2d(6, 16, 5),
+            nn.Conv2d(channels[0], channels[1], 5),
             nn.MaxPool2d(2),
             nn.ReLU(),
         )
-        self.head = nn.Sequential(nn.Linear(16 * 4 * 4, 120), nn.ReLU(), nn.Linear(120, out))
+        drop = [nn.Dropout(dropout)] if dropout else []  # the default's parameter names unchanged
+        self.head = nn.Sequential(nn.Linear(channels[1] * 4 * 4, hidden), nn.ReLU(), *drop,
+                                  nn.Linear(hidden, out))
         self.out_features = out
 
     def forward(self, images: Tensor) -> Tensor:

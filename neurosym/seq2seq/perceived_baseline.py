@@ -4,7 +4,8 @@ The inputs are the compositional model's: every perceived word of a command is a
 percept data set (:class:`~neurosym.seq2seq.perceived_model.PerceptPool`). The input sequence
 keeps the other words as tokens and writes a perceived word as its item's token ``#i``; the
 network's input embedding (:class:`PerceivedEmbedding`) reads a word through its embedding row
-and an item through a :class:`~neurosym.concepts.percept.DigitCNN` on the image, so the CNN and
+and an item through the compositional model's network
+(:func:`~neurosym.seq2seq.perceived_model.percept_network`) on the image, so the CNN and
 the LSTM train together from the output sequences alone (no percept label).
 """
 
@@ -16,7 +17,7 @@ from typing import Any, Literal
 import torch
 from torch import Tensor, nn
 
-from neurosym.concepts.percept import DigitCNN
+from neurosym.seq2seq.perceived_model import percept_network
 from neurosym.seq2seq.recurrent import RECURRENT_TRAIN_DEFAULTS, RecurrentConfig, RecurrentSeq2Seq
 from neurosym.seq2seq.training import PAD, SPECIALS, NeuralSeq2Seq, neural_learner
 
@@ -29,7 +30,7 @@ class PerceivedEmbedding(nn.Module):
     def __init__(self, table: nn.Embedding, items: Tensor) -> None:
         super().__init__()
         self.table = table
-        self.cnn = DigitCNN(table.embedding_dim)
+        self.cnn = percept_network(table.embedding_dim)
         self.register_buffer("items", items, persistent=False)
 
     def forward(self, src: Tensor) -> Tensor:

@@ -11,7 +11,9 @@ import pytest
 import torch
 
 from neurosym.bench.scan_runner import RunSettings, run_scan
+from neurosym.concepts.percept import DigitCNN
 from neurosym.errors import NeurosymError
+from neurosym.seq2seq import perceived_model
 from neurosym.tasks import mnist
 from tests.concepts.test_perceived import TINY
 
@@ -55,7 +57,7 @@ def _settings(task_file, out, **kw) -> RunSettings:
 
 
 def test_percept_task_trains_the_percept_model_and_reports_the_encoder(task_file, tmp_path,
-                                                                       capsys):
+                                                                       capsys, monkeypatch):
     summary = run_scan(_settings(task_file, tmp_path / "runs"))
     (run,) = summary["runs"]
     extra = run["fit_extra"]
@@ -75,6 +77,11 @@ def test_percept_task_trains_the_percept_model_and_reports_the_encoder(task_file
     again = run_scan(_settings(task_file, tmp_path / "runs", split=None,
                                eval_only=str(tmp_path / "runs" / "random-neurosym-seed0")))
     assert again["test_accuracy"]["per_seed"] == [run["test_accuracy"]]
+    # a checkpoint of another percept network is refused by name, not with a torch traceback
+    monkeypatch.setattr(perceived_model, "percept_network", lambda out=84: DigitCNN(out))
+    with pytest.raises(NeurosymError, match="do not fit this version's percept network"):
+        run_scan(_settings(task_file, tmp_path / "runs", split=None,
+                           eval_only=str(tmp_path / "runs" / "random-neurosym-seed0")))
 
 
 def test_word_models_refuse_a_percept_task(task_file, tmp_path):

@@ -43,6 +43,24 @@ def test_wrong_shapes_are_reported() -> None:
         images_to_tensor(torch.zeros(2, 28, 28))
 
 
+def test_digit_cnn_sizes_and_dropout() -> None:
+    default = DigitCNN(12)
+    assert sorted(default.state_dict()) == [  # checkpoints of the default network still load
+        "convolutions.0.bias", "convolutions.0.weight", "convolutions.3.bias",
+        "convolutions.3.weight", "head.0.bias", "head.0.weight", "head.2.bias", "head.2.weight"]
+    wide = DigitCNN(12, channels=(16, 32), hidden=64, dropout=0.5)
+    assert wide.convolutions[3].out_channels == 32 and wide.head[0].in_features == 32 * 16
+    images = torch.rand(5, 1, 28, 28)
+    wide.eval()  # dropout off: the same features twice
+    assert wide(images).shape == (5, 12) and torch.equal(wide(images), wide(images))
+    wide.train()
+    torch.manual_seed(0)
+    assert not torch.equal(wide(images), wide(images))
+    for bad in ({"channels": (0, 16)}, {"hidden": -1}, {"dropout": 1.0}):
+        with pytest.raises(NeurosymError, match="DigitCNN needs"):
+            DigitCNN(12, **bad)
+
+
 def test_neighbours_are_permutations_and_search_repairs_a_chain_laid_out_in_pieces() -> None:
     for p in neighbours(torch.arange(6)):
         assert sorted(p.tolist()) == list(range(6))

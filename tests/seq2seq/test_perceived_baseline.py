@@ -16,6 +16,7 @@ def test_embedding_reads_words_by_row_and_items_by_cnn():
     torch.manual_seed(0)
     items = torch.rand(5, 1, 28, 28)
     emb = PerceivedEmbedding(nn.Embedding(6, 8, padding_idx=0), items)
+    emb.eval()  # the CNN's dropout off: the same image gives the same features each call
     src = torch.tensor([[4, 6 + 3, 5, 0], [6 + 0, 6 + 4, 0, 0]])
     out = emb(src)
     assert out.shape == (2, 4, 8)
