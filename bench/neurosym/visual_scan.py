@@ -15,8 +15,9 @@ four action rows up to that matching), training seconds (wall and CPU) and the m
 average (``os.getloadavg``) when the run started and ended.
 
 ``--baseline lstm`` trains Lake & Baroni's LSTM on the same percept sequences instead (the same
-images for the same seed; each perceived word's image through a ``DigitCNN`` embedding, end to
-end: :mod:`neurosym.seq2seq.perceived_baseline`).
+images for the same seed; each perceived word's image through the perceived model's network,
+:func:`~neurosym.seq2seq.perceived_model.percept_network`, as an input embedding, end to end:
+:mod:`neurosym.seq2seq.perceived_baseline`).
 """
 
 from __future__ import annotations
