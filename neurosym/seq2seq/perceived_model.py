@@ -106,7 +106,7 @@ def percept_network(out: int = FEATURES) -> DigitCNN:
     dropout 0.3 before its last layer. On MNIST classes 0-3 with true labels (images 0-7999 ->
     the 842 of 8000-9999, 40 affine-distorted passes, 14 seeds) it misreads 0.14 % of unseen
     images (at most 3) where the DeepProbLog network (6 and 16 channels, no dropout) misreads
-    0.20 % (up to 4) at 0.55x the CPU time; one misread test image spoils every test command it
+    0.20 % (up to 4) at 0.57x the CPU time; one misread test image spoils every test command it
     is drawn into."""
     return DigitCNN(out, channels=(16, 32), dropout=0.3)
 
