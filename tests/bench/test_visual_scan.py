@@ -16,23 +16,22 @@ SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "neurosym" / "visual_sc
 TASK = TINY + "split random = random(train=0.8, seed=0)\n"
 
 
-def test_lstm_baseline_runs_on_percept_sequences():
-    spec = importlib.util.spec_from_file_location("visual_scan", SCRIPT)
+def _load(name: str):
+    """The bench script ``bench/neurosym/<name>.py`` as a module."""
+    spec = importlib.util.spec_from_file_location(name, SCRIPT.with_name(f"{name}.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+def test_lstm_baseline_runs_on_percept_sequences():
+    module = _load("visual_scan")
     pool = PerceptPool(*synthetic_digits(0, 10000), {"dax": 7, "wif": 2})
     task = compositional_task_from_text(TASK)
     rec = module.run_baseline(task, "random", 0, torch.device("cpu"), pool, 4,
                               {"hidden": "8", "layers": "1", "batch_size": "4"})
     assert rec["model"] == "lstm" and rec["steps"] == 4 and rec["test_lines"] == 4
     assert 0 <= rec["exact_match"] <= 100 and rec["train_lines"] == 16
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, SCRIPT.with_name(f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_percept_ceiling_trains_each_network_on_true_labels_and_counts_misread_images():
